@@ -1,0 +1,17 @@
+package dev.wgmesh.core.wg;
+
+import java.io.IOException;
+
+/**
+ * Read and change one WireGuard interface. Implementations: {@link UapiDevice} (the userspace
+ * control socket of wireguard-go and boringtun) and {@link WgCommandDevice} (the {@code wg} tool,
+ * for the kernel module). {@link WireGuardDevices#open(String)} picks one.
+ */
+public interface WireGuardDevice {
+  /** The interface name, e.g. "wg0". */
+  String name();
+
+  DeviceState read() throws IOException;
+
+  void apply(DeviceChange change) throws IOException;
+}
