@@ -42,9 +42,16 @@ public final class WireGuardKey {
     try {
       decoded = Base64.getDecoder().decode(trimmed);
     } catch (IllegalArgumentException e) {
-      throw new InvalidKeyException("WireGuard key is not valid base64: " + e.getMessage());
+      // The decoder's message quotes the offending character: not repeated here.
+      throw new InvalidKeyException("WireGuard key is not valid base64");
     }
-    return of(decoded);
+    WireGuardKey key = of(decoded);
+    // The JDK ignores non-zero bits in the last character, wg rejects them; so do we, so that
+    // each key has exactly one text form.
+    if (!key.toBase64().equals(trimmed)) {
+      throw new InvalidKeyException("WireGuard key is not in canonical base64 (non-zero padding bits)");
+    }
+    return key;
   }
 
   /** Parses the lower-case hex form used by the UAPI protocol. */

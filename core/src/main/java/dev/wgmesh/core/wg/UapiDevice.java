@@ -1,0 +1,157 @@
+package dev.wgmesh.core.wg;
+
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A userspace WireGuard device (wireguard-go, boringtun) driven over its UAPI control socket.
+ *
+ * <p>Each operation uses its own connection. wireguard-go keeps a connection open after a reply
+ * and would read further requests from it, so the end of a reply is found by its terminating
+ * {@code errno=N} line and empty line, not by EOF; a daemon that closes after replying works too.
+ * A failed "set" leaves wireguard-go with the rest of the request unread, which is one more
+ * reason never to reuse a connection. Safe for concurrent use: it holds no connection state.
+ */
+public final class UapiDevice implements WireGuardDevice {
+  /** Where wireguard-go puts its sockets; the path is shared by all network namespaces. */
+  public static final Path SOCKET_DIRECTORY = Path.of("/var/run/wireguard");
+
+  public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
+  /** Far above a 10,000-peer reply; stops a misbehaving daemon from filling the heap. */
+  private static final int MAX_REPLY_CHARS = 64 << 20;
+
+  private final String name;
+  private final Path socketPath;
+  private final Duration timeout;
+
+  public UapiDevice(String name, Path socketPath) {
+    this(name, socketPath, DEFAULT_TIMEOUT);
+  }
+
+  /** @param timeout bound on one whole exchange (connect excluded: local sockets connect at once) */
+  public UapiDevice(String name, Path socketPath, Duration timeout) {
+    this.name = name;
+    this.socketPath = socketPath;
+    this.timeout = timeout;
+  }
+
+  /** The device at the standard socket path, {@code /var/run/wireguard/<iface>.sock}. */
+  public static UapiDevice forInterface(String iface) {
+    return new UapiDevice(iface, socketPathOf(iface));
+  }
+
+  public static Path socketPathOf(String iface) {
+    return SOCKET_DIRECTORY.resolve(WireGuardDevices.requireValidName(iface) + ".sock");
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  public Path socketPath() {
+    return socketPath;
+  }
+
+  @Override
+  public DeviceState read() throws IOException {
+    return UapiProtocol.parseGet(name, exchange(UapiProtocol.GET_REQUEST));
+  }
+
+  /**
+   * Sends the change as one "set" request. Not atomic: when wireguard-go rejects a line
+   * ({@link UapiErrorException}), the lines before it stay applied, so re-read the device.
+   */
+  @Override
+  public void apply(DeviceChange change) throws IOException {
+    UapiProtocol.checkSetReply(name, exchange(UapiProtocol.formatSet(change)));
+  }
+
+  private String exchange(String request) throws IOException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    try (SocketChannel channel = connect(); Selector selector = Selector.open()) {
+      channel.configureBlocking(false);
+      SelectionKey key = channel.register(selector, 0);
+      writeAll(channel, key, ByteBuffer.wrap(request.getBytes(ISO_8859_1)), deadline);
+      return readReply(channel, key, deadline);
+    }
+  }
+
+  private SocketChannel connect() throws IOException {
+    if (!Files.exists(socketPath)) {
+      throw notFound();
+    }
+    SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+    try {
+      channel.connect(UnixDomainSocketAddress.of(socketPath));
+      return channel;
+    } catch (IOException e) {
+      channel.close();
+      if (!Files.exists(socketPath)) {
+        throw notFound(); // the daemon went away between the check and the connect
+      }
+      throw new IOException("cannot connect to " + socketPath + " for WireGuard device '" + name + "': "
+          + e.getMessage() + " (a socket left behind by a wireguard-go that is no longer running?)", e);
+    }
+  }
+
+  private void writeAll(SocketChannel channel, SelectionKey key, ByteBuffer request, long deadline)
+      throws IOException {
+    key.interestOps(SelectionKey.OP_WRITE);
+    while (request.hasRemaining()) {
+      awaitReady(key, deadline);
+      channel.write(request);
+    }
+  }
+
+  private String readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
+    key.interestOps(SelectionKey.OP_READ);
+    StringBuilder reply = new StringBuilder();
+    ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
+    while (!UapiProtocol.isCompleteReply(reply)) {
+      awaitReady(key, deadline);
+      int n = channel.read(buffer);
+      if (n < 0) {
+        break; // closed by the daemon; the parser reports a truncated reply
+      }
+      buffer.flip();
+      reply.append(ISO_8859_1.decode(buffer)); // UAPI is ASCII; ISO-8859-1 never splits a character
+      buffer.clear();
+      if (reply.length() > MAX_REPLY_CHARS) {
+        throw new IOException("UAPI reply from '" + name + "' exceeds " + MAX_REPLY_CHARS + " characters");
+      }
+    }
+    return reply.toString();
+  }
+
+  private void awaitReady(SelectionKey key, long deadline) throws IOException {
+    Selector selector = key.selector();
+    while (true) {
+      long leftMillis = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+      if (leftMillis <= 0) {
+        throw new IOException("WireGuard device '" + name + "' did not answer on " + socketPath
+            + " within " + timeout.toMillis() + " ms");
+      }
+      if (selector.select(leftMillis) > 0) {
+        selector.selectedKeys().clear();
+        return;
+      }
+    }
+  }
+
+  private DeviceNotFoundException notFound() {
+    return new DeviceNotFoundException(name, "no WireGuard device named '" + name + "': no UAPI socket at "
+        + socketPath + " (is wireguard-go running for it?)");
+  }
+}
