@@ -12,7 +12,7 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 /** Checks what lab tests need, and fails loudly when something is missing. */
 public final class LabPrerequisites implements ExecutionCondition {
   static final String SKIP_PROPERTY = "wgmesh.skipLabTests";
-  private static final List<String> TOOLS = List.of("ip", "iptables", "wg", "wireguard-go", "dig", "ping");
+  private static final List<String> TOOLS = List.of("ip", "iptables", "wg", "wireguard-go", "dig", "ping", "conntrack", "tcpdump");
 
   @Override
   public ConditionEvaluationResult evaluateExecutionCondition(ExtensionContext context) {
@@ -23,7 +23,7 @@ public final class LabPrerequisites implements ExecutionCondition {
     if (!missing.isEmpty()) {
       throw new IllegalStateException(
           "lab test cannot run: missing " + String.join(", ", missing)
-              + " (run as root with: apt-get install wireguard-go wireguard-tools iproute2 iptables bind9-dnsutils iputils-ping;"
+              + " (run as root with: apt-get install wireguard-go wireguard-tools iproute2 iptables bind9-dnsutils iputils-ping conntrack tcpdump;"
               + " or pass -DskipLabTests=true to skip lab tests explicitly)");
     }
     return ConditionEvaluationResult.enabled("lab prerequisites present");

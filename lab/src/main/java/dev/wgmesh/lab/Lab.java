@@ -1,0 +1,581 @@
+package dev.wgmesh.lab;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A NAT lab: network namespaces joined by an "internet" bridge, hosts on it or behind NAT
+ * routers, and wireguard-go interfaces, all driven through {@code ip}, {@code iptables},
+ * {@code wg}, {@code wireguard-go} and {@code conntrack}. Needs root.
+ *
+ * <pre>{@code
+ * try (Lab lab = Lab.create("dns")) {
+ *   Host registry = lab.publicHost("reg");
+ *   Host a = lab.natHost("a", NatKind.PORT_RESTRICTED);
+ *   WgInterface wg = a.wireguard("wg0", "10.99.0.2/24", 51820);
+ *   a.execOk("ping", "-c1", registry.address().getHostAddress());
+ * }
+ * }</pre>
+ *
+ * <p>Layout (every name starts with the lab id {@code wl<4 hex>}, so labs never collide):
+ * <ul>
+ *   <li>namespace {@code <id>-inet}: the internet, a bridge {@code <id>br} with the gateway
+ *       addresses 198.51.100.1/24, 203.0.113.1/24 and 2001:db8:100::1/64;
+ *   <li>public host {@code <name>}: namespace {@code <id>-<name>}, 198.51.100.(10+k)/24 and
+ *       2001:db8:100::(10+k)/64 (k = 1, 2, ... in creation order); 203.0.113.0/24 is on-link too;
+ *   <li>NAT host {@code <name>}: namespace {@code <id>-<name>} with 10.(200+m).0.2/24 (m = 1, 2, ...),
+ *       default route to its router, namespace {@code <id>-<name>-nat} with 10.(200+m).0.1/24 and
+ *       public 203.0.113.(10+m)/24 (see {@link NatKind} for the rules). IPv4 only.
+ *   <li>veth pairs {@code <id>w<n>}/{@code <id>p<n>} (node/bridge) and {@code <id>r<n>}/{@code <id>l<n>}
+ *       (router LAN/host), created directly inside their namespaces;
+ *   <li>WireGuard interfaces {@code <id>-<host>-<suffix>} (or shorter), sockets in
+ *       {@code /var/run/wireguard}, private keys in {@code /run/wgmesh-lab/<id>/} (0700);
+ *   <li>process logs in {@code target/lab-logs/<id>/} (property {@code wgmesh.lab.logDir}).
+ * </ul>
+ * Nothing routes outside the lab's namespaces. {@link #close()} removes everything; a JVM
+ * shutdown hook closes a lab that was not closed, and {@link #sweepStale()} (run by
+ * {@link #create(String)}) removes what labs of dead processes left behind.
+ */
+public final class Lab implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Lab.class);
+
+  private static final Pattern NODE_NAME = Pattern.compile("[a-z][a-z0-9]{0,7}");
+  private static final SecureRandom RANDOM = new SecureRandom();
+
+  /** The gateway (internet namespace) address on the public hosts' subnet. */
+  public static final String PUBLIC_GATEWAY = "198.51.100.1";
+  /** The gateway (internet namespace) address on the NAT routers' WAN subnet. */
+  public static final String WAN_GATEWAY = "203.0.113.1";
+  private static final String PUBLIC6_PREFIX = "2001:db8:100::";
+  private static final int MAX_PUBLIC = 200;
+  private static final int MAX_NAT = 50;
+
+  private final String id;
+  private final String purpose;
+  private final Path stateDir;
+  private final Path logDir;
+  private final String bridge;
+  private Node internet;
+
+  // Everything created, in creation order, for close(); guarded by "this".
+  private final List<String> namespaces = new ArrayList<>();
+  private final List<ManagedProcess> processes = new ArrayList<>();
+  private final Set<String> interfaceNames = new TreeSet<>();
+  private final Set<String> processNames = new HashSet<>();
+  private final Set<String> nodeNames = new HashSet<>();
+  private final Map<String, Host> hosts = new LinkedHashMap<>();
+  private int links;
+  private int publicHosts;
+  private int natHosts;
+  private int wgCount;
+  private boolean closed;
+  private final Thread shutdownHook;
+
+  private Lab(String id, String purpose, Path stateDir) {
+    this.id = id;
+    this.purpose = purpose;
+    this.stateDir = stateDir;
+    this.logDir = logRoot().resolve(id);
+    this.bridge = id + "br";
+    this.shutdownHook = new Thread(this::closeFromHook, "lab-" + id + "-shutdown");
+  }
+
+  /**
+   * Creates a lab with a fresh id and its internet; {@code purpose} is a short label for logs.
+   * Sweeps stale labs first. Throws {@link IllegalStateException} when a prerequisite (root,
+   * a tool, /dev/net/tun) is missing.
+   */
+  public static Lab create(String purpose) {
+    java.util.Objects.requireNonNull(purpose, "purpose");
+    List<String> missing = LabPrerequisites.missing();
+    if (!missing.isEmpty()) {
+      throw new IllegalStateException("the lab needs " + String.join(", ", missing));
+    }
+    try {
+      sweepStale();
+    } catch (RuntimeException e) {
+      log.warn("sweeping stale labs failed: {}", e.toString());
+    }
+    Lab lab = claim(purpose);
+    Runtime.getRuntime().addShutdownHook(lab.shutdownHook);
+    try {
+      lab.createInternet();
+    } catch (RuntimeException | Error e) {
+      lab.close();
+      throw e;
+    }
+    log.info("lab {} ({}) created, logs in {}", lab.id, purpose, lab.logDir);
+    return lab;
+  }
+
+  private static Lab claim(String purpose) {
+    try {
+      Files.createDirectories(Leftovers.STATE_DIR);
+      for (int attempt = 0; attempt < 100; attempt++) {
+        String id = String.format("wl%04x", RANDOM.nextInt(0x10000));
+        if (hasLeftovers(id) || Files.exists(logRoot().resolve(id))) {
+          continue; // also keeps the logs of an earlier lab with this id
+        }
+        Path dir = Leftovers.STATE_DIR.resolve(id);
+        try {
+          Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+        } catch (FileAlreadyExistsException e) {
+          continue;
+        }
+        ProcessHandle self = ProcessHandle.current();
+        String owner = "pid " + self.pid() + "\n"
+            + "start " + self.info().startInstant().map(Instant::toString).orElse("-") + "\n"
+            + "purpose " + purpose.replaceAll("\\s", "_") + "\n";
+        Path tmp = dir.resolve(Leftovers.OWNER_FILE + ".tmp");
+        Files.writeString(tmp, owner, StandardCharsets.UTF_8);
+        Files.move(tmp, dir.resolve(Leftovers.OWNER_FILE), StandardCopyOption.ATOMIC_MOVE);
+        return new Lab(id, purpose, dir);
+      }
+      throw new IllegalStateException("no free lab id found in " + Leftovers.STATE_DIR);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the lab marker under " + Leftovers.STATE_DIR + ": " + e, e);
+    }
+  }
+
+  private static Path logRoot() {
+    return Path.of(System.getProperty("wgmesh.lab.logDir", "target/lab-logs")).toAbsolutePath();
+  }
+
+  private static boolean hasLeftovers(String id) {
+    return Leftovers.listNames(Leftovers.NETNS_DIR).stream().anyMatch(n -> n.startsWith(id + "-"))
+        || Leftovers.listNames(Leftovers.WG_SOCKET_DIR).stream().anyMatch(n -> n.startsWith(id));
+  }
+
+  /** The lab id ({@code wl} + 4 hex digits), the prefix of every name the lab creates. */
+  public String id() {
+    return id;
+  }
+
+  public String purpose() {
+    return purpose;
+  }
+
+  /** Where process logs go: {@code target/lab-logs/<id>/}. */
+  public Path logDir() {
+    return logDir;
+  }
+
+  /** The internet namespace (holding the bridge), e.g. for captures or extra commands. */
+  public Node internet() {
+    return internet;
+  }
+
+  /** The internet bridge's interface name (in {@link #internet()}). */
+  public String bridge() {
+    return bridge;
+  }
+
+  /** The hosts created so far, in creation order. */
+  public synchronized List<Host> hosts() {
+    return List.copyOf(hosts.values());
+  }
+
+  /** The namespaces created so far, in creation order. */
+  public synchronized List<String> namespaces() {
+    return List.copyOf(namespaces);
+  }
+
+  /**
+   * A host directly on the internet: 198.51.100.(10+k)/24 and 2001:db8:100::(10+k)/64, no NAT,
+   * no firewall. {@code name}: 1 to 8 characters a-z0-9, starting with a letter, unique in the lab.
+   */
+  public Host publicHost(String name) {
+    int k;
+    synchronized (this) {
+      reserveName(name);
+      k = ++publicHosts;
+      if (k > MAX_PUBLIC) {
+        throw new IllegalStateException("at most " + MAX_PUBLIC + " public hosts per lab");
+      }
+    }
+    String ns = id + "-" + name;
+    Node node = new Node(this, name, ns);
+    createNamespace(node, false);
+    String uplink = linkToInternet(node);
+    InetAddress v4 = literal("198.51.100." + (10 + k));
+    InetAddress v6 = literal(PUBLIC6_PREFIX + (10 + k));
+    node.execOk("ip", "addr", "add", v4.getHostAddress() + "/24", "dev", uplink);
+    node.execOk("ip", "-6", "addr", "add", PUBLIC6_PREFIX + (10 + k) + "/64", "dev", uplink, "nodad");
+    node.execOk("ip", "route", "add", "203.0.113.0/24", "dev", uplink);
+    node.execOk("ip", "route", "add", "default", "via", PUBLIC_GATEWAY);
+    Host host = new Host(this, name, ns, v4, v6, uplink, null);
+    register(host);
+    log.info("lab {}: public host {} at {} and {}{}", id, name, v4.getHostAddress(), PUBLIC6_PREFIX, 10 + k);
+    return host;
+  }
+
+  /**
+   * A host on its own LAN 10.(200+m).0.0/24 behind a NAT router of {@code kind} with the public
+   * address 203.0.113.(10+m). The router's namespace is {@code <id>-<name>-nat}.
+   */
+  public Host natHost(String name, NatKind kind) {
+    int m;
+    synchronized (this) {
+      reserveName(name);
+      m = ++natHosts;
+      if (m > MAX_NAT) {
+        throw new IllegalStateException("at most " + MAX_NAT + " NAT hosts per lab");
+      }
+    }
+    String routerNs = id + "-" + name + "-nat";
+    String hostNs = id + "-" + name;
+    Node r = new Node(this, name + "-nat", routerNs);
+    Node h = new Node(this, name, hostNs);
+    createNamespace(r, true);
+    createNamespace(h, false);
+
+    String wan = linkToInternet(r);
+    InetAddress publicAddress = literal("203.0.113." + (10 + m));
+    r.execOk("ip", "addr", "add", publicAddress.getHostAddress() + "/24", "dev", wan);
+    r.execOk("ip", "route", "add", "198.51.100.0/24", "dev", wan);
+    r.execOk("ip", "route", "add", "default", "via", WAN_GATEWAY);
+
+    int n = nextLink();
+    String lanRouter = id + "r" + n;
+    String lanHost = id + "l" + n;
+    Shell.runOk(List.of("ip", "link", "add", lanRouter, "netns", routerNs, "type", "veth",
+        "peer", "name", lanHost, "netns", hostNs), Shell.DEFAULT_TIMEOUT);
+    String lan = "10." + (200 + m) + ".0.";
+    InetAddress gateway = literal(lan + "1");
+    InetAddress address = literal(lan + "2");
+    r.execOk("ip", "addr", "add", lan + "1/24", "dev", lanRouter);
+    r.execOk("ip", "link", "set", lanRouter, "up");
+    h.execOk("ip", "addr", "add", lan + "2/24", "dev", lanHost);
+    h.execOk("ip", "link", "set", lanHost, "up");
+    h.execOk("ip", "route", "add", "default", "via", lan + "1");
+
+    r.execOk(natRules(kind, wan, lanRouter, publicAddress, address).getBytes(StandardCharsets.UTF_8), List.of("iptables-restore"));
+    NatRouter router = new NatRouter(this, name + "-nat", routerNs, kind, publicAddress, gateway, wan, lanRouter);
+    Host host = new Host(this, name, hostNs, address, null, lanHost, router);
+    register(host);
+    log.info("lab {}: host {} at {} behind {} NAT {}", id, name, address.getHostAddress(), kind,
+        publicAddress.getHostAddress());
+    return host;
+  }
+
+  /** The iptables-restore input for a router of {@code kind}; see {@link NatKind}. */
+  static String natRules(NatKind kind, String wan, String lan, InetAddress publicAddress, InetAddress lanHost) {
+    String host = lanHost.getHostAddress();
+    StringBuilder nat = new StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
+        + ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
+    nat.append("-A POSTROUTING -o ").append(wan).append(" -j MASQUERADE")
+        .append(kind == NatKind.SYMMETRIC ? " --random-fully\n" : "\n");
+    if (kind == NatKind.CONE) {
+      nat.append("-A PREROUTING -i ").append(wan).append(" -d ").append(publicAddress.getHostAddress())
+          .append(" -p udp -j DNAT --to-destination ").append(host).append('\n');
+    }
+    nat.append("COMMIT\n");
+    StringBuilder filter = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    filter.append("-A INPUT -i ").append(wan).append(" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n");
+    filter.append("-A INPUT -i ").append(wan).append(" -j DROP\n");
+    filter.append("-A FORWARD -i ").append(wan).append(" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n");
+    if (kind == NatKind.CONE) {
+      filter.append("-A FORWARD -i ").append(wan).append(" -o ").append(lan).append(" -d ").append(host)
+          .append(" -p udp -m conntrack --ctstate DNAT -j ACCEPT\n");
+    }
+    filter.append("-A FORWARD -i ").append(wan).append(" -j DROP\n");
+    filter.append("COMMIT\n");
+    return nat.append(filter).toString();
+  }
+
+  /**
+   * Starts {@code tcpdump -l -n -i <bridge> <filter>} in the internet namespace and returns once it
+   * captures; its {@link ManagedProcess#log()} has one line per packet crossing the internet.
+   */
+  public ManagedProcess internetCapture(String name, String... filter) {
+    List<String> cmd = new ArrayList<>(List.of("tcpdump", "-l", "-n", "-i", bridge));
+    cmd.addAll(List.of(filter));
+    ManagedProcess p = internet.spawn("capture-" + name, cmd);
+    p.awaitLog("listening on", Duration.ofSeconds(20));
+    return p;
+  }
+
+  // ---- internals used by Node and Host ----
+
+  ManagedProcess spawn(Node node, String name, List<String> command, Map<String, String> environment) {
+    String base;
+    synchronized (this) {
+      ensureOpen();
+      String wanted = (node.name() + "-" + name).replaceAll("[^A-Za-z0-9._-]", "_");
+      base = wanted;
+      for (int i = 2; !processNames.add(base); i++) {
+        base = wanted + "-" + i;
+      }
+    }
+    List<String> full = node.inNamespace(command);
+    Path logFile = logDir.resolve(base + ".log");
+    Process process;
+    try {
+      Files.createDirectories(logDir);
+      ProcessBuilder pb = new ProcessBuilder(full)
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.to(logFile.toFile()))
+          .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+      pb.environment().putAll(environment);
+      process = pb.start();
+    } catch (IOException e) {
+      throw new LabCommandException("cannot start " + LabCommandException.join(full) + ": " + e.getMessage(), e);
+    }
+    ManagedProcess mp = new ManagedProcess(base, full, process, logFile);
+    synchronized (this) {
+      processes.add(mp);
+    }
+    log.debug("lab {}: started {} (pid {}): {}", id, base, mp.pid(), LabCommandException.join(command));
+    return mp;
+  }
+
+  WgInterface wireguard(Host host, String suffix, String addressCidr, int listenPort) {
+    String clean = suffix == null ? "" : suffix.toLowerCase().replaceAll("[^a-z0-9-]", "");
+    String name;
+    synchronized (this) {
+      ensureOpen();
+      name = id + "-" + host.name() + (clean.isEmpty() ? "" : "-" + clean);
+      if (name.length() > 15) {
+        name = id + "-" + (++wgCount) + clean;
+        name = name.substring(0, Math.min(15, name.length()));
+      }
+      if (!interfaceNames.add(name)) {
+        throw new IllegalArgumentException("WireGuard interface " + name + " exists already: use another suffix");
+      }
+    }
+    Path socket = Leftovers.WG_SOCKET_DIR.resolve(name + ".sock");
+    // Foreground mode, output kept: the daemonising mode died right after start (DESIGN §5).
+    ManagedProcess process = host.spawn("wireguard-go-" + name, List.of("wireguard-go", "-f", name),
+        Map.of("LOG_LEVEL", "verbose"));
+    long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+    while (!Files.exists(socket)) {
+      if (!process.isAlive()) {
+        throw new LabCommandException("wireguard-go for " + name + " on " + host.name() + " exited with "
+            + process.exitCode().orElse(-1) + "\n--- log ---\n" + ManagedProcess.tail(process.log()));
+      }
+      if (System.nanoTime() > deadline) {
+        throw new LabCommandException("wireguard-go did not create " + socket + " within 15 s\n--- log ---\n"
+            + ManagedProcess.tail(process.log()));
+      }
+      ManagedProcess.sleep(20);
+    }
+
+    ExecResult generated = host.exec("wg", "genkey");
+    if (!generated.ok()) {
+      throw new LabCommandException(generated, false);
+    }
+    String privateKey = generated.stdout().strip();
+    Path keyFile = stateDir.resolve(name + ".key");
+    try {
+      Files.deleteIfExists(keyFile);
+      Files.createFile(keyFile, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+      Files.writeString(keyFile, privateKey + "\n", StandardCharsets.US_ASCII);
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot write the private key file " + keyFile + ": " + e, e);
+    }
+    String publicKey = host.execOk((privateKey + "\n").getBytes(StandardCharsets.US_ASCII), List.of("wg", "pubkey"))
+        .stdout().strip();
+
+    host.execOk("wg", "set", name, "listen-port", Integer.toString(listenPort), "private-key", keyFile.toString());
+    if (addressCidr != null) {
+      List<String> add = new ArrayList<>(List.of("ip", "addr", "add", addressCidr, "dev", name));
+      if (addressCidr.contains(":")) {
+        add.add("nodad");
+      }
+      host.execOk(Shell.DEFAULT_TIMEOUT, add);
+    }
+    host.execOk("ip", "link", "set", name, "up");
+    int port = listenPort != 0 ? listenPort
+        : Integer.parseInt(host.execOk("wg", "show", name, "listen-port").stdout().strip());
+    log.info("lab {}: {} on {} listens on {}, public key {}", id, name, host.name(), port, publicKey);
+    return new WgInterface(host, name, process, keyFile, publicKey, port, addressCidr);
+  }
+
+  private synchronized void ensureOpen() {
+    if (closed) {
+      throw new IllegalStateException("lab " + id + " is closed");
+    }
+  }
+
+  private void reserveName(String name) {
+    if (name == null || !NODE_NAME.matcher(name).matches() || name.equals("inet")) {
+      throw new IllegalArgumentException("host name must be 1-8 characters a-z0-9 starting with a letter"
+          + " (and not 'inet'): " + name);
+    }
+    ensureOpen();
+    if (!nodeNames.add(name)) {
+      throw new IllegalArgumentException("host " + name + " exists already in lab " + id);
+    }
+  }
+
+  private synchronized void register(Host host) {
+    hosts.put(host.name(), host);
+  }
+
+  private synchronized int nextLink() {
+    return ++links;
+  }
+
+  private void createInternet() {
+    Node inet = new Node(this, "inet", id + "-inet");
+    createNamespace(inet, true);
+    inet.sysctl("net.ipv4.conf.all.send_redirects=0", "net.ipv4.conf.default.send_redirects=0");
+    inet.execOk("ip", "link", "add", bridge, "type", "bridge", "stp_state", "0", "mcast_snooping", "0");
+    inet.execOk("ip", "addr", "add", PUBLIC_GATEWAY + "/24", "dev", bridge);
+    inet.execOk("ip", "addr", "add", WAN_GATEWAY + "/24", "dev", bridge);
+    inet.execOk("ip", "-6", "addr", "add", PUBLIC6_PREFIX + "1/64", "dev", bridge, "nodad");
+    inet.execOk("ip", "link", "set", bridge, "up");
+    this.internet = inet;
+  }
+
+  private void createNamespace(Node node, boolean forwarding) {
+    synchronized (this) {
+      ensureOpen();
+      namespaces.add(node.namespace());
+    }
+    Shell.runOk(List.of("ip", "netns", "add", node.namespace()), Shell.DEFAULT_TIMEOUT);
+    node.execOk("ip", "link", "set", "lo", "up");
+    node.sysctl("net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0",
+        "net.ipv4.ip_forward=" + (forwarding ? 1 : 0));
+  }
+
+  /** Connects {@code node} to the internet bridge by a veth pair; returns the node side's name. */
+  private String linkToInternet(Node node) {
+    int n = nextLink();
+    String nodeSide = id + "w" + n;
+    String bridgeSide = id + "p" + n;
+    Shell.runOk(List.of("ip", "link", "add", nodeSide, "netns", node.namespace(), "type", "veth",
+        "peer", "name", bridgeSide, "netns", internet.namespace()), Shell.DEFAULT_TIMEOUT);
+    internet.execOk("ip", "link", "set", bridgeSide, "master", bridge, "up");
+    node.execOk("ip", "link", "set", nodeSide, "up");
+    return nodeSide;
+  }
+
+  private static InetAddress literal(String address) {
+    try {
+      return InetAddress.getByName(address);
+    } catch (UnknownHostException e) {
+      throw new IllegalArgumentException(address, e);
+    }
+  }
+
+  // ---- cleanup ----
+
+  /**
+   * Removes everything the lab made: stops every process (SIGTERM, then SIGKILL) and anything else
+   * left in its namespaces, deletes the namespaces (and with them the veths), the WireGuard sockets,
+   * the key files and the marker. Idempotent; never throws: problems are logged.
+   */
+  @Override
+  public void close() {
+    List<String> errors = closeQuietly();
+    if (!Thread.currentThread().equals(shutdownHook)) {
+      try {
+        Runtime.getRuntime().removeShutdownHook(shutdownHook);
+      } catch (IllegalStateException | IllegalArgumentException e) {
+        // JVM shutting down, or hook never registered.
+      }
+    }
+    if (errors == null) {
+      return;
+    }
+    if (errors.isEmpty()) {
+      log.info("lab {} ({}) closed", id, purpose);
+    } else {
+      log.warn("lab {} ({}) closed with {} problem(s):\n  {}", id, purpose, errors.size(), String.join("\n  ", errors));
+    }
+  }
+
+  private void closeFromHook() {
+    log.warn("lab {} ({}) was not closed: closing it at JVM exit", id, purpose);
+    close();
+  }
+
+  /** Null when already closed, else the problems met. */
+  private synchronized List<String> closeQuietly() {
+    if (closed) {
+      return null;
+    }
+    closed = true;
+    List<String> errors = new ArrayList<>();
+    List<ManagedProcess> procs = new ArrayList<>(processes);
+    Collections.reverse(procs);
+    // SIGTERM to all first, so that many processes do not wait for each other.
+    Map<ManagedProcess, List<ProcessHandle>> stopping = new LinkedHashMap<>();
+    for (ManagedProcess p : procs) {
+      try {
+        stopping.put(p, p.terminate());
+      } catch (RuntimeException e) {
+        errors.add("stopping " + p.name() + ": " + e.getMessage());
+      }
+    }
+    long deadline = System.nanoTime() + ManagedProcess.STOP_GRACE.toNanos();
+    stopping.forEach((p, children) -> {
+      try {
+        p.awaitOrKill(children, deadline);
+      } catch (RuntimeException e) {
+        errors.add("stopping " + p.name() + ": " + e.getMessage());
+      }
+    });
+    List<String> ns = new ArrayList<>(namespaces);
+    Collections.reverse(ns);
+    for (String namespace : ns) {
+      try {
+        Leftovers.removeNamespace(namespace);
+      } catch (RuntimeException e) {
+        errors.add("deleting namespace " + namespace + ": " + e.getMessage());
+      }
+    }
+    for (String name : Leftovers.listNames(Leftovers.WG_SOCKET_DIR)) {
+      if (interfaceNames.contains(name.replaceFirst("\\.sock$", "")) || name.startsWith(id)) {
+        try {
+          Files.deleteIfExists(Leftovers.WG_SOCKET_DIR.resolve(name));
+        } catch (IOException e) {
+          errors.add("deleting socket " + name + ": " + e);
+        }
+      }
+    }
+    try {
+      Leftovers.deleteRecursively(stateDir);
+    } catch (IOException e) {
+      errors.add("deleting " + stateDir + ": " + e);
+    }
+    return errors;
+  }
+
+  /**
+   * Removes what labs of dead processes left behind: their namespaces (killing what runs inside),
+   * wireguard-go processes and sockets, key files and markers. A lab is alive while the process
+   * named in {@code /run/wgmesh-lab/<id>/owner} (pid and start time) runs. Returns the number of
+   * stale labs found. {@link #create(String)} calls it.
+   */
+  public static int sweepStale() {
+    return Leftovers.sweep();
+  }
+
+  @Override
+  public String toString() {
+    return "Lab[" + id + " (" + purpose + ")]";
+  }
+}

@@ -1,0 +1,67 @@
+package dev.wgmesh.lab;
+
+import java.net.InetAddress;
+
+/**
+ * The NAT router in front of one {@link Host}: its own namespace with a WAN leg on the lab's
+ * internet (a public 203.0.113.x address) and a LAN leg to the host (10.x.0.1/24), iptables NAT
+ * and firewall rules according to its {@link NatKind}.
+ */
+public final class NatRouter extends Node {
+  private final NatKind kind;
+  private final InetAddress publicAddress;
+  private final InetAddress lanAddress;
+  private final String wanInterface;
+  private final String lanInterface;
+
+  NatRouter(Lab lab, String name, String namespace, NatKind kind, InetAddress publicAddress,
+      InetAddress lanAddress, String wanInterface, String lanInterface) {
+    super(lab, name, namespace);
+    this.kind = kind;
+    this.publicAddress = publicAddress;
+    this.lanAddress = lanAddress;
+    this.wanInterface = wanInterface;
+    this.lanInterface = lanInterface;
+  }
+
+  public NatKind kind() {
+    return kind;
+  }
+
+  /** The router's address on the internet (203.0.113.x): what peers see as the host's source address. */
+  public InetAddress publicAddress() {
+    return publicAddress;
+  }
+
+  /** The router's LAN address (10.x.0.1), the host's default gateway. */
+  public InetAddress lanAddress() {
+    return lanAddress;
+  }
+
+  public String wanInterface() {
+    return wanInterface;
+  }
+
+  public String lanInterface() {
+    return lanInterface;
+  }
+
+  /**
+   * Forgets every NAT mapping and connection ({@code conntrack -F}), as a router reboot or a
+   * mapping timeout would. New packets get new mappings (with the same port, unless the kind is
+   * {@link NatKind#SYMMETRIC}); packets of old flows from the WAN are dropped until the host sends again.
+   */
+  public void flushConntrack() {
+    execOk("conntrack", "-F");
+  }
+
+  /** The router's conntrack table as {@code conntrack -L} prints it (for assertions and diagnosis). */
+  public String conntrack() {
+    return execOk("conntrack", "-L").stdout();
+  }
+
+  /** The router's iptables rules ({@code iptables -S} of the filter and nat tables). */
+  public String rules() {
+    return execOk("iptables", "-S").stdout() + execOk("iptables", "-t", "nat", "-S").stdout();
+  }
+}
