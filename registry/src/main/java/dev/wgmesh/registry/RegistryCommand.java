@@ -1,0 +1,270 @@
+package dev.wgmesh.registry;
+
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.util.Durations;
+import dev.wgmesh.core.wg.DeviceNotFoundException;
+import dev.wgmesh.core.wg.WireGuardDevice;
+import dev.wgmesh.core.wg.WireGuardDevices;
+import dev.wgmesh.registry.dns.AnswerBuilder;
+import dev.wgmesh.registry.dns.DnsServer;
+import dev.wgmesh.registry.dns.ZoneIndex;
+import dev.wgmesh.registry.relay.RelayServer;
+import dev.wgmesh.core.relay.RelayFrame;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wgmesh registry}: serve the fresh endpoints of a WireGuard device's peers over DNS-SD. */
+@Command(
+    name = "registry",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Serve the NAT endpoints that a WireGuard device observes as DNS-SD records (wgsd-compatible).",
+      "Only peers with a recent handshake are published. By default DNS is served only on the",
+      "device's own tunnel addresses, port 53: inside the tunnel, not on the internet."
+    })
+public final class RegistryCommand implements java.util.concurrent.Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(RegistryCommand.class);
+
+  @Option(names = "--device", required = true, description = "WireGuard interface to read, e.g. wg0")
+  String deviceName;
+
+  @Option(names = "--zone", required = true, description = "DNS zone to serve, e.g. wg.example.com")
+  String zone;
+
+  @Option(names = "--listen", split = ",", paramLabel = "<ip:port>",
+      description = "Addresses to serve DNS on (default: the device's tunnel addresses, port 53)")
+  List<String> listen = new ArrayList<>();
+
+  @Option(names = "--max-handshake-age", defaultValue = "180s", paramLabel = "<duration>",
+      description = "Withhold peers whose last handshake is older than this (default: ${DEFAULT-VALUE})")
+  String maxHandshakeAge;
+
+  @Option(names = "--serve-stale", description = "Serve every peer with an endpoint, however old (benchmarks and static setups only)")
+  boolean serveStale;
+
+  @Option(names = "--refresh", defaultValue = "1s", paramLabel = "<duration>",
+      description = "Read the device at most this often (default: ${DEFAULT-VALUE})")
+  String refresh;
+
+  @Option(names = "--self", arity = "0..1", fallbackValue = "auto", paramLabel = "<ip:port>",
+      description = "Also serve the registry's own record, at this endpoint ('auto': this host's first global address and the device's port)")
+  String self;
+
+  @Option(names = "--max-udp-payload", defaultValue = "" + AnswerBuilder.DEFAULT_MAX_UDP_PAYLOAD,
+      description = "Largest UDP answer with EDNS (default: ${DEFAULT-VALUE})")
+  int maxUdpPayload;
+
+  @Option(names = "--udp-workers", defaultValue = "0", description = "UDP threads per address (default: one per CPU)")
+  int udpWorkers;
+
+  @Option(names = "--relay", description = "Relay WireGuard ciphertext between peers that cannot connect directly (inside the tunnel only)")
+  boolean relay;
+
+  @Option(names = "--relay-port", defaultValue = "" + RelayFrame.DEFAULT_PORT,
+      description = "UDP port of the relay on the tunnel addresses (default: ${DEFAULT-VALUE})")
+  int relayPort;
+
+  @Option(names = "--metrics", defaultValue = "127.0.0.1:9586", paramLabel = "<ip:port|off>",
+      description = "Serve Prometheus metrics at http://<ip:port>/metrics (default: ${DEFAULT-VALUE})")
+  String metricsListen;
+
+  /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new RegistryCommand()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Duration maxAge;
+    Duration refreshInterval;
+    try {
+      ZoneIndex.parseZone(zone);
+      maxAge = Durations.parse(maxHandshakeAge);
+      refreshInterval = Durations.parse(refresh);
+      if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
+        throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
+      }
+    } catch (IllegalArgumentException e) {
+      return fail(2, e.getMessage());
+    }
+    WireGuardDevice device;
+    try {
+      device = WireGuardDevices.open(deviceName);
+    } catch (DeviceNotFoundException e) {
+      return fail(1, e.getMessage());
+    }
+    List<InetAddress> tunnelAddresses = interfaceAddresses(deviceName);
+    List<InetSocketAddress> listenAddresses = new ArrayList<>();
+    try {
+      for (String l : listen) {
+        listenAddresses.add(Endpoints.parse(l));
+      }
+    } catch (IllegalArgumentException e) {
+      return fail(2, "--listen: " + e.getMessage());
+    }
+    if (listenAddresses.isEmpty()) {
+      if (tunnelAddresses.isEmpty()) {
+        return fail(1, "device " + deviceName + " has no tunnel address on this host to serve DNS on; "
+            + "give it one (ip address add ... dev " + deviceName + ") or pass --listen");
+      }
+      tunnelAddresses.forEach(a -> listenAddresses.add(new InetSocketAddress(a, 53)));
+    }
+    Optional<RegistryService.SelfPeer> selfPeer = Optional.empty();
+    if (self != null) {
+      try {
+        selfPeer = selfPeer(device.read().listenPort(), tunnelAddresses);
+      } catch (IOException | IllegalArgumentException e) {
+        return fail(2, "--self: " + e.getMessage());
+      }
+      if (selfPeer.isEmpty()) {
+        return fail(2, "--self: no global address found on this host; give the endpoint as --self=<ip:port>");
+      }
+    }
+    try (RegistryMetrics metrics = new RegistryMetrics()) {
+      RegistryService service;
+      try {
+        service = new RegistryService(device, new RegistryService.Config(
+            zone, serveStale ? Optional.empty() : Optional.of(maxAge), refreshInterval,
+            selfPeer, tunnelAddresses, maxUdpPayload), Clock.systemUTC(), metrics);
+      } catch (IOException e) {
+        return fail(1, "cannot read device " + deviceName + ": " + e.getMessage());
+      }
+      DnsServer server;
+      try {
+        server = DnsServer.start(service.processor(), listenAddresses,
+            udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors());
+      } catch (DnsServer.ListenException e) {
+        return fail(1, e.getMessage());
+      }
+      RelayServer relayServer = null;
+      if (relay) {
+        if (tunnelAddresses.isEmpty()) {
+          server.close();
+          return fail(1, "--relay: device " + deviceName + " has no tunnel address to relay on");
+        }
+        try {
+          relayServer = RelayServer.start(
+              tunnelAddresses.stream().map(a -> new InetSocketAddress(a, relayPort)).toList(),
+              Clock.systemUTC(), metrics.meterRegistry());
+        } catch (IOException e) {
+          server.close();
+          return fail(1, e.getMessage());
+        }
+      }
+      if (!metricsListen.equals("off")) {
+        try {
+          InetSocketAddress at = metrics.serve(Endpoints.parse(metricsListen));
+          log.info("metrics at http://{}/metrics", Endpoints.format(at));
+        } catch (IOException | IllegalArgumentException e) {
+          server.close();
+          return fail(1, "--metrics: " + e.getMessage());
+        }
+      }
+      log.info("registry for zone {} on device {}: serving peers with a handshake younger than {}",
+          ZoneIndex.parseZone(zone), deviceName, serveStale ? "any age" : Durations.format(maxAge));
+      try {
+        return runUntilSignalled(service, server, refreshInterval);
+      } finally {
+        if (relayServer != null) {
+          relayServer.close();
+        }
+      }
+    }
+  }
+
+  private static int runUntilSignalled(RegistryService service, DnsServer server, Duration refreshInterval) throws InterruptedException {
+    ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "registry-refresh");
+      t.setDaemon(true);
+      return t;
+    });
+    refresher.scheduleWithFixedDelay(service::refresh, refreshInterval.toMillis(), refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
+    CountDownLatch stopped = new CountDownLatch(1);
+    CountDownLatch cleaned = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      log.info("stopping");
+      stopped.countDown();
+      try {
+        cleaned.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "registry-shutdown"));
+    stopped.await();
+    refresher.shutdownNow();
+    server.close();
+    cleaned.countDown();
+    return 0;
+  }
+
+  private Optional<RegistryService.SelfPeer> selfPeer(int port, List<InetAddress> tunnelAddresses) {
+    List<IpPrefix> allowed = tunnelAddresses.stream()
+        .map(a -> new IpPrefix(a, a instanceof Inet6Address ? 128 : 32)).toList();
+    if (!self.equals("auto")) {
+      return Optional.of(new RegistryService.SelfPeer(Endpoints.parse(self), allowed));
+    }
+    return firstGlobalAddressExcept(deviceName)
+        .map(a -> new RegistryService.SelfPeer(new InetSocketAddress(a, port), allowed));
+  }
+
+  static List<InetAddress> interfaceAddresses(String name) {
+    try {
+      NetworkInterface nif = NetworkInterface.getByName(name);
+      if (nif == null) {
+        return new ArrayList<>();
+      }
+      List<InetAddress> out = new ArrayList<>();
+      for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+        if (!a.isLinkLocalAddress()) {
+          out.add(a);
+        }
+      }
+      out.sort((x, y) -> Boolean.compare(x instanceof Inet6Address, y instanceof Inet6Address)); // IPv4 first
+      return out;
+    } catch (SocketException e) {
+      return new ArrayList<>();
+    }
+  }
+
+  static Optional<InetAddress> firstGlobalAddressExcept(String device) {
+    try {
+      for (NetworkInterface nif : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+        if (nif.getName().equals(device) || nif.isLoopback() || !nif.isUp()) {
+          continue;
+        }
+        for (InetAddress a : Collections.list(nif.getInetAddresses())) {
+          if (!a.isLinkLocalAddress() && !a.isLoopbackAddress()) {
+            return Optional.of(a);
+          }
+        }
+      }
+    } catch (SocketException e) {
+      return Optional.empty();
+    }
+    return Optional.empty();
+  }
+
+  private static int fail(int code, String message) {
+    System.err.println("wgmesh registry: " + message);
+    return code;
+  }
+}

@@ -1,0 +1,156 @@
+package dev.wgmesh.registry;
+
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.util.Durations;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.PeerState;
+import dev.wgmesh.core.wg.WireGuardDevice;
+import dev.wgmesh.registry.dns.PeerSelection;
+import dev.wgmesh.registry.dns.QueryProcessor;
+import dev.wgmesh.registry.dns.ServedPeer;
+import dev.wgmesh.registry.dns.ZoneIndex;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps the served zone in step with the WireGuard device: reads the device at most once per
+ * refresh interval (never per query), selects the fresh peers, and swaps in a new index only when
+ * the served set changed. Logs one line per change of a peer, none per query.
+ */
+public final class RegistryService {
+  private static final Logger log = LoggerFactory.getLogger(RegistryService.class);
+
+  /** The registry's own entry (wgsd's "self"): the endpoint peers should use to reach it. */
+  public record SelfPeer(InetSocketAddress endpoint, List<IpPrefix> allowedIps) {}
+
+  public record Config(
+      String zone,
+      Optional<Duration> maxHandshakeAge,
+      Duration refreshInterval,
+      Optional<SelfPeer> self,
+      List<InetAddress> nameServerAddresses,
+      int maxUdpPayload) {}
+
+  private final WireGuardDevice device;
+  private final Config config;
+  private final Clock clock;
+  private final RegistryMetrics metrics;
+  private final PeerSelection selection;
+  private final QueryProcessor processor;
+  private DeviceState lastState;
+  private Map<WireGuardKey, ServedPeer> served = Map.of();
+  private long serial;
+  private boolean readFailing;
+
+  /** Reads the device once; fails when it cannot, so a wrong device name stops startup. */
+  public RegistryService(WireGuardDevice device, Config config, Clock clock, RegistryMetrics metrics) throws IOException {
+    this.device = device;
+    this.config = config;
+    this.clock = clock;
+    this.metrics = metrics;
+    this.selection = new PeerSelection(config.maxHandshakeAge());
+    ZoneIndex.parseZone(config.zone()); // validate before anything else
+    this.serial = clock.instant().getEpochSecond() & 0xFFFFFFFFL;
+    this.lastState = readDevice();
+    this.processor =
+        new QueryProcessor(ZoneIndex.build(config.zone(), List.of(), serial, config.nameServerAddresses()), config.maxUdpPayload(), metrics);
+    reselect();
+  }
+
+  public QueryProcessor processor() {
+    return processor;
+  }
+
+  /** One refresh: read the device (keeping the last state if that fails) and reselect. */
+  public synchronized void refresh() {
+    try {
+      lastState = readDevice();
+      if (readFailing) {
+        readFailing = false;
+        log.info("device {} readable again", device.name());
+      }
+    } catch (IOException | RuntimeException e) {
+      metrics.deviceReadError();
+      if (!readFailing) {
+        readFailing = true;
+        log.warn("cannot read device {}: {}; serving the last known state while it ages out", device.name(), e.getMessage());
+      }
+    }
+    reselect();
+  }
+
+  private DeviceState readDevice() throws IOException {
+    long start = System.nanoTime();
+    try {
+      return device.read();
+    } finally {
+      metrics.deviceReadLatency().record(Duration.ofNanos(System.nanoTime() - start));
+    }
+  }
+
+  private void reselect() {
+    Instant now = clock.instant();
+    Optional<ServedPeer> self = config.self().flatMap(s ->
+        lastState.publicKey().map(key -> new ServedPeer(key, s.endpoint(), s.allowedIps())));
+    PeerSelection.Result result = selection.select(lastState, now, self);
+    Map<WireGuardKey, ServedPeer> next = new LinkedHashMap<>();
+    for (ServedPeer peer : result.served()) {
+      next.put(peer.key(), peer);
+    }
+    metrics.peers(next.size(), result.withheldStale(), result.withheldNoEndpoint());
+    if (next.equals(served)) {
+      return;
+    }
+    logChanges(served, next, now);
+    served = next;
+    serial = Math.max(serial + 1, now.getEpochSecond()) & 0xFFFFFFFFL;
+    processor.update(ZoneIndex.build(config.zone(), List.copyOf(next.values()), serial, config.nameServerAddresses()));
+  }
+
+  private void logChanges(Map<WireGuardKey, ServedPeer> before, Map<WireGuardKey, ServedPeer> after, Instant now) {
+    Map<WireGuardKey, PeerState> onDevice = new HashMap<>();
+    lastState.peers().forEach(p -> onDevice.put(p.publicKey(), p));
+    for (ServedPeer peer : after.values()) {
+      ServedPeer old = before.get(peer.key());
+      if (old == null) {
+        log.info("serving peer {} at {}", peer.key().toBase64(), Endpoints.format(peer.endpoint()));
+      } else if (!Objects.equals(old.endpoint(), peer.endpoint())) {
+        log.info("peer {} moved from {} to {}", peer.key().toBase64(), Endpoints.format(old.endpoint()), Endpoints.format(peer.endpoint()));
+      } else if (!old.equals(peer)) {
+        log.info("peer {} allowed IPs now {}", peer.key().toBase64(), peer.allowedIps());
+      }
+    }
+    for (WireGuardKey key : before.keySet()) {
+      if (!after.containsKey(key)) {
+        log.info("withholding peer {}: {}", key.toBase64(), withheldReason(onDevice.get(key), now));
+      }
+    }
+  }
+
+  private String withheldReason(PeerState peer, Instant now) {
+    if (peer == null) {
+      return "removed from the device";
+    }
+    if (peer.endpoint().isEmpty()) {
+      return "no endpoint";
+    }
+    return peer.lastHandshake()
+        .map(at -> "last handshake " + Durations.format(Duration.between(at, now).withNanos(0)) + " ago, older than "
+            + config.maxHandshakeAge().map(Durations::format).orElse("the limit"))
+        .orElse("no handshake yet");
+  }
+}
