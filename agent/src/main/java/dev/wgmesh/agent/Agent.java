@@ -1,0 +1,268 @@
+package dev.wgmesh.agent;
+
+import dev.wgmesh.agent.discovery.Action;
+import dev.wgmesh.agent.discovery.DiscoverySettings;
+import dev.wgmesh.agent.discovery.Lookup;
+import dev.wgmesh.agent.discovery.Observation;
+import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.RegistryClient;
+import dev.wgmesh.agent.relay.RelayLink;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.wg.DeviceChange;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.PeerChange;
+import dev.wgmesh.core.wg.PeerState;
+import dev.wgmesh.core.wg.WireGuardDevice;
+import java.io.IOException;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's I/O shell around one {@link PeerDiscovery} per peer: reads the device, feeds each
+ * machine, and carries out what they ask (registry lookups, endpoint changes, handshake
+ * triggers, relay use). The registry's own peer (the one whose AllowedIPs hold the registry
+ * address) is never touched: it is configured with the registry's public endpoint.
+ */
+public final class Agent implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Agent.class);
+  /** The discard port: a trigger packet needs no listener, only a route into the tunnel. */
+  static final int TRIGGER_PORT = 9;
+
+  private final WireGuardDevice device;
+  private final RegistryClient registry;
+  private final InetAddress registryAddress;
+  private final DiscoverySettings settings;
+  private final Optional<RelayLink> relay;
+  private final Clock clock;
+  private final Map<WireGuardKey, PeerDiscovery> machines = new HashMap<>();
+  private final Map<WireGuardKey, InetAddress> tunnelAddresses = new HashMap<>();
+  private final Queue<InetAddress> punchRequests = new ConcurrentLinkedQueue<>();
+  private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "registry-lookup");
+    t.setDaemon(true);
+    return t;
+  });
+  private final DatagramSocket triggerSocket;
+  private volatile Map<PeerDiscovery.Mode, Integer> modeCounts = Map.of();
+
+  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, DiscoverySettings settings,
+      Optional<RelayLink> relay, Clock clock) throws IOException {
+    this.device = device;
+    this.registry = registry;
+    this.registryAddress = registryAddress;
+    this.settings = settings;
+    this.relay = relay;
+    this.clock = clock;
+    this.triggerSocket = new DatagramSocket();
+  }
+
+  /** Called from the relay thread: the peer at this tunnel address asks us to punch now. */
+  public void punchRequested(InetAddress peerTunnelAddress) {
+    punchRequests.add(peerTunnelAddress);
+  }
+
+  /** True when a tunnel address belongs to one of this device's mesh peers. */
+  public boolean isKnownPeer(InetAddress tunnelAddress) {
+    synchronized (tunnelAddresses) {
+      return tunnelAddresses.containsValue(tunnelAddress);
+    }
+  }
+
+  public Map<PeerDiscovery.Mode, Integer> modeCounts() {
+    return modeCounts;
+  }
+
+  /** One pass over every peer. Never throws for a peer's trouble; only a device read can fail. */
+  public void tick() throws IOException {
+    DeviceState state = device.read();
+    Instant now = clock.instant();
+    List<PeerState> peers = meshPeers(state);
+    forgetRemovedPeers(peers);
+    Map<WireGuardKey, List<Action>> todo = new HashMap<>();
+    for (PeerState peer : peers) {
+      PeerDiscovery machine = machines.computeIfAbsent(peer.publicKey(), k -> new PeerDiscovery(settings, now));
+      List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
+      todo.put(peer.publicKey(), actions);
+    }
+    InetAddress punch;
+    while ((punch = punchRequests.poll()) != null) {
+      WireGuardKey key = keyOf(punch);
+      if (key != null && machines.containsKey(key)) {
+        log.debug("peer {} asks us to punch", punch.getHostAddress());
+        todo.computeIfAbsent(key, k -> new ArrayList<>()).addAll(machines.get(key).onPunchSignal(now));
+      }
+    }
+    runLookups(todo);
+    execute(todo);
+    logTransitions();
+    countModes();
+  }
+
+  /** For cron users: discover every peer without a fresh handshake once, no relay. */
+  public int once() throws IOException {
+    DeviceState state = device.read();
+    Instant now = clock.instant();
+    Map<WireGuardKey, List<Action>> todo = new HashMap<>();
+    for (PeerState peer : meshPeers(state)) {
+      PeerDiscovery machine = new PeerDiscovery(settings.withRelay(false), now);
+      machines.put(peer.publicKey(), machine);
+      todo.put(peer.publicKey(), new ArrayList<>(machine.tick(now, observe(peer))));
+    }
+    runLookups(todo);
+    execute(todo);
+    return 0;
+  }
+
+  private List<PeerState> meshPeers(DeviceState state) {
+    List<PeerState> out = new ArrayList<>();
+    synchronized (tunnelAddresses) {
+      for (PeerState peer : state.peers()) {
+        if (peer.allowedIps().stream().anyMatch(p -> p.contains(registryAddress))) {
+          continue; // the registry's own peer keeps its configured public endpoint
+        }
+        out.add(peer);
+        tunnelAddress(peer).ifPresent(a -> tunnelAddresses.put(peer.publicKey(), a));
+      }
+    }
+    return out;
+  }
+
+  /** The address that identifies a peer inside the tunnel: its first host route in AllowedIPs. */
+  static Optional<InetAddress> tunnelAddress(PeerState peer) {
+    return peer.allowedIps().stream()
+        .filter(p -> p.length() == (p.isIpv4() ? 32 : 128))
+        .map(IpPrefix::address)
+        .findFirst();
+  }
+
+  private void forgetRemovedPeers(List<PeerState> peers) {
+    List<WireGuardKey> present = peers.stream().map(PeerState::publicKey).toList();
+    machines.keySet().retainAll(present);
+    synchronized (tunnelAddresses) {
+      tunnelAddresses.keySet().retainAll(present);
+    }
+  }
+
+  private WireGuardKey keyOf(InetAddress tunnelAddress) {
+    synchronized (tunnelAddresses) {
+      return tunnelAddresses.entrySet().stream()
+          .filter(e -> e.getValue().equals(tunnelAddress)).map(Map.Entry::getKey).findFirst().orElse(null);
+    }
+  }
+
+  private Observation observe(PeerState peer) {
+    boolean viaRelay = relay.isPresent() && peer.endpoint().map(e -> relay.get().isRelayEndpoint(e)).orElse(false);
+    return new Observation(peer.lastHandshake(), peer.endpoint(), viaRelay, peer.rxBytes(), peer.txBytes());
+  }
+
+  /** Runs the lookups the machines asked for, in parallel, and feeds the answers back. */
+  private void runLookups(Map<WireGuardKey, List<Action>> todo) {
+    Map<WireGuardKey, CompletableFuture<Lookup>> pending = new HashMap<>();
+    todo.forEach((key, actions) -> {
+      if (actions.removeIf(a -> a instanceof Action.QueryRegistry)) {
+        pending.put(key, CompletableFuture.supplyAsync(() -> registry.lookup(key), lookups));
+      }
+    });
+    pending.forEach((key, future) -> {
+      Lookup result = future.join();
+      if (result instanceof Lookup.Failed failed) {
+        log.debug("lookup of {} failed: {}", key.toBase64(), failed.reason());
+      }
+      todo.get(key).addAll(machines.get(key).onLookup(clock.instant(), result));
+    });
+  }
+
+  private void execute(Map<WireGuardKey, List<Action>> todo) {
+    List<PeerChange> changes = new ArrayList<>();
+    List<WireGuardKey> triggers = new ArrayList<>();
+    todo.forEach((key, actions) -> {
+      InetAddress peerAddress = tunnelAddresses.get(key);
+      for (Action action : actions) {
+        if (action instanceof Action.SetEndpoint set) {
+          log.debug("peer {}: endpoint {}", key.toBase64(), Endpoints.format(set.endpoint()));
+          changes.add(PeerChange.setEndpoint(key, set.endpoint()));
+        } else if (action instanceof Action.UseRelay && relay.isPresent() && peerAddress != null) {
+          try {
+            changes.add(PeerChange.setEndpoint(key, relay.get().endpointFor(peerAddress)));
+          } catch (IOException e) {
+            log.warn("cannot open a relay socket for {}: {}", key.toBase64(), e.getMessage());
+          }
+        } else if (action instanceof Action.SignalPunch && relay.isPresent() && peerAddress != null) {
+          relay.get().signalPunch(peerAddress);
+        } else if (action instanceof Action.TriggerHandshake) {
+          triggers.add(key);
+        }
+      }
+    });
+    if (!changes.isEmpty()) {
+      try {
+        device.apply(DeviceChange.peers(changes));
+      } catch (IOException e) {
+        log.warn("cannot update endpoints on {}: {}", device.name(), e.getMessage());
+      }
+    }
+    for (WireGuardKey key : triggers) {
+      trigger(key);
+    }
+  }
+
+  /** Sends one packet into the tunnel: WireGuard handshakes (or sends) to the new endpoint at once. */
+  private void trigger(WireGuardKey key) {
+    InetAddress address = tunnelAddresses.get(key);
+    if (address == null) {
+      return;
+    }
+    try {
+      byte[] nothing = new byte[1];
+      triggerSocket.send(new DatagramPacket(nothing, nothing.length, new InetSocketAddress(address, TRIGGER_PORT)));
+    } catch (IOException e) {
+      log.debug("trigger to {} failed: {}", address.getHostAddress(), e.toString());
+    }
+  }
+
+  private void logTransitions() {
+    machines.forEach((key, machine) -> {
+      PeerDiscovery.Transition t = machine.takeTransition();
+      if (t != null) {
+        InetAddress address = tunnelAddresses.get(key);
+        log.info("peer {} ({}): {} -> {}: {}", key.toBase64(), address == null ? "?" : address.getHostAddress(),
+            t.from().name().toLowerCase(), t.to().name().toLowerCase(), t.reason());
+      }
+    });
+  }
+
+  private void countModes() {
+    Map<PeerDiscovery.Mode, Integer> counts = new EnumMap<>(PeerDiscovery.Mode.class);
+    for (PeerDiscovery.Mode m : PeerDiscovery.Mode.values()) {
+      counts.put(m, 0);
+    }
+    machines.values().forEach(m -> counts.merge(m.mode(), 1, Integer::sum));
+    modeCounts = Map.copyOf(counts);
+  }
+
+  @Override
+  public void close() {
+    lookups.shutdownNow();
+    triggerSocket.close();
+    relay.ifPresent(RelayLink::close);
+  }
+}

@@ -1,0 +1,176 @@
+package dev.wgmesh.agent;
+
+import dev.wgmesh.agent.discovery.DiscoverySettings;
+import dev.wgmesh.agent.discovery.RegistryClient;
+import dev.wgmesh.agent.relay.RelayLink;
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.relay.RelayFrame;
+import dev.wgmesh.core.util.Durations;
+import dev.wgmesh.core.wg.DeviceNotFoundException;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.WireGuardDevice;
+import dev.wgmesh.core.wg.WireGuardDevices;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code wgmesh agent}: keep every peer of a WireGuard device connected, directly or relayed. */
+@Command(
+    name = "agent",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Discover peers' NAT endpoints from the registry, punch holes, and fall back to the",
+      "registry relay where a NAT defeats punching. Runs as a daemon; --once does one pass."
+    })
+public final class AgentCommand implements Callable<Integer> {
+  private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
+
+  @Option(names = "--device", required = true, description = "WireGuard interface to manage, e.g. wg0")
+  String deviceName;
+
+  @Option(names = "--registry", required = true, paramLabel = "<ip:port>",
+      description = "The registry's DNS address inside the tunnel, e.g. 10.99.0.254:53")
+  String registryAddress;
+
+  @Option(names = "--zone", required = true, description = "The registry's DNS zone")
+  String zone;
+
+  @Option(names = "--interval", defaultValue = "1s", paramLabel = "<duration>",
+      description = "How often to look at the device (default: ${DEFAULT-VALUE})")
+  String interval;
+
+  @Option(names = "--relay", defaultValue = "auto", paramLabel = "auto|off",
+      description = "Relay through the registry when punching fails (default: ${DEFAULT-VALUE})")
+  String relayMode;
+
+  @Option(names = "--relay-port", defaultValue = "" + RelayFrame.DEFAULT_PORT,
+      description = "The relay's UDP port at the registry, and this agent's (default: ${DEFAULT-VALUE})")
+  int relayPort;
+
+  @Option(names = "--once", description = "One discovery pass, then exit (for cron; no relay)")
+  boolean once;
+
+  /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
+  public static void main(String[] args) {
+    System.exit(new picocli.CommandLine(new AgentCommand()).execute(args));
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    Duration tick;
+    InetSocketAddress registry;
+    try {
+      tick = Durations.parse(interval);
+      registry = Endpoints.parse(registryAddress);
+      if (!relayMode.equals("auto") && !relayMode.equals("off")) {
+        throw new IllegalArgumentException("--relay is auto or off, not '" + relayMode + "'");
+      }
+    } catch (IllegalArgumentException e) {
+      return fail(2, e.getMessage());
+    }
+    WireGuardDevice device;
+    DeviceState state;
+    try {
+      device = WireGuardDevices.open(deviceName);
+      state = device.read();
+    } catch (DeviceNotFoundException e) {
+      return fail(1, e.getMessage());
+    }
+    if (state.peers().stream().noneMatch(p -> p.allowedIps().stream().anyMatch(a -> a.contains(registry.getAddress())))) {
+      return fail(1, "no peer of " + deviceName + " has the registry address " + registry.getAddress().getHostAddress()
+          + " in its AllowedIPs: add the registry as a peer first");
+    }
+    boolean relayOn = relayMode.equals("auto") && !once;
+    DiscoverySettings settings = DiscoverySettings.defaults().withRelay(relayOn);
+    RegistryClient client = new RegistryClient(registry, zone, Duration.ofSeconds(1));
+    AtomicReference<Agent> agentRef = new AtomicReference<>();
+    Optional<RelayLink> relay = Optional.empty();
+    if (relayOn) {
+      Optional<InetAddress> own = ownTunnelAddress(deviceName, registry.getAddress());
+      if (own.isEmpty()) {
+        return fail(1, "device " + deviceName + " has no tunnel address of the registry's family; give it one, or use --relay off");
+      }
+      try {
+        relay = Optional.of(new RelayLink(new InetSocketAddress(registry.getAddress(), relayPort), own.get(), relayPort,
+            state.listenPort(), a -> agentRef.get() != null && agentRef.get().isKnownPeer(a),
+            a -> agentRef.get().punchRequested(a)));
+      } catch (IOException e) {
+        return fail(1, e.getMessage());
+      }
+    }
+    try (Agent agent = new Agent(device, client, registry.getAddress(), settings, relay, Clock.systemUTC())) {
+      agentRef.set(agent);
+      if (once) {
+        return agent.once();
+      }
+      log.info("agent on {}: registry {}, zone {}, relay {}", deviceName, Endpoints.format(registry), zone, relayMode);
+      return runUntilSignalled(agent, tick);
+    }
+  }
+
+  private static int runUntilSignalled(Agent agent, Duration tick) throws InterruptedException {
+    CountDownLatch stop = new CountDownLatch(1);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      stop.countDown();
+      try {
+        stopped.await(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }, "agent-shutdown"));
+    boolean failing = false;
+    while (!stop.await(tick.toMillis(), TimeUnit.MILLISECONDS)) {
+      try {
+        agent.tick();
+        if (failing) {
+          log.info("device readable again");
+          failing = false;
+        }
+      } catch (IOException | RuntimeException e) {
+        if (!failing) {
+          log.warn("cannot read the device: {}; tunnels stay as they are, retrying", e.getMessage());
+          failing = true;
+        }
+      }
+    }
+    log.info("stopping; WireGuard keeps its current endpoints");
+    stopped.countDown();
+    return 0;
+  }
+
+  /** This node's address inside the tunnel, of the same family as the registry's. */
+  static Optional<InetAddress> ownTunnelAddress(String device, InetAddress registry) {
+    try {
+      NetworkInterface nif = NetworkInterface.getByName(device);
+      if (nif == null) {
+        return Optional.empty();
+      }
+      return Collections.list(nif.getInetAddresses()).stream()
+          .filter(a -> (a instanceof Inet6Address) == (registry instanceof Inet6Address) && !a.isLinkLocalAddress())
+          .findFirst();
+    } catch (SocketException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static int fail(int code, String message) {
+    System.err.println("wgmesh agent: " + message);
+    return code;
+  }
+}

@@ -1,0 +1,233 @@
+package dev.wgmesh.agent.relay;
+
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.relay.RelayFrame;
+import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.StandardProtocolFamily;
+import java.nio.ByteBuffer;
+import java.nio.channels.ClosedSelectorException;
+import java.nio.channels.DatagramChannel;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
+import java.util.Map;
+import java.util.Queue;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The agent's end of the registry relay. For each relayed peer it owns a UDP socket on 127.0.0.1
+ * that WireGuard uses as the peer's endpoint: what WireGuard sends there (ciphertext) goes to the
+ * registry in a DATA frame through the tunnel; what arrives for the peer is handed to WireGuard
+ * from that same socket, so WireGuard's roaming keeps pointing at it. One selector thread does all.
+ */
+public final class RelayLink implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(RelayLink.class);
+  static final long HELLO_INTERVAL_MS = 10_000;
+
+  private final InetSocketAddress registryRelay;
+  private final InetAddress ownAddress;
+  private final Predicate<InetAddress> isKnownPeer;
+  private final Consumer<InetAddress> onPunch;
+  private final Selector selector;
+  private final DatagramChannel uplink;
+  private final Map<InetAddress, DatagramChannel> peerSockets = new ConcurrentHashMap<>();
+  private final Set<Integer> peerPorts = ConcurrentHashMap.newKeySet();
+  private final Set<InetAddress> reportedUnreachable = ConcurrentHashMap.newKeySet();
+  private final Queue<Map.Entry<DatagramChannel, InetAddress>> pendingRegistration = new ConcurrentLinkedQueue<>();
+  private final Thread thread;
+  private volatile int wireGuardPort;
+  private volatile boolean closed;
+  private long lastHello;
+
+  /**
+   * @param ownAddress this node's tunnel address: the source of its frames
+   * @param uplinkPort the local port frames are sent from (the registry learns it from them)
+   * @param isKnownPeer whether a tunnel address belongs to a peer on this device
+   * @param onPunch called (on the relay thread) when a peer asks us to punch towards it
+   */
+  public RelayLink(InetSocketAddress registryRelay, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
+      Predicate<InetAddress> isKnownPeer, Consumer<InetAddress> onPunch) throws IOException {
+    this.registryRelay = registryRelay;
+    this.ownAddress = ownAddress;
+    this.wireGuardPort = wireGuardPort;
+    this.isKnownPeer = isKnownPeer;
+    this.onPunch = onPunch;
+    this.selector = Selector.open();
+    this.uplink = DatagramChannel.open(ownAddress instanceof Inet6Address ? StandardProtocolFamily.INET6 : StandardProtocolFamily.INET);
+    try {
+      uplink.bind(new InetSocketAddress(ownAddress, uplinkPort));
+    } catch (IOException e) {
+      selector.close();
+      uplink.close();
+      throw new IOException("cannot open the relay uplink on " + Endpoints.format(new InetSocketAddress(ownAddress, uplinkPort)) + ": " + e.getMessage(), e);
+    }
+    uplink.configureBlocking(false);
+    uplink.register(selector, SelectionKey.OP_READ, Uplink.INSTANCE);
+    this.thread = new Thread(this::run, "relay-link");
+    this.thread.setDaemon(true);
+    this.thread.start();
+  }
+
+  private enum Uplink {
+    INSTANCE
+  }
+
+  public void wireGuardPort(int port) {
+    this.wireGuardPort = port;
+  }
+
+  /** The local endpoint WireGuard should use to reach this peer through the relay. */
+  public InetSocketAddress endpointFor(InetAddress peer) throws IOException {
+    return (InetSocketAddress) socketFor(peer).getLocalAddress();
+  }
+
+  /** True when the endpoint is one of our relay sockets (WireGuard may have roamed there). */
+  public boolean isRelayEndpoint(InetSocketAddress endpoint) {
+    return endpoint != null && endpoint.getAddress().isLoopbackAddress() && peerPorts.contains(endpoint.getPort());
+  }
+
+  public void signalPunch(InetAddress peer) {
+    send(new RelayFrame(RelayFrame.Type.PUNCH, ownAddress, peer, new byte[0]).encode());
+  }
+
+  private DatagramChannel socketFor(InetAddress peer) throws IOException {
+    DatagramChannel existing = peerSockets.get(peer);
+    if (existing != null) {
+      return existing;
+    }
+    synchronized (peerSockets) {
+      existing = peerSockets.get(peer);
+      if (existing != null) {
+        return existing;
+      }
+      DatagramChannel socket = DatagramChannel.open(StandardProtocolFamily.INET);
+      socket.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+      socket.configureBlocking(false);
+      peerPorts.add(((InetSocketAddress) socket.getLocalAddress()).getPort());
+      peerSockets.put(peer, socket);
+      // Channels register on the selector's own thread; wake it to do so.
+      pendingRegistration.add(Map.entry(socket, peer));
+      selector.wakeup();
+      return socket;
+    }
+  }
+
+  private void run() {
+    ByteBuffer buffer = ByteBuffer.allocate(65535);
+    while (!closed) {
+      try {
+        Map.Entry<DatagramChannel, InetAddress> pending;
+        while ((pending = pendingRegistration.poll()) != null) {
+          pending.getKey().register(selector, SelectionKey.OP_READ, pending.getValue());
+        }
+        long now = System.currentTimeMillis();
+        if (now - lastHello >= HELLO_INTERVAL_MS) {
+          lastHello = now;
+          send(new RelayFrame(RelayFrame.Type.HELLO, ownAddress, registryRelay.getAddress(), new byte[0]).encode());
+        }
+        selector.select(1000);
+        for (SelectionKey key : selector.selectedKeys()) {
+          if (key.attachment() == Uplink.INSTANCE) {
+            fromRegistry(buffer);
+          } else {
+            fromWireGuard((DatagramChannel) key.channel(), (InetAddress) key.attachment(), buffer);
+          }
+        }
+        selector.selectedKeys().clear();
+      } catch (ClosedSelectorException e) {
+        return;
+      } catch (IOException | RuntimeException e) {
+        if (!closed) {
+          log.debug("relay link error: {}", e.toString());
+        }
+      }
+    }
+  }
+
+  private void fromWireGuard(DatagramChannel socket, InetAddress peer, ByteBuffer buffer) throws IOException {
+    buffer.clear();
+    InetSocketAddress from = (InetSocketAddress) socket.receive(buffer);
+    if (from == null || !from.getAddress().isLoopbackAddress() || from.getPort() != wireGuardPort) {
+      return; // only our WireGuard may send through the relay
+    }
+    byte[] payload = new byte[buffer.position()];
+    buffer.flip();
+    buffer.get(payload);
+    send(new RelayFrame(RelayFrame.Type.DATA, ownAddress, peer, payload).encode());
+  }
+
+  private void fromRegistry(ByteBuffer buffer) throws IOException {
+    buffer.clear();
+    InetSocketAddress from = (InetSocketAddress) uplink.receive(buffer);
+    if (from == null || !from.getAddress().equals(registryRelay.getAddress())) {
+      return; // frames come only from the registry
+    }
+    RelayFrame frame;
+    try {
+      frame = RelayFrame.decode(buffer.array(), buffer.position());
+    } catch (RelayFrame.MalformedFrameException e) {
+      log.debug("dropped a malformed relay frame: {}", e.getMessage());
+      return;
+    }
+    switch (frame.type()) {
+      case DATA -> {
+        if (!isKnownPeer.test(frame.source())) {
+          return;
+        }
+        reportedUnreachable.remove(frame.source());
+        socketFor(frame.source()).send(ByteBuffer.wrap(frame.payload()), new InetSocketAddress(InetAddress.getLoopbackAddress(), wireGuardPort));
+      }
+      case PUNCH -> {
+        if (isKnownPeer.test(frame.source())) {
+          onPunch.accept(frame.source());
+        }
+      }
+      case UNREACHABLE -> {
+        if (reportedUnreachable.add(frame.source())) {
+          log.info("relay: peer {} is not connected to the registry", frame.source().getHostAddress());
+        }
+      }
+      default -> {
+        // HELLO is for the registry
+      }
+    }
+  }
+
+  private void send(byte[] frame) {
+    try {
+      uplink.send(ByteBuffer.wrap(frame), registryRelay);
+    } catch (IOException e) {
+      log.debug("relay send failed: {}", e.toString());
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      selector.close();
+    } catch (IOException ignored) {
+      // shutting down
+    }
+    for (DatagramChannel c : peerSockets.values()) {
+      try {
+        c.close();
+      } catch (IOException ignored) {
+        // shutting down
+      }
+    }
+    try {
+      uplink.close();
+    } catch (IOException ignored) {
+      // shutting down
+    }
+  }
+}
