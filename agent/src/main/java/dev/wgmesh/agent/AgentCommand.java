@@ -135,7 +135,7 @@ public final class AgentCommand implements Callable<Integer> {
       }
     }, "agent-shutdown"));
     boolean failing = false;
-    while (!stop.await(tick.toMillis(), TimeUnit.MILLISECONDS)) {
+    do { // the first pass at once: a starting node should not wait a tick to be connected
       try {
         agent.tick();
         if (failing) {
@@ -148,7 +148,7 @@ public final class AgentCommand implements Callable<Integer> {
           failing = true;
         }
       }
-    }
+    } while (!stop.await(tick.toMillis(), TimeUnit.MILLISECONDS));
     log.info("stopping; WireGuard keeps its current endpoints");
     stopped.countDown();
     return 0;
