@@ -1,0 +1,31 @@
+package dev.wgmesh.api.v1alpha1;
+
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.Kind;
+import io.fabric8.kubernetes.model.annotation.Plural;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Singular;
+import io.fabric8.kubernetes.model.annotation.Version;
+import io.fabric8.kubernetes.client.CustomResource;
+
+/** A WireGuard mesh: its tunnel network, its registry, and which nodes take part. Cluster-scoped. */
+@Group(WireGuardMesh.GROUP)
+@Version(WireGuardMesh.VERSION)
+@Kind("WireGuardMesh")
+@Plural("wireguardmeshes")
+@Singular("wireguardmesh")
+@ShortNames({"wgmesh", "wgm"})
+public class WireGuardMesh extends CustomResource<WireGuardMeshSpec, WireGuardMeshStatus> {
+  public static final String GROUP = "wgmesh.dev";
+  public static final String VERSION = "v1alpha1";
+
+  @Override
+  protected WireGuardMeshSpec initSpec() {
+    return new WireGuardMeshSpec();
+  }
+
+  @Override
+  protected WireGuardMeshStatus initStatus() {
+    return new WireGuardMeshStatus();
+  }
+}

@@ -1,0 +1,67 @@
+package dev.wgmesh.api.v1alpha1;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Written by the agent, at a bounded rate. */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public class WireGuardNodeConfigStatus {
+  @PrinterColumn(name = "Applied")
+  private Long appliedGeneration;
+  @PrinterColumn(name = "Direct")
+  private Integer direct;
+  @PrinterColumn(name = "Relayed")
+  private Integer relayed;
+  @PrinterColumn(name = "Pending")
+  private Integer pending;
+  private String lastError;
+  private String publicKey;
+  private List<PeerStatus> peers = new ArrayList<>();
+  private List<Condition> conditions = new ArrayList<>();
+
+  public Long getAppliedGeneration() { return appliedGeneration; }
+  public void setAppliedGeneration(Long appliedGeneration) { this.appliedGeneration = appliedGeneration; }
+  public Integer getDirect() { return direct; }
+  public void setDirect(Integer direct) { this.direct = direct; }
+  public Integer getRelayed() { return relayed; }
+  public void setRelayed(Integer relayed) { this.relayed = relayed; }
+  public Integer getPending() { return pending; }
+  public void setPending(Integer pending) { this.pending = pending; }
+  public String getLastError() { return lastError; }
+  public void setLastError(String lastError) { this.lastError = lastError; }
+  public String getPublicKey() { return publicKey; }
+  public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
+  public List<PeerStatus> getPeers() { return peers; }
+  public void setPeers(List<PeerStatus> peers) { this.peers = peers; }
+  public List<Condition> getConditions() { return conditions; }
+  public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+  /** How this node reaches one peer. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class PeerStatus {
+    private String name;
+    private String mode;
+    private String endpoint;
+    private String lastHandshake;
+
+    public PeerStatus() {}
+
+    public PeerStatus(String name, String mode, String endpoint, String lastHandshake) {
+      this.name = name;
+      this.mode = mode;
+      this.endpoint = endpoint;
+      this.lastHandshake = lastHandshake;
+    }
+
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public String getMode() { return mode; }
+    public void setMode(String mode) { this.mode = mode; }
+    public String getEndpoint() { return endpoint; }
+    public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
+    public String getLastHandshake() { return lastHandshake; }
+    public void setLastHandshake(String lastHandshake) { this.lastHandshake = lastHandshake; }
+  }
+}

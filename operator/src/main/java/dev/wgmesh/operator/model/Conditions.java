@@ -1,0 +1,27 @@
+package dev.wgmesh.operator.model;
+
+import dev.wgmesh.api.v1alpha1.Condition;
+
+/** The condition types and reasons wgmesh uses, in one place. */
+public final class Conditions {
+  public static final String READY = "Ready";
+  public static final String ADDRESS_CONFLICT = "AddressConflict";
+  public static final String DUPLICATE_KEY = "DuplicateKey";
+  public static final String INVALID_KEY = "InvalidKey";
+  public static final String INVALID_SPEC = "InvalidSpec";
+  public static final String ALLOWED_IPS_OVERLAP = "AllowedIPsOverlap";
+  public static final String NODE_NOT_FOUND = "NodeNotFound";
+  public static final String NOT_SELECTED = "NotSelected";
+  public static final String ADDRESS_POOL_EXHAUSTED = "AddressPoolExhausted";
+  public static final String REGISTRY_READY = "RegistryReady";
+
+  private Conditions() {}
+
+  public static Condition isTrue(String type, String reason, String message) {
+    return new Condition(type, Condition.TRUE, reason, message);
+  }
+
+  public static Condition isFalse(String type, String reason, String message) {
+    return new Condition(type, Condition.FALSE, reason, message);
+  }
+}

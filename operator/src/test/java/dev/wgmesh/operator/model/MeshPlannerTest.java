@@ -1,0 +1,300 @@
+package dev.wgmesh.operator.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerStatus;
+import dev.wgmesh.core.key.KeyPair;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The planner with resources built as values: no API server, no clock. */
+class MeshPlannerTest {
+  static final String REGISTRY_KEY = KeyPair.generate().publicKey().toBase64();
+
+  static WireGuardMesh mesh(String network) {
+    WireGuardMesh mesh = new WireGuardMesh();
+    mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
+    mesh.getSpec().setNetwork(network);
+    mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
+    return mesh;
+  }
+
+  static Node node(String name, String podCidr, Map<String, String> labels) {
+    return new NodeBuilder().withNewMetadata().withName(name).withLabels(labels).endMetadata()
+        .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec().build();
+  }
+
+  static int created;
+
+  static WireGuardPeer peer(String name, String nodeName) {
+    WireGuardPeer peer = new WireGuardPeer();
+    // Creation times in creation order, as the API server would stamp them.
+    peer.setMetadata(new ObjectMetaBuilder().withName(name)
+        .withCreationTimestamp(String.format("2026-11-24T10:%02d:%02dZ", created / 60, created++ % 60)).build());
+    peer.getSpec().setMesh("prod");
+    peer.getSpec().setPublicKey(KeyPair.generate().publicKey().toBase64());
+    peer.getSpec().setNodeName(nodeName);
+    return peer;
+  }
+
+  final WireGuardMesh mesh = mesh("10.88.0.0/24");
+  final List<Node> nodes = List.of(
+      node("n1", "10.244.1.0/24", Map.of()), node("n2", "10.244.2.0/24", Map.of()), node("n3", "10.244.3.0/24", Map.of()));
+  final List<WireGuardPeer> peers = new ArrayList<>(List.of(peer("n1", "n1"), peer("n2", "n2"), peer("n3", "n3")));
+
+  MeshPlan plan() {
+    return MeshPlanner.plan(mesh, peers, nodes, REGISTRY_KEY);
+  }
+
+  static Condition condition(PeerOutcome outcome, String type) {
+    return outcome.conditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+  }
+
+  @Test
+  void everyNodeGetsAConfigListingTheOthersWithPodCidrsAndTheRegistry() {
+    MeshPlan plan = plan();
+    assertTrue(plan.valid());
+    assertEquals(List.of("n1", "n2", "n3", "prod-registry"), List.copyOf(plan.nodeConfigs().keySet()));
+    WireGuardNodeConfigSpec n1 = plan.nodeConfigs().get("n1");
+    assertEquals(List.of("10.88.0.1/24"), n1.getInterfaceSpec().getAddresses());
+    assertEquals(51820, n1.getInterfaceSpec().getListenPort());
+    assertEquals(1420, n1.getInterfaceSpec().getMtu());
+    assertEquals(List.of("n2", "n3"), n1.getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).toList());
+    WireGuardNodeConfigSpec.Peer n2 = n1.getPeers().get(0);
+    assertEquals(peers.get(1).getSpec().getPublicKey(), n2.getPublicKey());
+    assertEquals(List.of("10.88.0.2/32", "10.244.2.0/24"), n2.getAllowedIPs());
+    assertNull(n2.getEndpoint(), "discovered endpoints are the agent's, never the config's");
+    assertEquals(25, n2.getPersistentKeepalive());
+    WireGuardNodeConfigSpec.RegistryPeer registry = n1.getRegistryPeer();
+    assertEquals(REGISTRY_KEY, registry.getPublicKey());
+    assertEquals("203.0.113.5:51820", registry.getEndpoint());
+    assertEquals("10.88.0.254", registry.getAddress());
+    assertEquals("wgmesh.internal", registry.getZone());
+    assertEquals(53, registry.getDnsPort());
+    assertEquals(51821, registry.getRelayPort());
+    assertEquals("10.88.0.254", plan.registryAddress());
+  }
+
+  @Test
+  void registryConfigListsEveryMemberWithTunnelAddressesOnly() {
+    WireGuardNodeConfigSpec registry = plan().nodeConfigs().get("prod-registry");
+    assertTrue(registry.getRegistry());
+    assertEquals(List.of("10.88.0.254/24"), registry.getInterfaceSpec().getAddresses());
+    assertEquals(List.of(List.of("10.88.0.1/32"), List.of("10.88.0.2/32"), List.of("10.88.0.3/32")),
+        registry.getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getAllowedIPs).toList());
+    assertNull(registry.getRegistryPeer());
+  }
+
+  @Test
+  void peerStatusGetsAddressAllowedIpsAndReady() {
+    PeerOutcome n3 = plan().peers().get("n3");
+    assertTrue(n3.included());
+    assertEquals("10.88.0.3", n3.address());
+    assertEquals(List.of("10.88.0.3/32", "10.244.3.0/24"), n3.allowedIPs());
+    assertTrue(condition(n3, Conditions.READY).isTrue());
+  }
+
+  @Test
+  void planDoesNotDependOnTheOrderOfItsInputs() {
+    MeshPlan first = plan();
+    for (long seed = 0; seed < 10; seed++) {
+      List<WireGuardPeer> shuffled = new ArrayList<>(peers);
+      Collections.shuffle(shuffled, new Random(seed));
+      List<Node> shuffledNodes = new ArrayList<>(nodes);
+      Collections.shuffle(shuffledNodes, new Random(seed));
+      assertEquals(first, MeshPlanner.plan(mesh, shuffled, shuffledNodes, REGISTRY_KEY));
+    }
+  }
+
+  /** What the operator does after a plan: record the address in the peer's status. */
+  static void record(List<WireGuardPeer> peers, MeshPlan plan) {
+    for (WireGuardPeer p : peers) {
+      PeerOutcome outcome = plan.peers().get(p.getMetadata().getName());
+      WireGuardPeerStatus status = new WireGuardPeerStatus();
+      status.setAddress(outcome.address());
+      p.setStatus(status);
+    }
+  }
+
+  @Test
+  void recordedAddressesSurviveRemovalsAndRestarts() {
+    record(peers, plan());
+    peers.remove(0); // n1 leaves: 10.88.0.1 is free
+    WireGuardPeer late = peer("n4", "n4");
+    peers.add(late);
+    List<Node> withN4 = new ArrayList<>(nodes);
+    withN4.add(node("n4", "10.244.4.0/24", Map.of()));
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, withN4, REGISTRY_KEY);
+    assertEquals("10.88.0.2", plan.peers().get("n2").address(), "kept from status");
+    assertEquals("10.88.0.3", plan.peers().get("n3").address(), "kept from status");
+    assertEquals("10.88.0.1", plan.peers().get("n4").address(), "the lowest free address");
+  }
+
+  @Test
+  void fixedAddressIsHonouredAndAConflictExcludesOnlyTheLaterPeer() {
+    WireGuardPeer laptop = peer("laptop", null);
+    laptop.getSpec().setAddress("10.88.0.2");
+    WireGuardPeer phone = peer("phone", null);
+    phone.getSpec().setAddress("10.88.0.2");
+    peers.add(laptop);
+    peers.add(phone);
+    MeshPlan plan = plan();
+    assertEquals("10.88.0.2", plan.peers().get("laptop").address());
+    PeerOutcome conflicted = plan.peers().get("phone");
+    assertFalse(conflicted.included());
+    assertTrue(condition(conflicted, Conditions.ADDRESS_CONFLICT).getMessage().contains("laptop"));
+    assertFalse(condition(conflicted, Conditions.READY).isTrue());
+    // The node that would have had .2 gets another address; the mesh stays whole.
+    assertEquals(List.of("n1", "n2", "n3", "prod-registry"), List.copyOf(plan.nodeConfigs().keySet()));
+    List<String> names = plan.nodeConfigs().get("n1").getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).toList();
+    assertEquals(List.of("n2", "n3", "laptop"), names);
+    assertFalse(plan.nodeConfigs().values().stream().flatMap(c -> c.getPeers().stream()).anyMatch(p -> p.getName().equals("phone")));
+  }
+
+  @Test
+  void fixedAddressOutsideTheNetworkOrOnTheRegistryConflicts() {
+    WireGuardPeer outside = peer("outside", null);
+    outside.getSpec().setAddress("192.168.1.1");
+    WireGuardPeer onRegistry = peer("squatter", null);
+    onRegistry.getSpec().setAddress("10.88.0.254");
+    peers.add(outside);
+    peers.add(onRegistry);
+    MeshPlan plan = plan();
+    assertTrue(condition(plan.peers().get("outside"), Conditions.ADDRESS_CONFLICT).getMessage().contains("outside"));
+    assertTrue(condition(plan.peers().get("squatter"), Conditions.ADDRESS_CONFLICT).getMessage().contains("registry"));
+  }
+
+  @Test
+  void duplicateAndInvalidKeysAreReportedAndLeftOut() {
+    WireGuardPeer copy = peer("copycat", null);
+    copy.getSpec().setPublicKey(peers.get(0).getSpec().getPublicKey());
+    WireGuardPeer garbage = peer("garbage", null);
+    garbage.getSpec().setPublicKey("not-a-key");
+    WireGuardPeer registryKey = peer("impostor", null);
+    registryKey.getSpec().setPublicKey(REGISTRY_KEY);
+    peers.addAll(List.of(copy, garbage, registryKey));
+    MeshPlan plan = plan();
+    assertTrue(condition(plan.peers().get("copycat"), Conditions.DUPLICATE_KEY).getMessage().contains("n1"));
+    assertNotNull(condition(plan.peers().get("garbage"), Conditions.INVALID_KEY));
+    assertTrue(condition(plan.peers().get("impostor"), Conditions.DUPLICATE_KEY).getMessage().contains("registry"));
+    assertTrue(plan.peers().get("n1").included(), "the first holder of a key keeps it");
+    assertEquals(4, plan.nodeConfigs().size());
+  }
+
+  @Test
+  void exhaustedPoolIsACondition() {
+    WireGuardMesh small = mesh("10.88.0.0/29"); // 6 usable, one for the registry
+    List<WireGuardPeer> many = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      many.add(peer("ext" + i, null));
+    }
+    MeshPlan plan = MeshPlanner.plan(small, many, List.of(), REGISTRY_KEY);
+    assertEquals(5, plan.peers().values().stream().filter(PeerOutcome::included).count());
+    assertNotNull(condition(plan.peers().get("ext5"), Conditions.ADDRESS_POOL_EXHAUSTED));
+  }
+
+  @Test
+  void missingAndUnselectedNodesAreNotMeshed() {
+    mesh.getSpec().setNodeSelector(Map.of("wgmesh.dev/member", "true"));
+    List<Node> labelled = List.of(node("n1", "10.244.1.0/24", Map.of("wgmesh.dev/member", "true")),
+        node("n2", "10.244.2.0/24", Map.of()));
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, labelled, REGISTRY_KEY);
+    assertNotNull(condition(plan.peers().get("n2"), Conditions.NOT_SELECTED));
+    assertNotNull(condition(plan.peers().get("n3"), Conditions.NODE_NOT_FOUND));
+    assertEquals(List.of("n1", "prod-registry"), List.copyOf(plan.nodeConfigs().keySet()));
+    assertTrue(plan.nodeConfigs().get("n1").getPeers().isEmpty());
+  }
+
+  @Test
+  void externalPeerIsInEveryNodeConfigWithItsExtraNetworksAndStaticEndpoint() {
+    WireGuardPeer home = peer("home-server", null);
+    home.getSpec().setAllowedIPs(List.of("192.168.10.0/24"));
+    home.getSpec().setEndpoint("198.51.100.77:51820");
+    peers.add(home);
+    MeshPlan plan = plan();
+    assertFalse(plan.nodeConfigs().containsKey("home-server"), "external peers get no node config");
+    for (String node : List.of("n1", "n2", "n3")) {
+      WireGuardNodeConfigSpec.Peer p = plan.nodeConfigs().get(node).getPeers().stream()
+          .filter(x -> x.getName().equals("home-server")).findFirst().orElseThrow();
+      assertEquals(List.of("10.88.0.4/32", "192.168.10.0/24"), p.getAllowedIPs());
+      assertEquals("198.51.100.77:51820", p.getEndpoint());
+    }
+  }
+
+  @Test
+  void overlappingAllowedIpsAreLeftOutWithACondition() {
+    WireGuardPeer thief = peer("thief", null);
+    thief.getSpec().setAllowedIPs(List.of("10.244.2.128/25", "10.88.0.0/16", "172.16.0.0/12"));
+    peers.add(thief);
+    PeerOutcome outcome = plan().peers().get("thief");
+    assertTrue(outcome.included());
+    assertEquals(List.of("10.88.0.4/32", "172.16.0.0/12"), outcome.allowedIPs());
+    List<String> messages = outcome.conditions().stream().filter(c -> c.getType().equals(Conditions.ALLOWED_IPS_OVERLAP))
+        .map(Condition::getMessage).collect(Collectors.toList());
+    assertEquals(2, messages.size());
+    assertTrue(messages.get(0).contains("n2"), messages.toString());
+    assertTrue(messages.get(1).contains("mesh network"), messages.toString());
+  }
+
+  @Test
+  void invalidMeshNetworkYieldsNoConfigsAndAClearCondition() {
+    for (String bad : List.of("10.88.0.0/31", "fd00::/64", "banana", "10.0.0.0/4")) {
+      MeshPlan plan = MeshPlanner.plan(mesh(bad), peers, nodes, REGISTRY_KEY);
+      assertFalse(plan.valid(), bad);
+      assertTrue(plan.nodeConfigs().isEmpty());
+      Condition ready = plan.meshConditions().get(0);
+      assertEquals(Conditions.INVALID_SPEC, ready.getReason());
+      assertFalse(ready.isTrue());
+    }
+    WireGuardMesh wrongRegistry = mesh("10.88.0.0/24");
+    wrongRegistry.getSpec().getRegistry().setAddress("10.99.0.1");
+    assertFalse(MeshPlanner.plan(wrongRegistry, peers, nodes, REGISTRY_KEY).valid());
+  }
+
+  @Test
+  void dualStackGivesMatchingIpv6Addresses() {
+    mesh.getSpec().setNetworkV6("fd00:88::/64");
+    MeshPlan plan = plan();
+    assertEquals(List.of("10.88.0.1/24", "fd00:88::1/64"), plan.nodeConfigs().get("n1").getInterfaceSpec().getAddresses());
+    assertEquals(List.of("10.88.0.2/32", "fd00:88::2/128", "10.244.2.0/24"), plan.peers().get("n2").allowedIPs());
+    assertEquals(List.of("10.88.0.254/24", "fd00:88::fe/64"), plan.nodeConfigs().get("prod-registry").getInterfaceSpec().getAddresses());
+  }
+
+  @Test
+  void withoutTheRegistryKeyConfigsHaveNoRegistryPeerAndTheMeshSaysSo() {
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, null);
+    assertNull(plan.nodeConfigs().get("n1").getRegistryPeer());
+    assertFalse(plan.meshConditions().get(0).isTrue());
+  }
+
+  @Test
+  void thousandNodesPlanWithDistinctAddresses() {
+    WireGuardMesh big = mesh("10.88.0.0/16");
+    List<Node> manyNodes = new ArrayList<>();
+    List<WireGuardPeer> manyPeers = new ArrayList<>();
+    for (int i = 0; i < 1000; i++) {
+      manyNodes.add(node("node-" + i, "10." + (100 + i / 250) + "." + (i % 250) + ".0/24", Map.of()));
+      manyPeers.add(peer("node-" + i, "node-" + i));
+    }
+    MeshPlan plan = MeshPlanner.plan(big, manyPeers, manyNodes, REGISTRY_KEY);
+    assertEquals(1001, plan.nodeConfigs().size());
+    assertEquals(1000, plan.peers().values().stream().map(PeerOutcome::address).distinct().count());
+    assertEquals(999, plan.nodeConfigs().get("node-0").getPeers().size());
+  }
+}
