@@ -40,6 +40,7 @@ public class Condition {
   public Long getObservedGeneration() { return observedGeneration; }
   public void setObservedGeneration(Long observedGeneration) { this.observedGeneration = observedGeneration; }
 
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isTrue() {
     return TRUE.equals(status);
   }

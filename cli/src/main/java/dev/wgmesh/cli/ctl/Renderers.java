@@ -1,0 +1,199 @@
+package dev.wgmesh.cli.ctl;
+
+import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.net.IpPrefix;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/** Text the ctl commands print, built from a {@link MeshView} alone: pure and tested as such. */
+public final class Renderers {
+  private Renderers() {}
+
+  /** A table per node of how it reaches each peer, then the peers that are not in the mesh and why. */
+  public static String status(MeshView view) {
+    StringBuilder out = new StringBuilder();
+    var ms = view.mesh().getStatus();
+    out.append("mesh ").append(view.name()).append(": network ").append(view.mesh().getSpec().getNetwork())
+        .append(", registry ").append(Objects.toString(view.mesh().getSpec().getRegistry().getEndpoint(), "(no endpoint)"));
+    if (ms != null && ms.getPeers() != null) {
+      out.append(", ").append(ms.getReady()).append("/").append(ms.getPeers()).append(" peers ready, ")
+          .append(n(ms.getDirect())).append(" direct, ").append(n(ms.getRelayed())).append(" relayed");
+    }
+    out.append('\n');
+    List<WireGuardNodeConfig> configs = new ArrayList<>(view.nodeConfigs());
+    configs.sort(Comparator.comparing(c -> c.getMetadata().getName()));
+    for (WireGuardNodeConfig config : configs) {
+      if (Boolean.TRUE.equals(config.getSpec().getRegistry())) {
+        continue;
+      }
+      WireGuardNodeConfigStatus st = config.getStatus();
+      out.append('\n').append("node ").append(config.getMetadata().getName()).append("  ")
+          .append(String.join(",", config.getSpec().getInterfaceSpec().getAddresses()));
+      if (st == null || st.getAppliedGeneration() == null) {
+        out.append("  (not applied yet: is the agent running on this node?)\n");
+        continue;
+      }
+      boolean current = Objects.equals(st.getAppliedGeneration(), config.getMetadata().getGeneration());
+      out.append("  applied ").append(current ? "current" : "generation " + st.getAppliedGeneration());
+      if (st.getLastError() != null) {
+        out.append("  LAST ERROR: ").append(st.getLastError());
+      }
+      out.append('\n');
+      List<String[]> rows = new ArrayList<>();
+      rows.add(new String[] {"  PEER", "ADDRESS", "MODE", "ENDPOINT", "LAST HANDSHAKE"});
+      for (WireGuardNodeConfigStatus.PeerStatus ps : st.getPeers()) {
+        rows.add(new String[] {"  " + ps.getName(), addressOf(view, ps.getName()), Objects.toString(ps.getMode(), "pending"),
+            Objects.toString(ps.getEndpoint(), "-"), Objects.toString(ps.getLastHandshake(), "never")});
+      }
+      out.append(table(rows));
+    }
+    List<WireGuardPeer> outside = view.peers().stream().filter(p -> !ready(p)).toList();
+    if (!outside.isEmpty()) {
+      out.append("\npeers not in the mesh:\n");
+      for (WireGuardPeer p : outside) {
+        String why = p.getStatus() == null ? "not reconciled yet" : p.getStatus().getConditions().stream()
+            .filter(c -> !c.getType().equals("Ready") && c.isTrue()).map(c -> c.getType() + ": " + c.getMessage())
+            .findFirst().orElse("not ready");
+        out.append("  ").append(p.getMetadata().getName()).append("  ").append(why).append('\n');
+      }
+    }
+    return out.toString();
+  }
+
+  /**
+   * A wg-quick file for an external peer: its address, the registry (for discovery) and every
+   * member of the mesh. The private key is never fetched from the cluster: it is read from a local
+   * file by the caller, or left as a placeholder.
+   */
+  public static String wgQuick(MeshView view, WireGuardPeer self, Optional<String> privateKey) {
+    if (self.getStatus() == null || self.getStatus().getAddress() == null) {
+      throw new IllegalStateException("peer " + self.getMetadata().getName() + " has no address yet: "
+          + (self.getStatus() == null ? "the operator has not reconciled it" : conditionsText(self.getStatus().getConditions())));
+    }
+    int prefix = IpPrefix.parse(view.mesh().getSpec().getNetwork()).length();
+    StringBuilder out = new StringBuilder();
+    out.append("# wgmesh: peer ").append(self.getMetadata().getName()).append(" of mesh ").append(view.name()).append('\n');
+    out.append("[Interface]\n");
+    out.append("PrivateKey = ").append(privateKey.orElse("<contents of the private key file whose public key is " + self.getSpec().getPublicKey() + ">")).append('\n');
+    out.append("Address = ").append(self.getStatus().getAddress()).append('/').append(prefix).append('\n');
+    out.append("MTU = ").append(view.mesh().getSpec().getMtu()).append('\n');
+    var ms = view.mesh().getStatus();
+    if (ms != null && ms.getRegistryPublicKey() != null) {
+      out.append("\n# the registry: endpoint discovery (DNS-SD at ").append(ms.getRegistryAddress())
+          .append(":53, zone ").append(view.mesh().getSpec().getRegistry().getZone()).append(")\n");
+      out.append("[Peer]\n");
+      out.append("PublicKey = ").append(ms.getRegistryPublicKey()).append('\n');
+      if (view.mesh().getSpec().getRegistry().getEndpoint() != null) {
+        out.append("Endpoint = ").append(view.mesh().getSpec().getRegistry().getEndpoint()).append('\n');
+      }
+      out.append("AllowedIPs = ").append(ms.getRegistryAddress()).append("/32\n");
+      out.append("PersistentKeepalive = ").append(view.mesh().getSpec().getPersistentKeepalive()).append('\n');
+    }
+    List<WireGuardPeer> others = new ArrayList<>(view.peers());
+    others.sort(Comparator.comparing(p -> p.getMetadata().getName()));
+    for (WireGuardPeer other : others) {
+      if (other == self || !ready(other) || other.getSpec().getPublicKey().equals(self.getSpec().getPublicKey())) {
+        continue;
+      }
+      out.append("\n# ").append(other.getMetadata().getName()).append(other.getSpec().getNodeName() == null ? " (external)" : " (node)").append('\n');
+      out.append("[Peer]\n");
+      out.append("PublicKey = ").append(other.getSpec().getPublicKey()).append('\n');
+      endpointOf(other).ifPresent(e -> out.append("Endpoint = ").append(e).append('\n'));
+      out.append("AllowedIPs = ").append(String.join(", ", other.getStatus().getAllowedIPs())).append('\n');
+      out.append("PersistentKeepalive = ").append(view.mesh().getSpec().getPersistentKeepalive()).append('\n');
+    }
+    return out.toString();
+  }
+
+  /** The mesh as Graphviz DOT: direct edges solid, relayed dashed, pending dotted; the registry in the middle. */
+  public static String graph(MeshView view) {
+    StringBuilder out = new StringBuilder("graph \"" + view.name() + "\" {\n  layout=neato; overlap=false;\n");
+    out.append("  registry [shape=box, style=filled, fillcolor=lightgray];\n");
+    List<WireGuardPeer> peers = new ArrayList<>(view.peers());
+    peers.sort(Comparator.comparing(p -> p.getMetadata().getName()));
+    for (WireGuardPeer p : peers) {
+      if (ready(p)) {
+        out.append("  \"").append(p.getMetadata().getName()).append("\" [label=\"").append(p.getMetadata().getName())
+            .append("\\n").append(p.getStatus().getAddress()).append("\"").append(p.getSpec().getNodeName() == null ? ", shape=ellipse, style=dashed" : "")
+            .append("];\n");
+      }
+    }
+    Set<String> drawn = new HashSet<>();
+    List<WireGuardNodeConfig> configs = new ArrayList<>(view.nodeConfigs());
+    configs.sort(Comparator.comparing(c -> c.getMetadata().getName()));
+    for (WireGuardNodeConfig config : configs) {
+      String from = config.getMetadata().getName();
+      if (Boolean.TRUE.equals(config.getSpec().getRegistry()) || config.getStatus() == null) {
+        continue;
+      }
+      out.append("  \"").append(from).append("\" -- registry [color=gray, style=dotted];\n");
+      for (WireGuardNodeConfigStatus.PeerStatus ps : config.getStatus().getPeers()) {
+        String a = from.compareTo(ps.getName()) < 0 ? from : ps.getName();
+        String b = a.equals(from) ? ps.getName() : from;
+        if (!drawn.add(a + "\u0000" + b)) {
+          continue; // each pair once; the first side's view wins
+        }
+        String mode = Objects.toString(ps.getMode(), "pending");
+        String style = switch (mode) {
+          case "direct" -> "color=darkgreen, penwidth=2";
+          case "relayed" -> "color=orange, style=dashed";
+          default -> "color=red, style=dotted";
+        };
+        out.append("  \"").append(a).append("\" -- \"").append(b).append("\" [").append(style).append(", label=\"").append(mode).append("\"];\n");
+      }
+    }
+    return out.append("}\n").toString();
+  }
+
+  static boolean ready(WireGuardPeer p) {
+    return p.getStatus() != null && p.getStatus().getConditions().stream().anyMatch(c -> c.getType().equals("Ready") && c.isTrue());
+  }
+
+  private static Optional<String> endpointOf(WireGuardPeer p) {
+    if (p.getSpec().getEndpoint() != null) {
+      return Optional.of(p.getSpec().getEndpoint());
+    }
+    return Optional.ofNullable(p.getStatus().getEndpoint());
+  }
+
+  private static String addressOf(MeshView view, String peerName) {
+    return view.peers().stream().filter(p -> p.getMetadata().getName().equals(peerName) && p.getStatus() != null)
+        .map(p -> Objects.toString(p.getStatus().getAddress(), "-")).findFirst().orElse("-");
+  }
+
+  private static String conditionsText(List<Condition> conditions) {
+    return conditions.stream().map(Condition::toString).reduce((a, b) -> a + "; " + b).orElse("no conditions");
+  }
+
+  private static int n(Integer i) {
+    return i == null ? 0 : i;
+  }
+
+  /** Left-aligned columns, two spaces apart. */
+  static String table(List<String[]> rows) {
+    int columns = rows.get(0).length;
+    int[] widths = new int[columns];
+    for (String[] row : rows) {
+      for (int i = 0; i < columns; i++) {
+        widths[i] = Math.max(widths[i], row[i].length());
+      }
+    }
+    StringBuilder out = new StringBuilder();
+    for (String[] row : rows) {
+      StringBuilder line = new StringBuilder();
+      for (int i = 0; i < columns; i++) {
+        line.append(i == columns - 1 ? row[i] : String.format("%-" + widths[i] + "s  ", row[i]));
+      }
+      out.append(line.toString().stripTrailing()).append('\n');
+    }
+    return out.toString();
+  }
+}

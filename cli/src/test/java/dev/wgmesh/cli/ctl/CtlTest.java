@@ -1,0 +1,186 @@
+package dev.wgmesh.cli.ctl;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.key.KeyPair;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** wgmesh ctl against a mock API server holding a small mesh, as the operator and agents leave it. */
+@EnableKubernetesMockClient(crud = true)
+class CtlTest {
+  KubernetesClient client;
+  KubernetesMockServer server;
+  final KeyPair laptopKeys = KeyPair.generate();
+  final String registryKey = KeyPair.generate().publicKey().toBase64();
+
+  static Condition ready(boolean yes, String reason, String message) {
+    return new Condition("Ready", yes ? "True" : "False", reason, message);
+  }
+
+  WireGuardPeer peer(String name, String node, String key, String address, List<String> allowed, Condition... conditions) {
+    WireGuardPeer p = new WireGuardPeer();
+    p.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    p.getSpec().setMesh("prod");
+    p.getSpec().setNodeName(node);
+    p.getSpec().setPublicKey(key);
+    p.getStatus().setAddress(address);
+    p.getStatus().setAllowedIPs(allowed);
+    p.getStatus().setConditions(List.of(conditions));
+    return p;
+  }
+
+  WireGuardNodeConfig config(String node, String address, WireGuardNodeConfigStatus.PeerStatus... peers) {
+    WireGuardNodeConfig c = new WireGuardNodeConfig();
+    c.setMetadata(new ObjectMetaBuilder().withName(node).withGeneration(1L).build());
+    c.getSpec().setMesh("prod");
+    c.getSpec().setNodeName(node);
+    c.getSpec().getInterfaceSpec().getAddresses().add(address);
+    c.getStatus().setAppliedGeneration(1L);
+    c.getStatus().setPeers(List.of(peers));
+    return c;
+  }
+
+  @BeforeEach
+  void mesh() {
+    WireGuardMesh mesh = new WireGuardMesh();
+    mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
+    mesh.getSpec().setNetwork("10.88.0.0/24");
+    mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
+    mesh.getStatus().setRegistryPublicKey(registryKey);
+    mesh.getStatus().setRegistryAddress("10.88.0.254");
+    mesh.getStatus().setPeers(4);
+    mesh.getStatus().setReady(3);
+    mesh.getStatus().setDirect(1);
+    mesh.getStatus().setRelayed(1);
+    client.resource(mesh).create();
+    client.resource(peer("n1", "n1", KeyPair.generate().publicKey().toBase64(), "10.88.0.1", List.of("10.88.0.1/32", "10.244.1.0/24"),
+        ready(true, "InMesh", "in mesh"))).create();
+    WireGuardPeer n2 = peer("n2", "n2", KeyPair.generate().publicKey().toBase64(), "10.88.0.2", List.of("10.88.0.2/32", "10.244.2.0/24"),
+        ready(true, "InMesh", "in mesh"));
+    n2.getStatus().setEndpoint("198.51.100.20:51820");
+    client.resource(n2).create();
+    client.resource(peer("laptop", null, laptopKeys.publicKey().toBase64(), "10.88.0.3", List.of("10.88.0.3/32"),
+        ready(true, "InMesh", "in mesh"))).create();
+    client.resource(peer("copycat", null, laptopKeys.publicKey().toBase64(), null, List.of(),
+        ready(false, "DuplicateKey", "public key already used by peer laptop"),
+        new Condition("DuplicateKey", "True", "DuplicateKey", "public key already used by peer laptop"))).create();
+    client.resource(config("n1", "10.88.0.1/24",
+        new WireGuardNodeConfigStatus.PeerStatus("n2", "direct", "198.51.100.20:51820", "2026-11-24T12:00:00Z"),
+        new WireGuardNodeConfigStatus.PeerStatus("laptop", "relayed", "127.0.0.1:40001", "2026-11-24T12:00:03Z"))).create();
+    client.resource(config("n2", "10.88.0.2/24",
+        new WireGuardNodeConfigStatus.PeerStatus("n1", "direct", "203.0.113.11:40000", "2026-11-24T12:00:00Z"),
+        new WireGuardNodeConfigStatus.PeerStatus("laptop", "pending", null, null))).create();
+  }
+
+  record Run(int code, String out, String err) {}
+
+  /** Runs ctl with a fresh client of the mock server (ctl closes the client it is given). */
+  Run ctl(String... args) {
+    return ctl(server::createClient, args);
+  }
+
+  Run ctl(java.util.function.Supplier<KubernetesClient> clients, String... args) {
+    PrintStream oldOut = System.out;
+    PrintStream oldErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true));
+      System.setErr(new PrintStream(err, true));
+      int code = new CommandLine(new CtlCommand(clients)).execute(args);
+      return new Run(code, out.toString(), err.toString());
+    } finally {
+      System.setOut(oldOut);
+      System.setErr(oldErr);
+    }
+  }
+
+  @Test
+  void statusShowsEveryNodesViewAndPeersLeftOut() {
+    Run r = ctl("status");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("3/4 peers ready, 1 direct, 1 relayed"), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n2\\s+10\\.88\\.0\\.2\\s+direct\\s+198\\.51\\.100\\.20:51820\\s+2026-11-24T12:00:00Z")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+laptop\\s+10\\.88\\.0\\.3\\s+relayed\\s+127\\.0\\.0\\.1:40001.*")), r.out());
+    assertTrue(r.out().contains("copycat  DuplicateKey: public key already used by peer laptop"), r.out());
+  }
+
+  @Test
+  void showconfWritesAWgQuickFileWithAPlaceholderForTheKey() {
+    Run r = ctl("showconf", "laptop");
+    assertEquals(0, r.code(), r.err());
+    String conf = r.out();
+    assertTrue(conf.contains("[Interface]\nPrivateKey = <contents of the private key file whose public key is " + laptopKeys.publicKey().toBase64() + ">"), conf);
+    assertTrue(conf.contains("Address = 10.88.0.3/24"), conf);
+    assertTrue(conf.contains("PublicKey = " + registryKey + "\nEndpoint = 203.0.113.5:51820\nAllowedIPs = 10.88.0.254/32"), conf);
+    assertTrue(conf.contains("AllowedIPs = 10.88.0.2/32, 10.244.2.0/24"), conf);
+    assertTrue(conf.contains("Endpoint = 198.51.100.20:51820"), "the observed endpoint of n2: " + conf);
+    assertFalse(conf.contains("copycat"), "peers outside the mesh are not in the file");
+    assertFalse(conf.contains("# laptop"), "not itself");
+  }
+
+  @Test
+  void showconfFillsInTheKeyFromALocalFileOnlyWhenItMatches(@TempDir Path dir) throws Exception {
+    Path keyFile = dir.resolve("laptop.key");
+    Files.writeString(keyFile, laptopKeys.privateKey().toBase64() + "\n");
+    Run r = ctl("showconf", "laptop", "--private-key-file", keyFile.toString());
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("PrivateKey = " + laptopKeys.privateKey().toBase64()));
+    Path wrong = dir.resolve("other.key");
+    Files.writeString(wrong, KeyPair.generate().privateKey().toBase64());
+    Run bad = ctl("showconf", "laptop", "--private-key-file", wrong.toString());
+    assertEquals(1, bad.code());
+    assertTrue(bad.err().contains("does not belong to peer laptop"), "err=[" + bad.err() + "] out=[" + bad.out() + "]");
+    assertFalse(bad.err().contains(laptopKeys.privateKey().toBase64()));
+  }
+
+  @Test
+  void showconfOfAPeerWithoutAddressExplainsWhy() {
+    Run r = ctl("showconf", "copycat");
+    assertEquals(1, r.code());
+    assertTrue(r.err().contains("has no address yet") && r.err().contains("DuplicateKey"), r.err());
+  }
+
+  @Test
+  void graphDrawsDirectAndRelayedEdgesDifferently() {
+    Run r = ctl("graph");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().contains("\"n1\" -- \"n2\" [color=darkgreen, penwidth=2, label=\"direct\"]"), r.out());
+    assertTrue(r.out().contains("\"laptop\" -- \"n1\" [color=orange, style=dashed, label=\"relayed\"]"), r.out());
+    assertTrue(r.out().contains("\"laptop\" -- \"n2\" [color=red, style=dotted, label=\"pending\"]"), r.out());
+    assertEquals(1, r.out().lines().filter(l -> l.contains("\"n1\" -- \"n2\"")).count(), "each pair once");
+  }
+
+  @Test
+  void unknownMeshAndUnreachableClusterAreClearErrors() {
+    Run unknown = ctl("--mesh", "staging", "status");
+    assertEquals(1, unknown.code());
+    assertTrue(unknown.err().contains("no WireGuardMesh named staging; meshes: prod"), unknown.err());
+    try (KubernetesClient nowhere = new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder()
+        .withMasterUrl("https://127.0.0.1:1").withRequestRetryBackoffLimit(0).withConnectionTimeout(500).build()).build()) {
+      Run down = ctl(() -> nowhere, "status");
+      assertEquals(1, down.code());
+      assertTrue(down.err().contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"), down.err());
+    }
+  }
+}
