@@ -461,6 +461,36 @@ public final class Lab implements AutoCloseable {
   }
 
   /** Connects {@code node} to the internet bridge by a veth pair; returns the node side's name. */
+  /** The address {@link #attachThisMachine()} gives the machine's own network namespace. */
+  public static final String MACHINE_ADDRESS = "198.51.100.250";
+
+  /**
+   * Connects the machine's own (root) network namespace to the lab's internet, as a public host
+   * at {@link #MACHINE_ADDRESS}: so that a server the test process runs (a mock Kubernetes API
+   * server) is reachable from every lab host, through their NATs. Only the documentation ranges
+   * are routed there; the link and its routes vanish with the internet namespace on close.
+   */
+  public synchronized InetAddress attachThisMachine() {
+    if (machineLink != null) {
+      return literal(MACHINE_ADDRESS);
+    }
+    int n = nextLink();
+    String machineSide = id + "m" + n;
+    String bridgeSide = id + "p" + n;
+    Shell.runOk(List.of("ip", "link", "add", machineSide, "type", "veth",
+        "peer", "name", bridgeSide, "netns", internet.namespace()), Shell.DEFAULT_TIMEOUT);
+    internet.execOk("ip", "link", "set", bridgeSide, "master", bridge, "up");
+    Shell.runOk(List.of("ip", "addr", "add", MACHINE_ADDRESS + "/24", "dev", machineSide), Shell.DEFAULT_TIMEOUT);
+    Shell.runOk(List.of("ip", "link", "set", machineSide, "up"), Shell.DEFAULT_TIMEOUT);
+    Shell.runOk(List.of("ip", "route", "add", "203.0.113.0/24", "dev", machineSide), Shell.DEFAULT_TIMEOUT);
+    machineLink = machineSide;
+    log.info("lab {}: this machine is on the lab internet at {}", id, MACHINE_ADDRESS);
+    return literal(MACHINE_ADDRESS);
+  }
+
+  /** The machine-side end of {@link #attachThisMachine()}'s link, once attached. */
+  private String machineLink;
+
   private String linkToInternet(Node node) {
     int n = nextLink();
     String nodeSide = id + "w" + n;
@@ -538,6 +568,13 @@ public final class Lab implements AutoCloseable {
         errors.add("stopping " + p.name() + ": " + e.getMessage());
       }
     });
+    if (machineLink != null) {
+      // Namespaces die asynchronously; the machine's end of the link must go now.
+      ExecResult r = Shell.run(List.of("ip", "link", "del", machineLink), Shell.DEFAULT_TIMEOUT);
+      if (!r.ok() && !r.stderr().contains("Cannot find device")) {
+        errors.add("removing " + machineLink + ": " + r.stderr().strip());
+      }
+    }
     List<String> ns = new ArrayList<>(namespaces);
     Collections.reverse(ns);
     for (String namespace : ns) {
