@@ -1,5 +1,7 @@
 package dev.wgmesh.api.v1alpha1;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -9,6 +11,7 @@ import io.fabric8.kubernetes.model.annotation.Version;
 import io.fabric8.kubernetes.client.CustomResource;
 
 /** A WireGuard mesh: its tunnel network, its registry, and which nodes take part. Cluster-scoped. */
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @Group(WireGuardMesh.GROUP)
 @Version(WireGuardMesh.VERSION)
 @Kind("WireGuardMesh")
@@ -18,6 +21,13 @@ import io.fabric8.kubernetes.client.CustomResource;
 public class WireGuardMesh extends CustomResource<WireGuardMeshSpec, WireGuardMeshStatus> {
   public static final String GROUP = "wgmesh.dev";
   public static final String VERSION = "v1alpha1";
+
+  /** Overridden only to mark spec as required in the CRD: an object without one is rejected. */
+  @Override
+  @Required
+  public WireGuardMeshSpec getSpec() {
+    return super.getSpec();
+  }
 
   @Override
   protected WireGuardMeshSpec initSpec() {

@@ -2,23 +2,44 @@ package dev.wgmesh.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+/**
+ * The mesh's settings. The CEL rule below uses Kubernetes' IP/CIDR library ({@code isCIDR},
+ * {@code cidr(..).containsIP}), which CRD validation rules may use from Kubernetes 1.31 on: the
+ * CRDs need Kubernetes 1.31 or newer.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "!has(self.registry) || !has(self.registry.address) || !isCIDR(self.network) || !isIP(self.registry.address)"
+        + " || cidr(self.network).containsIP(self.registry.address)",
+    message = "registry.address must lie inside network",
+    fieldPath = ".registry.address",
+    reason = "FieldValueInvalid")
 public class WireGuardMeshSpec {
-  /** IPv4 CIDR: four octets and a prefix length (ranges are checked by the operator). */
-  public static final String IPV4_CIDR = "^([0-9]{1,3}\\.){3}[0-9]{1,3}/([0-9]|[12][0-9]|3[0-2])$";
-  /** IPv6 CIDR, loosely: hex groups and colons, and a prefix length up to 128. */
-  public static final String IPV6_CIDR = "^[0-9a-fA-F:]+:[0-9a-fA-F:.]*/([0-9]|[1-9][0-9]|1[01][0-9]|12[0-8])$";
+  /** IPv4 CIDR: four octets 0..255 and a prefix length 0..32. */
+  public static final String IPV4_CIDR = Patterns.IPV4_CIDR;
+  /** IPv6 CIDR: an RFC 4291 address (hex groups, at most one "::") and a prefix length 0..128. */
+  public static final String IPV6_CIDR = Patterns.IPV6_CIDR;
+
+  /** Values of {@link #getRelay()}; the field stays a String, this type gives the CRD its enum. */
+  public enum Relay { Auto, Off }
+
+  /** Values of {@link RegistrySpec#getExposure()}. */
+  public enum Exposure { HostNetwork, LoadBalancer }
 
   @Required
   @Pattern(IPV4_CIDR)
+  @PrinterColumn(name = "Network")
   @JsonPropertyDescription("IPv4 network the tunnel addresses are allocated from, e.g. 10.88.0.0/16")
   private String network;
 
@@ -51,9 +72,10 @@ public class WireGuardMeshSpec {
   @JsonPropertyDescription("The registry: a WireGuard peer of every node that publishes their endpoints over DNS-SD")
   private RegistrySpec registry = new RegistrySpec();
 
-  @Pattern("^(Auto|Off)$")
+  @SchemaFrom(type = Relay.class)
   @Default("Auto")
-  @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Off")
+  @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Off."
+      + " Quote Off in YAML (relay: \"Off\"): kubectl reads a bare Off as the boolean false")
   private String relay = "Auto";
 
   public String getNetwork() { return network; }
@@ -75,21 +97,26 @@ public class WireGuardMeshSpec {
 
   /** Where and how the registry runs. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(
+      value = "!has(self.nodeName) || !has(self.exposure) || self.exposure == 'HostNetwork'",
+      message = "nodeName pins the registry to a node and applies only to exposure HostNetwork",
+      fieldPath = ".nodeName",
+      reason = "FieldValueForbidden")
   public static class RegistrySpec {
-    @Pattern("^([^:\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):[0-9]{1,5}$")
+    @Pattern(Patterns.ENDPOINT)
     @JsonPropertyDescription("The registry's public WireGuard endpoint as nodes reach it, host:port (e.g. 203.0.113.5:51820)")
     private String endpoint;
 
-    @Pattern("^([0-9]{1,3}\\.){3}[0-9]{1,3}$")
-    @JsonPropertyDescription("The registry's tunnel address; default: the last address of the network")
+    @Pattern(Patterns.IPV4_ADDRESS)
+    @JsonPropertyDescription("The registry's tunnel address, inside network; default: the last usable address of the network")
     private String address;
 
     @Default("wgmesh.internal")
-    @Pattern("^([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?\\.)*[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?\\.?$")
+    @Pattern(Patterns.DNS_ZONE)
     @JsonPropertyDescription("DNS zone of the registry's DNS-SD records")
     private String zone = "wgmesh.internal";
 
-    @Pattern("^(HostNetwork|LoadBalancer)$")
+    @SchemaFrom(type = Exposure.class)
     @Default("HostNetwork")
     @JsonPropertyDescription("HostNetwork (pinned to a node with a public address; exact source ports) or LoadBalancer (externalTrafficPolicy Local)")
     private String exposure = "HostNetwork";

@@ -1,18 +1,31 @@
 package dev.wgmesh.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.crd.generator.annotation.PrinterColumn;
 import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WireGuardMeshStatus {
+  @JsonPropertyDescription("The metadata.generation this status describes")
   private Long observedGeneration;
+  @PrinterColumn(name = "Peers")
+  @JsonPropertyDescription("Peers of the mesh (nodes and external peers)")
   private Integer peers;
+  @PrinterColumn(name = "Ready")
+  @JsonPropertyDescription("Peers that are Ready")
   private Integer ready;
+  @PrinterColumn(name = "Direct")
+  @JsonPropertyDescription("Node-to-node paths that are direct, as the agents report them")
   private Integer direct;
+  @PrinterColumn(name = "Relayed")
+  @JsonPropertyDescription("Node-to-node paths that go through the registry's relay")
   private Integer relayed;
   /** The registry's public key (its private key stays in a Secret of the operator's namespace). */
+  @JsonPropertyDescription("The registry's WireGuard public key")
   private String registryPublicKey;
+  @JsonPropertyDescription("The registry's tunnel address")
   private String registryAddress;
   private List<Condition> conditions = new ArrayList<>();
 

@@ -1,5 +1,7 @@
 package dev.wgmesh.api.v1alpha1;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -13,6 +15,7 @@ import io.fabric8.kubernetes.client.CustomResource;
  * the operator; named after the node (the registry's: {@code <mesh>-registry}). The agent writes
  * the status: what it applied and how it reaches each peer.
  */
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @Group(WireGuardMesh.GROUP)
 @Version(WireGuardMesh.VERSION)
 @Kind("WireGuardNodeConfig")
@@ -20,6 +23,13 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Singular("wireguardnodeconfig")
 @ShortNames({"wgnc", "wgnodeconfig"})
 public class WireGuardNodeConfig extends CustomResource<WireGuardNodeConfigSpec, WireGuardNodeConfigStatus> {
+  /** Overridden only to mark spec as required in the CRD: an object without one is rejected. */
+  @Override
+  @Required
+  public WireGuardNodeConfigSpec getSpec() {
+    return super.getSpec();
+  }
+
   @Override
   protected WireGuardNodeConfigSpec initSpec() {
     return new WireGuardNodeConfigSpec();

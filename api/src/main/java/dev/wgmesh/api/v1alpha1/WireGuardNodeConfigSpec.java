@@ -1,21 +1,40 @@
 package dev.wgmesh.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PrinterColumn;
+import io.fabric8.crd.generator.annotation.SchemaFrom;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
+/**
+ * Written by the operator only. The schema checks formats and ranges anyway, so that a bug in the
+ * renderer shows up as a rejected write rather than as a broken interface on a node.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WireGuardNodeConfigSpec {
+  @JsonPropertyDescription("The WireGuardMesh this configuration belongs to")
   private String mesh;
   @PrinterColumn(name = "Node")
+  @JsonPropertyDescription("The node whose agent applies this configuration (for the registry: the node it is pinned to, if any)")
   private String nodeName;
   /** True for the registry's own configuration. */
+  @JsonPropertyDescription("True for the registry's own configuration")
   private Boolean registry;
+  /** In JSON/YAML {@code spec.interface}; the Java name avoids the keyword. */
+  @JsonProperty("interface")
+  @JsonPropertyDescription("The local WireGuard interface: addresses, port, MTU")
   private InterfaceSpec interfaceSpec = new InterfaceSpec();
+  @JsonPropertyDescription("The registry as a peer of this node; absent in the registry's own configuration")
   private RegistryPeer registryPeer;
+  @JsonPropertyDescription("The other members of the mesh this node must have as WireGuard peers")
   private List<Peer> peers = new ArrayList<>();
+  @JsonPropertyDescription("How the agent discovers endpoints")
   private Discovery discovery = new Discovery();
 
   public String getMesh() { return mesh; }
@@ -48,8 +67,15 @@ public class WireGuardNodeConfigSpec {
   /** The local interface: addresses, port, MTU. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class InterfaceSpec {
-    private List<String> addresses = new ArrayList<>();
+    @JsonPropertyDescription("Tunnel addresses with the mesh's prefix length, e.g. 10.88.0.1/16 and fd00:88::1/64")
+    private List<@Pattern(Patterns.CIDR) String> addresses = new ArrayList<>();
+    @Min(1)
+    @Max(65535)
+    @JsonPropertyDescription("UDP port the interface listens on")
     private Integer listenPort;
+    @Min(1280)
+    @Max(9000)
+    @JsonPropertyDescription("MTU of the interface")
     private Integer mtu;
 
     public List<String> getAddresses() { return addresses; }
@@ -74,12 +100,29 @@ public class WireGuardNodeConfigSpec {
   /** The registry as a peer of this node: its public endpoint, DNS-SD and relay inside the tunnel. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RegistryPeer {
+    @Pattern(Patterns.KEY)
+    @JsonPropertyDescription("The registry's WireGuard public key")
     private String publicKey;
+    @Pattern(Patterns.ENDPOINT)
+    @JsonPropertyDescription("The registry's public endpoint host:port")
     private String endpoint;
+    @Pattern(Patterns.IPV4_ADDRESS)
+    @JsonPropertyDescription("The registry's tunnel address, where it serves DNS-SD and the relay")
     private String address;
+    @Pattern(Patterns.DNS_ZONE)
+    @JsonPropertyDescription("DNS zone of the registry's DNS-SD records")
     private String zone;
+    @Min(1)
+    @Max(65535)
+    @JsonPropertyDescription("The registry's DNS port inside the tunnel")
     private Integer dnsPort;
+    @Min(1)
+    @Max(65535)
+    @JsonPropertyDescription("The registry's relay port inside the tunnel")
     private Integer relayPort;
+    @Min(0)
+    @Max(3600)
+    @JsonPropertyDescription("Persistent keepalive towards the registry in seconds; 0 turns it off")
     private Integer persistentKeepalive;
 
     public String getPublicKey() { return publicKey; }
@@ -113,11 +156,20 @@ public class WireGuardNodeConfigSpec {
   /** Another member of the mesh, as this node must configure it. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Peer {
+    @JsonPropertyDescription("The WireGuardPeer's name")
     private String name;
+    @Pattern(Patterns.KEY)
+    @JsonPropertyDescription("The peer's WireGuard public key")
     private String publicKey;
-    private List<String> allowedIPs = new ArrayList<>();
+    @JsonPropertyDescription("What this node routes to the peer: its tunnel addresses, its node's pod CIDRs, extra networks")
+    private List<@Pattern(Patterns.CIDR) String> allowedIPs = new ArrayList<>();
     /** Static endpoint only; discovered endpoints are the agent's business, never written here. */
+    @Pattern(Patterns.ENDPOINT)
+    @JsonPropertyDescription("The peer's static endpoint, if it has one; discovered endpoints are never written here")
     private String endpoint;
+    @Min(0)
+    @Max(3600)
+    @JsonPropertyDescription("Persistent keepalive in seconds; 0 turns it off")
     private Integer persistentKeepalive;
 
     public Peer() {}
@@ -157,6 +209,8 @@ public class WireGuardNodeConfigSpec {
   /** How the agent discovers endpoints. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Discovery {
+    @SchemaFrom(type = WireGuardMeshSpec.Relay.class)
+    @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Off")
     private String relay = "Auto";
 
     public String getRelay() { return relay; }

@@ -1,6 +1,7 @@
 package dev.wgmesh.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PrinterColumn;
 import java.util.ArrayList;
 import java.util.List;
@@ -9,14 +10,20 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WireGuardNodeConfigStatus {
   @PrinterColumn(name = "Applied")
+  @JsonPropertyDescription("The metadata.generation the agent last applied to the interface")
   private Long appliedGeneration;
   @PrinterColumn(name = "Direct")
+  @JsonPropertyDescription("Peers reached directly")
   private Integer direct;
   @PrinterColumn(name = "Relayed")
+  @JsonPropertyDescription("Peers reached through the registry's relay")
   private Integer relayed;
   @PrinterColumn(name = "Pending")
+  @JsonPropertyDescription("Peers with no working path yet")
   private Integer pending;
+  @JsonPropertyDescription("The last error applying the configuration; absent when the last apply worked")
   private String lastError;
+  @JsonPropertyDescription("The public key of the interface the agent configured")
   private String publicKey;
   private List<PeerStatus> peers = new ArrayList<>();
   private List<Condition> conditions = new ArrayList<>();
@@ -41,9 +48,13 @@ public class WireGuardNodeConfigStatus {
   /** How this node reaches one peer. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class PeerStatus {
+    @JsonPropertyDescription("The peer's name")
     private String name;
+    @JsonPropertyDescription("direct, relayed or pending")
     private String mode;
+    @JsonPropertyDescription("The endpoint in use")
     private String endpoint;
+    @JsonPropertyDescription("Time of the latest WireGuard handshake (RFC 3339)")
     private String lastHandshake;
 
     public PeerStatus() {}

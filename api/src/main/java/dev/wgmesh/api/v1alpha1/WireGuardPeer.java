@@ -1,5 +1,7 @@
 package dev.wgmesh.api.v1alpha1;
 
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.Required;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -12,6 +14,7 @@ import io.fabric8.kubernetes.client.CustomResource;
  * One member of a mesh: a node (created by its agent, {@code spec.nodeName} set) or an external
  * peer such as a laptop (created by a user). Holds the public key only, never a private key.
  */
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 @Group(WireGuardMesh.GROUP)
 @Version(WireGuardMesh.VERSION)
 @Kind("WireGuardPeer")
@@ -19,6 +22,13 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Singular("wireguardpeer")
 @ShortNames({"wgpeer", "wgpeers", "wgp"})
 public class WireGuardPeer extends CustomResource<WireGuardPeerSpec, WireGuardPeerStatus> {
+  /** Overridden only to mark spec as required in the CRD: an object without one is rejected. */
+  @Override
+  @Required
+  public WireGuardPeerSpec getSpec() {
+    return super.getSpec();
+  }
+
   @Override
   protected WireGuardPeerSpec initSpec() {
     return new WireGuardPeerSpec();

@@ -5,13 +5,26 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import java.util.ArrayList;
 import java.util.List;
 
+/**
+ * A peer's settings. {@code nodeName} is fixed for the peer's life (a node's peer cannot become
+ * another node's, nor an external peer). {@code publicKey} may change: that is a key rotation (a
+ * laptop's new key, a reinstalled node whose agent made a new one), and keeping the resource keeps
+ * the peer's name, tunnel address and AllowedIPs; the operator re-renders every node config, so
+ * the old key drops out everywhere, and checks the new key for duplicates as it checks any key.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(
+    value = "has(self.nodeName) == has(oldSelf.nodeName)",
+    message = "nodeName cannot be added or removed: delete the peer and create it anew",
+    fieldPath = ".nodeName",
+    reason = "FieldValueForbidden")
 public class WireGuardPeerSpec {
   /** Base64 of 32 bytes: 43 characters and one '=' whose predecessor carries no stray bits. */
-  public static final String KEY_PATTERN = "^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$";
+  public static final String KEY_PATTERN = Patterns.KEY;
 
   @Required
   @JsonPropertyDescription("The WireGuardMesh this peer belongs to")
@@ -19,21 +32,22 @@ public class WireGuardPeerSpec {
 
   @Required
   @Pattern(KEY_PATTERN)
-  @JsonPropertyDescription("The peer's WireGuard public key (base64 of 32 bytes)")
+  @JsonPropertyDescription("The peer's WireGuard public key (base64 of 32 bytes, as wg pubkey prints it)")
   private String publicKey;
 
   @PrinterColumn(name = "Node")
-  @JsonPropertyDescription("The node this peer is; absent for external peers such as a laptop")
+  @ValidationRule(value = "self == oldSelf", message = "nodeName is immutable", reason = "FieldValueForbidden")
+  @JsonPropertyDescription("The node this peer is; absent for external peers such as a laptop. Immutable")
   private String nodeName;
 
-  @Pattern("^([0-9]{1,3}\\.){3}[0-9]{1,3}$")
+  @Pattern(Patterns.IPV4_ADDRESS)
   @JsonPropertyDescription("A fixed tunnel address inside the mesh network; default: allocated by the operator")
   private String address;
 
-  @JsonPropertyDescription("More networks routed to this peer (e.g. a home LAN), CIDR")
-  private List<String> allowedIPs = new ArrayList<>();
+  @JsonPropertyDescription("More networks routed to this peer (e.g. a home LAN), as CIDRs such as 192.168.10.0/24")
+  private List<@Pattern(Patterns.CIDR) String> allowedIPs = new ArrayList<>();
 
-  @Pattern("^([^:\\[\\]]+|\\[[0-9a-fA-F:.]+\\]):[0-9]{1,5}$")
+  @Pattern(Patterns.ENDPOINT)
   @JsonPropertyDescription("A static endpoint host:port, for peers with a stable public address")
   private String endpoint;
 

@@ -1,27 +1,34 @@
 package dev.wgmesh.api.v1alpha1;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PrinterColumn;
 import java.util.ArrayList;
 import java.util.List;
 
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public class WireGuardPeerStatus {
+  @JsonPropertyDescription("The metadata.generation this status describes")
   private Long observedGeneration;
 
   @PrinterColumn(name = "Address")
+  @JsonPropertyDescription("The tunnel address the operator allocated (or the fixed spec.address)")
   private String address;
 
   /** What other peers route to this one: the tunnel address, the node's pod CIDRs, extra AllowedIPs. */
+  @JsonPropertyDescription("What other peers route to this one: tunnel addresses, the node's pod CIDRs, extra AllowedIPs")
   private List<String> allowedIPs = new ArrayList<>();
 
   @PrinterColumn(name = "Endpoint")
+  @JsonPropertyDescription("The endpoint the registry observes for this peer")
   private String endpoint;
 
   @PrinterColumn(name = "Mode")
+  @JsonPropertyDescription("How this peer is reached: direct, relayed or pending")
   private String mode;
 
   @PrinterColumn(name = "Ready")
+  @JsonPropertyDescription("The status of the Ready condition, for kubectl get")
   private String ready;
 
   private List<Condition> conditions = new ArrayList<>();
