@@ -96,7 +96,7 @@ public final class MeshPlanner {
             extra.add(IpPrefix.parse(cidr));
           }
           if (peer.getSpec().getEndpoint() != null) {
-            Endpoints.parse(peer.getSpec().getEndpoint());
+            Endpoints.parseHostOrAddress(peer.getSpec().getEndpoint());
           }
         } catch (IllegalArgumentException e) {
           problem = Optional.of(e.getMessage());
@@ -368,7 +368,7 @@ public final class MeshPlanner {
         throw new IllegalArgumentException("spec.registry.address: " + unusable.get());
       }
       if (spec.getRegistry() != null && spec.getRegistry().getEndpoint() != null) {
-        Endpoints.parse(spec.getRegistry().getEndpoint());
+        Endpoints.parseHostOrAddress(spec.getRegistry().getEndpoint());
       }
       return new Network(v4, v6, registry);
     }
