@@ -1,0 +1,178 @@
+package dev.wgmesh.bench;
+
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.key.KeyPair;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The controller benchmark: a real operator process against fabric8's mock API server (CRUD mode)
+ * holding N nodes and their peers, as agents would have created them. Measures the time until
+ * every node config is rendered and written, the time until one more node appears in every config,
+ * and the operator's heap after a full GC.
+ *
+ * <p>Usage: {@code ControllerBench <wgmesh.jar> <nodes> [<nodes> ...]}
+ */
+public final class ControllerBench {
+  private ControllerBench() {}
+
+  record Result(int nodes, double renderSeconds, double joinSeconds, long heapBytes) {}
+
+  public static void main(String[] args) throws Exception {
+    if (args.length < 2) {
+      System.err.println("usage: ControllerBench <wgmesh.jar> <nodes> [<nodes> ...]");
+      System.exit(2);
+    }
+    Path jar = Path.of(args[0]);
+    List<Result> results = new ArrayList<>();
+    for (int i = 1; i < args.length; i++) {
+      results.add(run(jar, Integer.parseInt(args[i])));
+    }
+    System.out.println();
+    System.out.printf("%6s  %22s  %26s  %16s%n", "nodes", "all configs written (s)", "join seen everywhere (s)", "operator heap MiB");
+    for (Result r : results) {
+      System.out.printf("%6d  %22.2f  %26.2f  %16.1f%n", r.nodes, r.renderSeconds, r.joinSeconds, r.heapBytes / 1048576.0);
+    }
+    results.stream().filter(r -> r.nodes == 1000).findFirst().ifPresent(r -> {
+      System.out.println();
+      System.out.printf("target: 1000 nodes rendered in <= 10 s: %.2f s %s%n", r.renderSeconds, r.renderSeconds <= 10 ? "PASS" : "FAIL");
+      System.out.printf("target: a join reflected everywhere in <= 2 s: %.2f s %s%n", r.joinSeconds, r.joinSeconds <= 2 ? "PASS" : "FAIL");
+    });
+  }
+
+  static Result run(Path jar, int n) throws Exception {
+    KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+    api.init(InetAddress.getLoopbackAddress(), 0);
+    Process operator = null;
+    try (KubernetesClient client = api.createClient()) {
+      WireGuardMesh mesh = new WireGuardMesh();
+      mesh.setMetadata(new ObjectMetaBuilder().withName("bench").build());
+      mesh.getSpec().setNetwork("10.88.0.0/16");
+      mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
+      client.resource(mesh).create();
+      for (int i = 0; i < n; i++) {
+        addNode(client, i);
+      }
+      System.out.printf("%d nodes and peers created; starting the operator%n", n);
+      long start = System.nanoTime();
+      operator = startOperator(jar, "http://127.0.0.1:" + api.getPort());
+      waitFor(() -> allConfigsComplete(client, n), 300, "all node configs for " + n + " nodes");
+      double render = (System.nanoTime() - start) / 1e9;
+      System.out.printf("%d nodes: every node config written after %.2f s%n", n, render);
+
+      long joinStart = System.nanoTime();
+      String joined = addNode(client, n);
+      waitFor(() -> joinedEverywhere(client, joined, n), 120, "node " + joined + " in every config");
+      double join = (System.nanoTime() - joinStart) / 1e9;
+      System.out.printf("%d nodes: the new node was in every config after %.2f s%n", n, join);
+      long heap = heapAfterGc(operator.pid());
+      return new Result(n, render, join, heap);
+    } finally {
+      if (operator != null) {
+        operator.destroy();
+        if (!operator.waitFor(10, TimeUnit.SECONDS)) {
+          operator.destroyForcibly();
+        }
+      }
+      api.destroy();
+    }
+  }
+
+  static String addNode(KubernetesClient client, int i) {
+    String name = String.format("node-%04d", i);
+    String podCidr = "10." + (100 + i / 250) + "." + (i % 250) + ".0/24";
+    client.resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec().build()).create();
+    WireGuardPeer peer = new WireGuardPeer();
+    peer.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    peer.getSpec().setMesh("bench");
+    peer.getSpec().setNodeName(name);
+    peer.getSpec().setPublicKey(KeyPair.generate().publicKey().toBase64());
+    client.resource(peer).create();
+    return name;
+  }
+
+  static boolean allConfigsComplete(KubernetesClient client, int n) {
+    List<WireGuardNodeConfig> configs = client.resources(WireGuardNodeConfig.class).list().getItems();
+    if (configs.size() < n + 1) {
+      return false;
+    }
+    for (WireGuardNodeConfig c : configs) {
+      WireGuardNodeConfigSpec spec = c.getSpec();
+      int expected = Boolean.TRUE.equals(spec.getRegistry()) ? n : n - 1;
+      if (spec.getPeers().size() != expected || (!Boolean.TRUE.equals(spec.getRegistry()) && spec.getRegistryPeer() == null)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean joinedEverywhere(KubernetesClient client, String joined, int n) {
+    List<WireGuardNodeConfig> configs = client.resources(WireGuardNodeConfig.class).list().getItems();
+    if (configs.size() < n + 2) {
+      return false;
+    }
+    for (WireGuardNodeConfig c : configs) {
+      boolean self = joined.equals(c.getMetadata().getName());
+      if (!self && c.getSpec().getPeers().stream().noneMatch(p -> p.getName().equals(joined))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static Process startOperator(Path jar, String apiUrl) throws IOException {
+    Path log = Files.createTempFile("wgmesh-bench-operator", ".log");
+    ProcessBuilder pb = new ProcessBuilder(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
+        "operator", "--namespace", "bench", "--no-leader-election", "--metrics", "off");
+    Map<String, String> env = pb.environment();
+    env.put("KUBERNETES_MASTER", apiUrl);
+    env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
+    env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
+    env.put("POD_NAMESPACE", "bench");
+    pb.redirectErrorStream(true).redirectOutput(log.toFile());
+    System.out.println("operator log: " + log);
+    return pb.start();
+  }
+
+  /** Heap used after a full GC, as {@code jcmd GC.heap_info} reports it. */
+  static long heapAfterGc(long pid) throws IOException, InterruptedException {
+    Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+    new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.run").redirectErrorStream(true).start().waitFor();
+    Process info = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
+    String out = new String(info.getInputStream().readAllBytes());
+    info.waitFor();
+    // e.g. " garbage-first heap   total 262144K, used 48765K [...]"
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+  }
+
+  static void waitFor(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("timed out after " + seconds + " s waiting for " + what);
+      }
+      Thread.sleep(100);
+    }
+  }
+}
