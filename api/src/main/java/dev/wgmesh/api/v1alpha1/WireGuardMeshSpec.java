@@ -31,8 +31,11 @@ public class WireGuardMeshSpec {
   /** IPv6 CIDR: an RFC 4291 address (hex groups, at most one "::") and a prefix length 0..128. */
   public static final String IPV6_CIDR = Patterns.IPV6_CIDR;
 
-  /** Values of {@link #getRelay()}; the field stays a String, this type gives the CRD its enum. */
-  public enum Relay { Auto, Off }
+  /**
+   * Values of {@link #getRelay()}; the field stays a String, this type gives the CRD its enum.
+   * Not "Off": YAML 1.1 (kubectl) reads a bare Off as the boolean false.
+   */
+  public enum Relay { Auto, Disabled }
 
   /** Values of {@link RegistrySpec#getExposure()}. */
   public enum Exposure { HostNetwork, LoadBalancer }
@@ -74,8 +77,7 @@ public class WireGuardMeshSpec {
 
   @SchemaFrom(type = Relay.class)
   @Default("Auto")
-  @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Off."
-      + " Quote Off in YAML (relay: \"Off\"): kubectl reads a bare Off as the boolean false")
+  @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Disabled")
   private String relay = "Auto";
 
   public String getNetwork() { return network; }

@@ -210,7 +210,7 @@ public class WireGuardNodeConfigSpec {
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class Discovery {
     @SchemaFrom(type = WireGuardMeshSpec.Relay.class)
-    @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Off")
+    @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Disabled")
     private String relay = "Auto";
 
     public String getRelay() { return relay; }

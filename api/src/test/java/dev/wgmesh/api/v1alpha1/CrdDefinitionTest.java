@@ -130,7 +130,7 @@ class CrdDefinitionTest {
     assertRange(MESH, "spec.listenPort", 1, 65535, "51820");
     assertRange(MESH, "spec.mtu", 1280, 9000, "1420");
     assertRange(MESH, "spec.persistentKeepalive", 0, 3600, "25");
-    assertEnum(MESH, "spec.relay", "Auto", "Auto", "Off");
+    assertEnum(MESH, "spec.relay", "Auto", "Auto", "Disabled");
     assertEquals("string", at(MESH, "spec.nodeSelector").getAdditionalProperties().getSchema().getType());
 
     assertEquals(Patterns.ENDPOINT, at(MESH, "spec.registry.endpoint").getPattern());
@@ -197,7 +197,7 @@ class CrdDefinitionTest {
     assertEquals(Patterns.CIDR, at(NODE_CONFIG, "spec.peers[].allowedIPs[]").getPattern());
     assertEquals(Patterns.ENDPOINT, at(NODE_CONFIG, "spec.peers[].endpoint").getPattern());
     assertRange(NODE_CONFIG, "spec.peers[].persistentKeepalive", 0, 3600, null);
-    assertEnum(NODE_CONFIG, "spec.discovery.relay", null, "Auto", "Off");
+    assertEnum(NODE_CONFIG, "spec.discovery.relay", null, "Auto", "Disabled");
   }
 
   // --- every pattern in every CRD

@@ -33,7 +33,7 @@ class SamplesTest {
     assertEquals("prod", mesh.getMetadata().getName());
     assertEquals("10.88.0.0/16", mesh.getSpec().getNetwork());
     assertEquals(1380, mesh.getSpec().getMtu());
-    assertEquals("Off", mesh.getSpec().getRelay());
+    assertEquals("Disabled", mesh.getSpec().getRelay());
     assertEquals("true", mesh.getSpec().getNodeSelector().get("wgmesh.dev/member"));
     assertEquals("cloud-a-node-1", mesh.getSpec().getRegistry().getNodeName());
     assertEquals(51822, mesh.getSpec().getRegistry().getPort());
