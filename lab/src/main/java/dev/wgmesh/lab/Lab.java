@@ -480,9 +480,11 @@ public final class Lab implements AutoCloseable {
     Shell.runOk(List.of("ip", "link", "add", machineSide, "type", "veth",
         "peer", "name", bridgeSide, "netns", internet.namespace()), Shell.DEFAULT_TIMEOUT);
     internet.execOk("ip", "link", "set", bridgeSide, "master", bridge, "up");
-    Shell.runOk(List.of("ip", "addr", "add", MACHINE_ADDRESS + "/24", "dev", machineSide), Shell.DEFAULT_TIMEOUT);
+    // "replace": a link of a lab that died a moment ago may still hold the route while its
+    // namespace is torn down. Two live attached labs at once are not supported.
+    Shell.runOk(List.of("ip", "addr", "replace", MACHINE_ADDRESS + "/24", "dev", machineSide), Shell.DEFAULT_TIMEOUT);
     Shell.runOk(List.of("ip", "link", "set", machineSide, "up"), Shell.DEFAULT_TIMEOUT);
-    Shell.runOk(List.of("ip", "route", "add", "203.0.113.0/24", "dev", machineSide), Shell.DEFAULT_TIMEOUT);
+    Shell.runOk(List.of("ip", "route", "replace", "203.0.113.0/24", "dev", machineSide), Shell.DEFAULT_TIMEOUT);
     machineLink = machineSide;
     log.info("lab {}: this machine is on the lab internet at {}", id, MACHINE_ADDRESS);
     return literal(MACHINE_ADDRESS);
