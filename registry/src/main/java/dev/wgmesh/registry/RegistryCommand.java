@@ -44,11 +44,26 @@ import picocli.CommandLine.Option;
 public final class RegistryCommand implements java.util.concurrent.Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RegistryCommand.class);
 
-  @Option(names = "--device", required = true, description = "WireGuard interface to read, e.g. wg0")
+  @Option(names = "--device", description = "WireGuard interface to read, e.g. wg0 (standalone mode: required)")
   String deviceName;
 
-  @Option(names = "--zone", required = true, description = "DNS zone to serve, e.g. wg.example.com")
+  @Option(names = "--zone", description = "DNS zone to serve, e.g. wg.example.com (standalone mode: required; Kubernetes mode: default the mesh's)")
   String zone;
+
+  @Option(names = "--kubernetes",
+      description = "Kubernetes mode: key from the Secret <mesh>-registry-key, interface and peers from the WireGuardNodeConfig <mesh>-registry")
+  boolean kubernetes;
+
+  @Option(names = "--mesh", description = "Kubernetes mode: the WireGuardMesh this registry serves")
+  String mesh;
+
+  @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE}",
+      description = "Kubernetes mode: the namespace of the key Secret (default: $POD_NAMESPACE, else the client's)")
+  String namespace;
+
+  @Option(names = "--interface", defaultValue = "wgmesh0",
+      description = "Kubernetes mode: the WireGuard interface to create and configure (default: ${DEFAULT-VALUE})")
+  String interfaceName;
 
   @Option(names = "--listen", split = ",", paramLabel = "<ip:port>",
       description = "Addresses to serve DNS on (default: the device's tunnel addresses, port 53)")
@@ -94,6 +109,12 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   @Override
   public Integer call() throws Exception {
+    if (kubernetes) {
+      return callKubernetes();
+    }
+    if (deviceName == null || zone == null) {
+      return fail(2, "--device and --zone are required (or --kubernetes --mesh <name>)");
+    }
     Duration maxAge;
     Duration refreshInterval;
     try {
@@ -188,6 +209,44 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
           relayServer.close();
         }
       }
+    }
+  }
+
+  /** {@code --kubernetes}: the same servers on an interface configured from the operator's resources. */
+  private int callKubernetes() throws InterruptedException {
+    Duration maxAge;
+    Duration refreshInterval;
+    List<InetSocketAddress> listenAddresses = new ArrayList<>();
+    try {
+      if (zone != null) {
+        ZoneIndex.parseZone(zone);
+      }
+      maxAge = Durations.parse(maxHandshakeAge);
+      refreshInterval = Durations.parse(refresh);
+      if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
+        throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
+      }
+      for (String l : listen) {
+        listenAddresses.add(Endpoints.parse(l));
+      }
+    } catch (IllegalArgumentException e) {
+      return fail(2, e.getMessage());
+    }
+    try (RegistryMetrics metrics = new RegistryMetrics()) {
+      if (!metricsListen.equals("off")) {
+        try {
+          InetSocketAddress at = metrics.serve(Endpoints.parse(metricsListen));
+          log.info("metrics at http://{}/metrics", Endpoints.format(at));
+        } catch (IOException | IllegalArgumentException e) {
+          return fail(1, "--metrics: " + e.getMessage());
+        }
+      }
+      dev.wgmesh.registry.kubernetes.KubernetesRegistry.Settings settings = new dev.wgmesh.registry.kubernetes.KubernetesRegistry.Settings(
+          mesh, namespace == null || namespace.isBlank() ? null : namespace, Optional.ofNullable(zone), listenAddresses, 53, List.of(),
+          relayPort, serveStale ? Optional.empty() : Optional.of(maxAge), refreshInterval, maxUdpPayload,
+          udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30), Duration.ofSeconds(5),
+          Duration.ofMinutes(5));
+      return dev.wgmesh.registry.kubernetes.KubernetesRegistryMain.run(settings, interfaceName, metrics);
     }
   }
 
