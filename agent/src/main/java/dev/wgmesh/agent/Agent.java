@@ -55,6 +55,9 @@ public final class Agent implements AutoCloseable {
   private final Clock clock;
   private final Map<WireGuardKey, PeerDiscovery> machines = new HashMap<>();
   private final Map<WireGuardKey, InetAddress> tunnelAddresses = new HashMap<>();
+  /** Each mesh peer as the last device read showed it (for re-creating it). */
+  private final Map<WireGuardKey, PeerState> lastSeen = new HashMap<>();
+  private final PresharedKeys presharedKeys;
   private final Queue<InetAddress> punchRequests = new ConcurrentLinkedQueue<>();
   private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
     Thread t = new Thread(r, "registry-lookup");
@@ -72,6 +75,7 @@ public final class Agent implements AutoCloseable {
     this.settings = settings;
     this.relay = relay;
     this.clock = clock;
+    this.presharedKeys = PresharedKeys.of(device);
     this.triggerSocket = new DatagramSocket();
   }
 
@@ -99,6 +103,7 @@ public final class Agent implements AutoCloseable {
     forgetRemovedPeers(peers);
     Map<WireGuardKey, List<Action>> todo = new HashMap<>();
     for (PeerState peer : peers) {
+      lastSeen.put(peer.publicKey(), peer);
       PeerDiscovery machine = machines.computeIfAbsent(peer.publicKey(), k -> new PeerDiscovery(settings, now));
       List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
       todo.put(peer.publicKey(), actions);
@@ -123,6 +128,7 @@ public final class Agent implements AutoCloseable {
     Instant now = clock.instant();
     Map<WireGuardKey, List<Action>> todo = new HashMap<>();
     for (PeerState peer : meshPeers(state)) {
+      lastSeen.put(peer.publicKey(), peer);
       PeerDiscovery machine = new PeerDiscovery(settings.withRelay(false), now);
       machines.put(peer.publicKey(), machine);
       todo.put(peer.publicKey(), new ArrayList<>(machine.tick(now, observe(peer))));
@@ -157,6 +163,7 @@ public final class Agent implements AutoCloseable {
   private void forgetRemovedPeers(List<PeerState> peers) {
     List<WireGuardKey> present = peers.stream().map(PeerState::publicKey).toList();
     machines.keySet().retainAll(present);
+    lastSeen.keySet().retainAll(present);
     synchronized (tunnelAddresses) {
       tunnelAddresses.keySet().retainAll(present);
     }
@@ -196,21 +203,40 @@ public final class Agent implements AutoCloseable {
     List<WireGuardKey> triggers = new ArrayList<>();
     todo.forEach((key, actions) -> {
       InetAddress peerAddress = tunnelAddresses.get(key);
+      Optional<InetSocketAddress> endpoint = Optional.empty();
+      boolean restart = false;
       for (Action action : actions) {
         if (action instanceof Action.SetEndpoint set) {
           log.debug("peer {}: endpoint {}", key.toBase64(), Endpoints.format(set.endpoint()));
-          changes.add(PeerChange.setEndpoint(key, set.endpoint()));
+          endpoint = Optional.of(set.endpoint());
         } else if (action instanceof Action.UseRelay && relay.isPresent() && peerAddress != null) {
           try {
-            changes.add(PeerChange.setEndpoint(key, relay.get().endpointFor(peerAddress)));
+            endpoint = Optional.of(relay.get().endpointFor(peerAddress));
           } catch (IOException e) {
             log.warn("cannot open a relay socket for {}: {}", key.toBase64(), e.getMessage());
           }
+        } else if (action instanceof Action.RestartPeer) {
+          restart = true;
         } else if (action instanceof Action.SignalPunch && relay.isPresent() && peerAddress != null) {
           relay.get().signalPunch(peerAddress);
         } else if (action instanceof Action.TriggerHandshake) {
           triggers.add(key);
         }
+      }
+      PeerState seen = lastSeen.get(key);
+      if (restart && seen != null && !presharedKeys.mayHave(key)) {
+        // Removed and added again in one transaction: WireGuard forgets when it last initiated
+        // a handshake with the peer and initiates one now (see Action.RestartPeer).
+        Optional<InetSocketAddress> target = endpoint.isPresent() ? endpoint : seen.endpoint();
+        log.debug("peer {}: re-created with endpoint {} to handshake at once", key.toBase64(),
+            target.map(Endpoints::format).orElse("(none)"));
+        changes.add(PeerChange.removePeer(key));
+        changes.add(PeerChange.upsert(key, target, seen.allowedIps(), seen.persistentKeepalive()));
+      } else {
+        if (restart) {
+          log.debug("peer {}: not re-created (it may have a preshared key, which the agent cannot restore)", key.toBase64());
+        }
+        endpoint.ifPresent(e -> changes.add(PeerChange.setEndpoint(key, e)));
       }
     });
     if (!changes.isEmpty()) {

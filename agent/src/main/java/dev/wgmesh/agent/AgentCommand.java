@@ -40,15 +40,35 @@ import picocli.CommandLine.Option;
 public final class AgentCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
 
-  @Option(names = "--device", required = true, description = "WireGuard interface to manage, e.g. wg0")
+  @Option(names = "--device", description = "WireGuard interface to manage, e.g. wg0 (standalone mode: required)")
   String deviceName;
 
-  @Option(names = "--registry", required = true, paramLabel = "<ip:port>",
-      description = "The registry's DNS address inside the tunnel, e.g. 10.99.0.254:53")
+  @Option(names = "--registry", paramLabel = "<ip:port>",
+      description = "The registry's DNS address inside the tunnel, e.g. 10.99.0.254:53 (standalone mode: required)")
   String registryAddress;
 
-  @Option(names = "--zone", required = true, description = "The registry's DNS zone")
+  @Option(names = "--zone", description = "The registry's DNS zone (standalone mode: required)")
   String zone;
+
+  @Option(names = "--kubernetes",
+      description = {"Kubernetes mode: publish this node's WireGuardPeer, create and configure the interface from its",
+          "WireGuardNodeConfig (registry, zone, relay and ports come from there), run discovery on it"})
+  boolean kubernetes;
+
+  @Option(names = "--mesh", description = "Kubernetes mode: the WireGuardMesh this node joins")
+  String mesh;
+
+  @Option(names = "--node-name", defaultValue = "${env:NODE_NAME}",
+      description = "Kubernetes mode: this node's name (default: $NODE_NAME, from the downward API)")
+  String nodeName;
+
+  @Option(names = "--state-dir", defaultValue = "/var/lib/wgmesh",
+      description = "Kubernetes mode: where the private key and the last applied configuration live (default: ${DEFAULT-VALUE})")
+  java.nio.file.Path stateDir;
+
+  @Option(names = "--interface", defaultValue = "wgmesh0",
+      description = "Kubernetes mode: the WireGuard interface to create and configure (default: ${DEFAULT-VALUE})")
+  String interfaceName;
 
   @Option(names = "--interval", defaultValue = "1s", paramLabel = "<duration>",
       description = "How often to look at the device (default: ${DEFAULT-VALUE})")
@@ -72,6 +92,18 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    if (kubernetes) {
+      Duration tick;
+      try {
+        tick = Durations.parse(interval);
+      } catch (IllegalArgumentException e) {
+        return fail(2, e.getMessage());
+      }
+      return dev.wgmesh.agent.kubernetes.KubernetesAgentMain.run(nodeName, mesh, stateDir, interfaceName, tick);
+    }
+    if (deviceName == null || registryAddress == null || zone == null) {
+      return fail(2, "--device, --registry and --zone are required (or --kubernetes --mesh <name>)");
+    }
     Duration tick;
     InetSocketAddress registry;
     try {

@@ -3,6 +3,7 @@ package dev.wgmesh.cli;
 import dev.wgmesh.agent.AgentCommand;
 import dev.wgmesh.cli.ctl.CtlCommand;
 import dev.wgmesh.cli.demo.DemoCommand;
+import dev.wgmesh.operator.OperatorCommand;
 import dev.wgmesh.registry.RegistryCommand;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -13,7 +14,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "WireGuard meshes across clouds and NATs.",
-    subcommands = {RegistryCommand.class, AgentCommand.class, DemoCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RegistryCommand.class, AgentCommand.class, OperatorCommand.class, DemoCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -24,6 +24,16 @@ import java.util.Optional;
  * endpoint is still the direct one: WireGuard would have roamed the endpoint if those bytes had
  * come another way. A working tunnel is never torn down because the registry is unreachable:
  * failed lookups only delay the next lookup.
+ *
+ * <p>Handshakes at once: WireGuard sends at most one handshake initiation per peer every 5 s and
+ * counts one that failed for want of an endpoint (a keepalive or a packet for the peer before the
+ * agent set one). Without help, the first initiation to the new endpoint would wait for its
+ * retry timer, up to 5 s, on both sides; and a port-restricted NAT lets one side's initiation
+ * in only after its own side has sent one out. So when a discovering peer without a live session
+ * (no handshake within WireGuard's 180 s Reject-After-Time) gets a new endpoint, or the relay,
+ * the machine asks for {@link Action.RestartPeer}: a re-created peer initiates at once. Both
+ * sides do this when they learn the other's endpoint, and the later one's initiation passes the
+ * earlier one's NAT. A peer with a session is never re-created; its data packets are not limited.
  */
 public final class PeerDiscovery {
   public enum Mode {
@@ -36,6 +46,8 @@ public final class PeerDiscovery {
   public record Transition(Mode from, Mode to, String reason) {}
 
   private static final int KEEPALIVE_BYTES = 32;
+  /** WireGuard's Reject-After-Time: no session outlives a handshake by more than this. */
+  static final Duration SESSION_LIFETIME = Duration.ofSeconds(180);
 
   private final DiscoverySettings settings;
   private Mode mode = Mode.DISCOVERING;
@@ -59,6 +71,7 @@ public final class PeerDiscovery {
   private Transition lastTransition;
   private boolean observedOnce;
   private int failedProbes;
+  private Optional<Instant> lastHandshake = Optional.empty();
 
   public PeerDiscovery(DiscoverySettings settings, Instant now) {
     this.settings = settings;
@@ -87,6 +100,11 @@ public final class PeerDiscovery {
   public List<Action> tick(Instant now, Observation seen) {
     currentEndpoint = seen.endpoint();
     currentIsRelay = seen.endpointIsRelay();
+    lastHandshake = seen.lastHandshake();
+    if (lastRx >= 0 && seen.rxBytes() < lastRx) {
+      // The peer was re-created (RestartPeer): its counters start again at zero, after the attempt.
+      attemptRx = 0;
+    }
     trackTraffic(now, seen);
     List<Action> actions = new ArrayList<>();
     if (!observedOnce) {
@@ -130,6 +148,9 @@ public final class PeerDiscovery {
       enter(Mode.RELAYED, now, "no direct handshake within " + settings.relayAfter().toSeconds() + " s");
       nextProbeAt = now.plus(settings.probeInterval());
       actions.add(new Action.UseRelay());
+      if (!sessionAlive(now)) {
+        actions.add(new Action.RestartPeer());
+      }
       actions.add(new Action.TriggerHandshake());
       return;
     }
@@ -185,6 +206,9 @@ public final class PeerDiscovery {
         if (!currentEndpoint.equals(Optional.of(found.endpoint())) || currentIsRelay) {
           actions.add(new Action.SetEndpoint(found.endpoint()));
           markAttempt(now);
+          if (!sessionAlive(now)) {
+            actions.add(new Action.RestartPeer());
+          }
         }
         actions.add(new Action.TriggerHandshake());
       } else if (mode == Mode.RELAYED) {
@@ -263,6 +287,11 @@ public final class PeerDiscovery {
     }
     boolean handshakeSinceAttempt = seen.lastHandshake().map(h -> h.isAfter(attemptAt)).orElse(false);
     return handshakeSinceAttempt || (attemptRx >= 0 && seen.rxBytes() > attemptRx);
+  }
+
+  /** Whether WireGuard may still hold a session with the peer, which re-creating it would drop. */
+  private boolean sessionAlive(Instant now) {
+    return lastHandshake.map(h -> h.plus(SESSION_LIFETIME).isAfter(now)).orElse(false);
   }
 
   private boolean fresh(Instant now, Observation seen) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.agent.discovery.Action.QueryRegistry;
+import dev.wgmesh.agent.discovery.Action.RestartPeer;
 import dev.wgmesh.agent.discovery.Action.SetEndpoint;
 import dev.wgmesh.agent.discovery.Action.SignalPunch;
 import dev.wgmesh.agent.discovery.Action.TriggerHandshake;
@@ -81,7 +82,7 @@ class PeerDiscoveryTest {
     List<Action> first = tick();
     assertEquals(List.of(new QueryRegistry()), first);
     List<Action> answer = machine.onLookup(now, new Lookup.Found(NAT_B));
-    assertEquals(List.of(new SetEndpoint(NAT_B), new TriggerHandshake()), answer);
+    assertEquals(List.of(new SetEndpoint(NAT_B), new RestartPeer(), new TriggerHandshake()), answer);
     apply(answer);
     advance(1);
     handshake = Optional.of(now);
@@ -142,7 +143,7 @@ class PeerDiscoveryTest {
     }
     advance(1);
     List<Action> actions = tick();
-    assertEquals(List.of(new UseRelay(), new TriggerHandshake()), actions);
+    assertEquals(List.of(new UseRelay(), new RestartPeer(), new TriggerHandshake()), actions);
     assertEquals(Mode.RELAYED, machine.mode());
   }
 
@@ -313,6 +314,125 @@ class PeerDiscoveryTest {
     assertEquals(List.of(new QueryRegistry()), tick());
     List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B));
     assertEquals(List.of(new SetEndpoint(NAT_B), new TriggerHandshake()), probe);
+  }
+
+  // ---- re-creating the peer so that WireGuard initiates a handshake at once ----
+
+  @Test
+  void newEndpointForAPeerThatNeverHadASessionRecreatesIt() {
+    start();
+    tick();
+    assertTrue(has(machine.onLookup(now, new Lookup.Found(NAT_B)), RestartPeer.class));
+  }
+
+  @Test
+  void theSameAnswerAgainTriggersButDoesNotRecreateThePeerAgain() {
+    start();
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    for (int s = 1; s < 10; s++) {
+      advance(1);
+      assertTrue(has(tick(), QueryRegistry.class));
+      assertEquals(List.of(new TriggerHandshake()), machine.onLookup(now, new Lookup.Found(NAT_B)));
+    }
+  }
+
+  @Test
+  void aMovedEndpointRecreatesThePeerAgain() {
+    start();
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    advance(1);
+    tick();
+    assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new RestartPeer(), new TriggerHandshake()),
+        machine.onLookup(now, new Lookup.Found(NAT_B_MOVED)), "the earlier initiation went to the old mapping");
+  }
+
+  @Test
+  void peerWithALiveSessionIsNeverRecreated() {
+    // A working tunnel whose path broke: the session's keys still work, data is not rate-limited.
+    handshake = Optional.of(now);
+    endpoint = Optional.of(NAT_B);
+    start();
+    tick();
+    for (int s = 1; s <= 6; s++) {
+      advance(1);
+      tx += 84;
+      tick();
+    }
+    assertEquals(Mode.DISCOVERING, machine.mode());
+    List<Action> answer = machine.onLookup(now, new Lookup.Found(NAT_B_MOVED));
+    assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new TriggerHandshake()), answer);
+    apply(answer);
+    // Still no answer after the relay bound: the relay takes over, with the session kept.
+    for (int s = 1; s <= 10; s++) {
+      advance(1);
+      tx += 84;
+      List<Action> actions = tick();
+      if (has(actions, QueryRegistry.class)) {
+        assertTrue(!has(machine.onLookup(now, new Lookup.Found(NAT_B_MOVED)), RestartPeer.class));
+      }
+      if (has(actions, UseRelay.class)) {
+        assertEquals(List.of(new UseRelay(), new TriggerHandshake()), actions);
+        return;
+      }
+    }
+    throw new AssertionError("never fell back to the relay");
+  }
+
+  @Test
+  void peerWhoseSessionExpiredIsRecreated() {
+    handshake = Optional.of(now);
+    endpoint = Optional.of(NAT_B);
+    start();
+    tick();
+    advance(181); // no handshake for longer than WireGuard keeps a session
+    assertEquals(List.of(new QueryRegistry()), tick());
+    assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new RestartPeer(), new TriggerHandshake()),
+        machine.onLookup(now, new Lookup.Found(NAT_B_MOVED)));
+  }
+
+  @Test
+  void relayedProbesNeverRecreateThePeer() {
+    relayed();
+    handshake = Optional.of(now); // the relayed session
+    advance(30);
+    tick();
+    assertTrue(!has(machine.onLookup(now, new Lookup.Found(NAT_B)), RestartPeer.class));
+  }
+
+  @Test
+  void receivedBytesProveTheDirectPathAfterTheCountersRestartedAtZero() {
+    start();
+    rx = 5_000; // what the old peer had received
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    advance(1);
+    rx = 0; // re-created: counters start again
+    tick();
+    assertEquals(Mode.DISCOVERING, machine.mode(), "nothing received yet");
+    advance(1);
+    rx = 92; // the peer's data, through the new endpoint
+    tick();
+    assertEquals(Mode.DIRECT, machine.mode());
+  }
+
+  @Test
+  void withoutARestartOldBytesAreNoProof() {
+    // The agent may skip the re-creation (a preshared key): the counters then keep counting.
+    start();
+    rx = 5_000;
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    for (int s = 1; s < 5; s++) {
+      advance(1);
+      tick();
+      assertEquals(Mode.DISCOVERING, machine.mode());
+    }
+    advance(1);
+    rx += 92;
+    tick();
+    assertEquals(Mode.DIRECT, machine.mode());
   }
 
   @Test

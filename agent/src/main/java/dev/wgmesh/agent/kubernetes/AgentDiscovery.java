@@ -1,0 +1,80 @@
+package dev.wgmesh.agent.kubernetes;
+
+import dev.wgmesh.agent.Agent;
+import dev.wgmesh.agent.discovery.DiscoverySettings;
+import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.RegistryClient;
+import dev.wgmesh.agent.relay.RelayLink;
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.wg.WireGuardDevice;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The standalone agent's discovery ({@link Agent}, {@link RegistryClient}, {@link RelayLink}) behind {@link Discovery}. */
+public final class AgentDiscovery implements Discovery {
+  private static final Logger log = LoggerFactory.getLogger(AgentDiscovery.class);
+
+  private final Agent agent;
+  private final Optional<RelayLink> relay;
+
+  private AgentDiscovery(Agent agent, Optional<RelayLink> relay) {
+    this.agent = agent;
+    this.relay = relay;
+  }
+
+  /** Wires an {@link Agent} as {@code wgmesh agent} does, with the target's registry, zone and relay. */
+  public static Discovery start(DiscoveryTarget target, WireGuardDevice device) throws IOException {
+    InetSocketAddress dns = new InetSocketAddress(target.registryAddress(), target.dnsPort());
+    RegistryClient client = new RegistryClient(dns, target.zone(), Duration.ofSeconds(1));
+    AtomicReference<Agent> agentRef = new AtomicReference<>();
+    Optional<RelayLink> relay = Optional.empty();
+    boolean relayOn = target.relay() && target.ownAddress().isPresent();
+    if (target.relay() && target.ownAddress().isEmpty()) {
+      log.warn("no tunnel address of the registry's family on {}: relay off", device.name());
+    }
+    if (relayOn) {
+      int port = NodeConfigs.listenPort(target, device.read().listenPort());
+      relay = Optional.of(new RelayLink(new InetSocketAddress(target.registryAddress(), target.relayPort()), target.ownAddress().get(),
+          target.relayPort(), port, a -> agentRef.get() != null && agentRef.get().isKnownPeer(a),
+          a -> {
+            Agent a2 = agentRef.get();
+            if (a2 != null) {
+              a2.punchRequested(a);
+            }
+          }));
+    }
+    DiscoverySettings settings = DiscoverySettings.defaults().withRelay(relayOn);
+    Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC());
+    agentRef.set(agent);
+    log.info("discovery on {}: registry {}, zone {}, relay {}", device.name(), Endpoints.format(dns), target.zone(),
+        relayOn ? "on port " + target.relayPort() : "off");
+    return new AgentDiscovery(agent, relay);
+  }
+
+  @Override
+  public void tick() throws IOException {
+    agent.tick();
+  }
+
+  @Override
+  public Map<PeerDiscovery.Mode, Integer> modeCounts() {
+    return agent.modeCounts();
+  }
+
+  @Override
+  public boolean isRelayEndpoint(InetSocketAddress endpoint) {
+    return relay.map(r -> r.isRelayEndpoint(endpoint)).orElse(false);
+  }
+
+  @Override
+  public void close() {
+    agent.close(); // closes the relay link too
+  }
+}

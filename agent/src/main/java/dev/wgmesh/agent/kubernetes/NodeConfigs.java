@@ -1,0 +1,111 @@
+package dev.wgmesh.agent.kubernetes;
+
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.relay.RelayFrame;
+import dev.wgmesh.core.wg.config.InterfaceConfig;
+import dev.wgmesh.core.wg.config.PeerConfig;
+import java.net.Inet6Address;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Set;
+
+/**
+ * From a {@link WireGuardNodeConfigSpec} to what the agent applies: the interface configuration
+ * (the registry peer first, with its public endpoint and keepalive; the other peers with a static
+ * endpoint only where the configuration has one) and the discovery target. A pure function.
+ *
+ * <p>One bad peer does not stop the others: it is left out and reported. A bad interface part
+ * (address, port, MTU) rejects the whole configuration: the interface stays as it is.
+ */
+public final class NodeConfigs {
+  public static final String REGISTRY_PEER_NAME = "registry";
+  static final int DEFAULT_DNS_PORT = 53;
+
+  private NodeConfigs() {}
+
+  /**
+   * @param problems what was left out and why, for the status's lastError
+   */
+  public record Translated(InterfaceConfig config, Optional<DiscoveryTarget> discovery, List<String> problems) {
+    public Translated {
+      problems = List.copyOf(problems);
+    }
+  }
+
+  /**
+   * @param ownPublicKey this node's key: a peer with it is left out (WireGuard would refuse it)
+   * @throws IllegalArgumentException when the interface part is unusable
+   */
+  public static Translated translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey) {
+    List<String> problems = new ArrayList<>();
+    List<PeerConfig> peers = new ArrayList<>();
+    Set<WireGuardKey> keys = new HashSet<>();
+    keys.add(ownPublicKey);
+    WireGuardNodeConfigSpec.InterfaceSpec iface = spec.getInterfaceSpec() == null
+        ? new WireGuardNodeConfigSpec.InterfaceSpec() : spec.getInterfaceSpec();
+    InterfaceConfig shape = InterfaceConfig.parse(iface.getAddresses(), iface.getListenPort(), iface.getMtu(), List.of());
+    if (shape.addresses().isEmpty()) {
+      // Applying it would strip the node's tunnel address: surely a rendering problem, not a wish.
+      throw new IllegalArgumentException("no interface address");
+    }
+
+    Optional<DiscoveryTarget> discovery = Optional.empty();
+    WireGuardNodeConfigSpec.RegistryPeer registry = spec.getRegistryPeer();
+    if (registry != null) {
+      try {
+        if (registry.getAddress() == null) {
+          throw new IllegalArgumentException("registry peer: no address");
+        }
+        InetAddress address = IpPrefix.parseAddress(registry.getAddress());
+        String allowed = IpPrefix.hostText(address) + (address instanceof Inet6Address ? "/128" : "/32");
+        PeerConfig peer = PeerConfig.parse(REGISTRY_PEER_NAME, registry.getPublicKey(), List.of(allowed), registry.getEndpoint(),
+            registry.getPersistentKeepalive());
+        if (!keys.add(peer.publicKey())) {
+          throw new IllegalArgumentException("registry peer: has this node's own public key");
+        }
+        peers.add(peer);
+        if (registry.getZone() == null || registry.getZone().isBlank()) {
+          problems.add("registry peer: no DNS zone, endpoint discovery is off");
+        } else {
+          Optional<InetAddress> own = shape.addresses().stream().map(IpPrefix::address)
+              .filter(a -> (a instanceof Inet6Address) == (address instanceof Inet6Address)).findFirst();
+          boolean relay = spec.getDiscovery() == null || !"Off".equalsIgnoreCase(spec.getDiscovery().getRelay());
+          discovery = Optional.of(new DiscoveryTarget(address,
+              registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(), registry.getZone(),
+              registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), relay, own,
+              shape.listenPort()));
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage().startsWith("registry peer") ? e.getMessage() : "registry peer: " + e.getMessage());
+      }
+    }
+    for (WireGuardNodeConfigSpec.Peer p : spec.getPeers() == null ? List.<WireGuardNodeConfigSpec.Peer>of() : spec.getPeers()) {
+      try {
+        PeerConfig peer = PeerConfig.parse(p.getName(), p.getPublicKey(), p.getAllowedIPs(), p.getEndpoint(), p.getPersistentKeepalive());
+        if (peer.publicKey().equals(ownPublicKey)) {
+          problems.add("peer " + peer.name() + ": has this node's own public key; left out");
+        } else if (!keys.add(peer.publicKey())) {
+          problems.add("peer " + peer.name() + ": public key used by another peer; left out");
+        } else {
+          peers.add(peer);
+        }
+      } catch (IllegalArgumentException e) {
+        problems.add(e.getMessage() + "; left out");
+      }
+    }
+    InterfaceConfig config = new InterfaceConfig(shape.addresses(), shape.listenPort(), shape.mtu(), peers);
+    return new Translated(config, discovery, problems);
+  }
+
+  /** The listen port a discovery target should tell the relay, falling back to the device's. */
+  static int listenPort(DiscoveryTarget target, int devicePort) {
+    OptionalInt p = target.listenPort();
+    return p.isPresent() ? p.getAsInt() : devicePort;
+  }
+}

@@ -1,0 +1,108 @@
+package dev.wgmesh.agent.kubernetes;
+
+import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.PeerState;
+import dev.wgmesh.core.wg.config.DeviceReconciliation;
+import dev.wgmesh.core.wg.config.PeerConfig;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The {@code WireGuardNodeConfig.status} an agent reports, as a pure function of what it applied
+ * and what the device shows. Per peer: {@code direct} (a fresh handshake on a real endpoint),
+ * {@code relayed} (a fresh handshake through this agent's relay socket) or {@code pending}. The
+ * counts come from the discovery loop when it runs, else from the per-peer modes.
+ */
+public final class StatusBuilder {
+  public static final String DIRECT = "direct";
+  public static final String RELAYED = "relayed";
+  public static final String PENDING = "pending";
+
+  private StatusBuilder() {}
+
+  /**
+   * @param appliedGeneration the generation last applied to the interface, null when none yet
+   * @param peers the applied configuration's peers; the registry's own peer is not reported
+   * @param device empty when the device cannot be read: peers are then reported pending
+   * @param modeCounts the discovery loop's counts, empty when it does not run
+   */
+  public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
+      List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerDiscovery.Mode, Integer>> modeCounts,
+      Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
+    WireGuardNodeConfigStatus status = new WireGuardNodeConfigStatus();
+    status.setAppliedGeneration(appliedGeneration);
+    status.setLastError(lastError);
+    status.setPublicKey(publicKey.toBase64());
+    List<WireGuardNodeConfigStatus.PeerStatus> out = new ArrayList<>();
+    int direct = 0;
+    int relayed = 0;
+    int pending = 0;
+    for (PeerConfig peer : peers) {
+      if (peer.name().equals(NodeConfigs.REGISTRY_PEER_NAME)) {
+        continue;
+      }
+      Optional<PeerState> state = device.flatMap(d -> d.peer(peer.publicKey()));
+      String mode = state.map(s -> modeOf(s, isRelayEndpoint, now)).orElse(PENDING);
+      switch (mode) {
+        case DIRECT -> direct++;
+        case RELAYED -> relayed++;
+        default -> pending++;
+      }
+      out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode,
+          state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null),
+          state.flatMap(PeerState::lastHandshake).map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()).orElse(null)));
+    }
+    out.sort(Comparator.comparing(WireGuardNodeConfigStatus.PeerStatus::getName));
+    status.setPeers(out);
+    if (modeCounts.isPresent()) {
+      Map<PeerDiscovery.Mode, Integer> counts = modeCounts.get();
+      status.setDirect(counts.getOrDefault(PeerDiscovery.Mode.DIRECT, 0));
+      status.setRelayed(counts.getOrDefault(PeerDiscovery.Mode.RELAYED, 0));
+      status.setPending(counts.getOrDefault(PeerDiscovery.Mode.DISCOVERING, 0));
+    } else {
+      status.setDirect(direct);
+      status.setRelayed(relayed);
+      status.setPending(pending);
+    }
+    return status;
+  }
+
+  static String modeOf(PeerState state, Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
+    boolean fresh = state.lastHandshake()
+        .map(t -> Duration.between(t, now).compareTo(DeviceReconciliation.FRESH_HANDSHAKE) < 0).orElse(false);
+    if (!fresh) {
+      return PENDING;
+    }
+    return state.endpoint().map(isRelayEndpoint::test).orElse(false) ? RELAYED : DIRECT;
+  }
+
+  /**
+   * Everything a status says, as text, optionally without the handshake times: those change every
+   * two minutes per peer, so they alone do not justify a write at the fast rate.
+   */
+  public static String fingerprint(WireGuardNodeConfigStatus s, boolean withHandshakes) {
+    StringBuilder b = new StringBuilder();
+    b.append(s.getAppliedGeneration()).append('|').append(s.getDirect()).append('|').append(s.getRelayed()).append('|')
+        .append(s.getPending()).append('|').append(s.getPublicKey()).append('|').append(Objects.toString(s.getLastError(), ""));
+    for (WireGuardNodeConfigStatus.PeerStatus p : s.getPeers()) {
+      b.append('|').append(p.getName()).append(',').append(p.getMode()).append(',').append(p.getEndpoint());
+      if (withHandshakes) {
+        b.append(',').append(p.getLastHandshake());
+      }
+    }
+    return b.toString();
+  }
+}

@@ -1,0 +1,170 @@
+package dev.wgmesh.agent.kubernetes;
+
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes a {@code WireGuardNodeConfig}'s status at a bounded rate, off the caller's thread: at most
+ * once per {@code minInterval}, only when the status changed, and when only handshake times
+ * changed at most once per {@code handshakeInterval}. Patches the status subresource (a JSON patch,
+ * not server-side apply), setting every field the agent owns and clearing those it has no value
+ * for; conditions are not touched. A failed write (API server unreachable) is tried again later,
+ * with exponential backoff; it never blocks the caller.
+ */
+public final class StatusWriter implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
+
+  private final KubernetesClient client;
+  private final String name;
+  private final Duration minInterval;
+  private final Duration handshakeInterval;
+  private final Clock clock;
+  private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "status-writer");
+    t.setDaemon(true);
+    return t;
+  });
+  private final AtomicBoolean inFlight = new AtomicBoolean();
+  private final AtomicInteger writes = new AtomicInteger();
+  private volatile String written;
+  private volatile String writtenWithoutHandshakes;
+  private volatile Instant lastAttempt = Instant.MIN;
+  private volatile Instant lastWrite = Instant.MIN;
+  private volatile boolean failing;
+  private volatile int failures;
+  static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+
+  public StatusWriter(KubernetesClient client, String name, Duration minInterval, Duration handshakeInterval, Clock clock) {
+    this.client = client;
+    this.name = name;
+    this.minInterval = minInterval;
+    this.handshakeInterval = handshakeInterval;
+    this.clock = clock;
+  }
+
+  /** Offers the current status; returns true when a write was started. */
+  public boolean offer(WireGuardNodeConfigStatus status) {
+    String full = StatusBuilder.fingerprint(status, true);
+    String partial = StatusBuilder.fingerprint(status, false);
+    Instant now = clock.instant();
+    if (full.equals(written) || inFlight.get() || now.isBefore(lastAttempt.plus(interval()))) {
+      return false;
+    }
+    if (partial.equals(writtenWithoutHandshakes) && now.isBefore(lastWrite.plus(handshakeInterval))) {
+      return false;
+    }
+    if (!inFlight.compareAndSet(false, true)) {
+      return false;
+    }
+    lastAttempt = now;
+    executor.execute(() -> {
+      try {
+        write(status);
+        written = full;
+        writtenWithoutHandshakes = partial;
+        lastWrite = clock.instant();
+        writes.incrementAndGet();
+        failures = 0;
+        if (failing) {
+          failing = false;
+          log.info("status of WireGuardNodeConfig {} written again", name);
+        }
+      } catch (KubernetesClientException | IllegalArgumentException e) {
+        failures++;
+        if (!failing) {
+          failing = true;
+          log.warn("cannot write the status of WireGuardNodeConfig {}: {}; retrying", name, shortMessage(e));
+        } else {
+          log.debug("status write failed again: {}", shortMessage(e));
+        }
+      } finally {
+        inFlight.set(false);
+      }
+    });
+    return true;
+  }
+
+  /**
+   * Reads the object and patches the fields the agent owns into its status (a JSON patch computed
+   * from the difference): other writers' fields, such as conditions, stay. A JSON merge patch
+   * would need one request less, but fabric8's mock server merges lists instead of replacing them.
+   */
+  private void write(WireGuardNodeConfigStatus status) {
+    client.resources(WireGuardNodeConfig.class).withName(name).editStatus(config -> {
+      WireGuardNodeConfigStatus s = config.getStatus() == null ? new WireGuardNodeConfigStatus() : config.getStatus();
+      s.setAppliedGeneration(status.getAppliedGeneration());
+      s.setDirect(status.getDirect());
+      s.setRelayed(status.getRelayed());
+      s.setPending(status.getPending());
+      s.setLastError(status.getLastError());
+      s.setPublicKey(status.getPublicKey());
+      s.setPeers(status.getPeers());
+      config.setStatus(s);
+      return config;
+    });
+  }
+
+  /**
+   * The wait before the next attempt: {@code minInterval}, doubled after every failed write up to
+   * {@link #MAX_BACKOFF}, so that a thousand agents do not hammer an API server that is coming back
+   * (or one that refuses them).
+   */
+  Duration interval() {
+    int f = Math.min(failures, 16);
+    Duration d = minInterval.multipliedBy(1L << f);
+    return d.compareTo(MAX_BACKOFF) > 0 && minInterval.compareTo(MAX_BACKOFF) < 0 ? MAX_BACKOFF : d;
+  }
+
+  /** True while a write is under way. */
+  boolean busy() {
+    return inFlight.get();
+  }
+
+  /** Writes that succeeded so far. */
+  public int writes() {
+    return writes.get();
+  }
+
+  /** Forgets what was written, so the next offer writes (after the configuration came back). */
+  public void reset() {
+    written = null;
+    writtenWithoutHandshakes = null;
+  }
+
+  /** The first line of an exception's message, with its cause's (fabric8 puts the reason there). */
+  static String shortMessage(Throwable e) {
+    String m = e.getMessage() == null ? e.toString() : e.getMessage();
+    int nl = m.indexOf('\n');
+    m = (nl < 0 ? m : m.substring(0, nl)).strip();
+    Throwable cause = e.getCause();
+    if (cause != null && cause != e && cause.getMessage() != null && !m.contains(cause.getMessage())) {
+      String c = cause.getMessage();
+      int cnl = c.indexOf('\n');
+      m = m + ": " + (cnl < 0 ? c : c.substring(0, cnl)).strip();
+    }
+    return m;
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+    try {
+      executor.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    executor.shutdownNow();
+  }
+}

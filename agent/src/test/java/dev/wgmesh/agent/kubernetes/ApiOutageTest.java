@@ -1,0 +1,161 @@
+package dev.wgmesh.agent.kubernetes;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.wg.DeviceState;
+import io.fabric8.kubernetes.client.ConfigBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The agent and an API server that comes and goes: a node restarting while the API server is
+ * unreachable comes back with its saved configuration and discovery, keeps trying, catches up when
+ * the API server returns, and a later outage tears nothing down.
+ */
+class ApiOutageTest {
+  @TempDir
+  Path state;
+
+  final String registryKey = KeyPair.generate().publicKey().toBase64();
+  final KeyPair n2 = KeyPair.generate();
+  final KeyPair n3 = KeyPair.generate();
+
+  static int freePort() throws IOException {
+    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return s.getLocalPort();
+    }
+  }
+
+  static KubernetesMockServer apiServer(int port) {
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
+        new KubernetesCrudDispatcher(), false);
+    server.init(InetAddress.getLoopbackAddress(), port);
+    return server;
+  }
+
+  static KubernetesClient client(int port) {
+    return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+        .withMasterUrl("http://127.0.0.1:" + port)
+        .withNamespace("default")
+        .withAutoConfigure(false)
+        .withConnectionTimeout(1000)
+        .withRequestTimeout(2000)
+        .withRequestRetryBackoffLimit(0)
+        .withWatchReconnectInterval(200)
+        .build()).build();
+  }
+
+  WireGuardNodeConfigSpec.Peer peer(String name, KeyPair keys, String... allowed) {
+    return new WireGuardNodeConfigSpec.Peer(name, keys.publicKey().toBase64(), List.of(allowed), null, 25);
+  }
+
+  static void seed(KubernetesClient client, WireGuardNodeConfigSpec spec) {
+    client.resource(Fixtures.node("n1")).create();
+    client.resource(Fixtures.config("n1", spec)).create();
+  }
+
+  @Test
+  void restartWithoutApiServerUsesTheSavedConfigurationAndCatchesUpLater() throws Exception {
+    int port = freePort();
+    String publicKey;
+
+    // 1. A normal start: the configuration is applied and saved.
+    KubernetesMockServer first = apiServer(port);
+    try (KubernetesClient client = client(port)) {
+      seed(client, NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")));
+      Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
+      KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
+          Clock.systemUTC());
+      agent.start();
+      publicKey = agent.keys().publicKey().toBase64();
+      await().atMost(Duration.ofSeconds(10)).until(() -> Files.exists(state.resolve(ConfigStore.FILE_NAME))
+          && iface.device().peer(n2.publicKey()).isPresent());
+      agent.close();
+    } finally {
+      first.destroy();
+    }
+
+    // 2. The node reboots (a fresh interface) while nothing answers at the API server's address.
+    try (KubernetesClient client = client(port)) {
+      Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
+      FakeDiscovery discovery = new FakeDiscovery();
+      KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), discovery, Clock.systemUTC());
+      try {
+        agent.start();
+        assertEquals(publicKey, agent.keys().publicKey().toBase64(), "the same key from the state directory");
+        await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n2.publicKey()).isPresent());
+        assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24")), iface.links().routesOf(Fixtures.IFACE));
+        assertEquals(List.of(IpPrefix.parse("10.88.0.1/24")), iface.links().read(Fixtures.IFACE).orElseThrow().addresses());
+        await().atMost(Duration.ofSeconds(5)).until(() -> discovery.started.size() == 1 && discovery.ticks.get() > 0);
+        assertFalse(agent.peerPublished());
+        assertEquals(1L, agent.lastStatus().orElseThrow().getAppliedGeneration(), "the saved generation");
+
+        // 3. The API server comes back, with a newer configuration (n3 joined): the agent catches up.
+        KubernetesMockServer second = apiServer(port);
+        try {
+          seed(client, NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"),
+              peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24")));
+          await().atMost(Duration.ofSeconds(30)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
+          await().atMost(Duration.ofSeconds(30)).until(agent::peerPublished);
+          assertEquals(publicKey, client.resources(WireGuardPeer.class).withName("n1").get().getSpec().getPublicKey());
+          await().atMost(Duration.ofSeconds(10)).until(() -> {
+            WireGuardNodeConfig c = client.resources(WireGuardNodeConfig.class).withName("n1").get();
+            return c.getStatus() != null && c.getStatus().getPeers().size() == 2;
+          });
+          assertEquals(1, discovery.started.size(), "discovery kept running throughout");
+        } finally {
+          second.destroy();
+        }
+
+        // 4. The API server goes away again: nothing is torn down.
+        DeviceState before = iface.device().read();
+        Thread.sleep(2000); // four reconcile intervals, a dozen status offers
+        assertEquals(before, iface.device().read());
+        assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
+        assertEquals(0, discovery.closed.get());
+        assertTrue(discovery.ticks.get() > 20);
+      } finally {
+        agent.close();
+      }
+    }
+  }
+
+  @Test
+  void unreadableSavedConfigurationMeansWaitingForTheApiServer() throws Exception {
+    Files.writeString(state.resolve(ConfigStore.FILE_NAME), "{not json");
+    try (KubernetesClient client = client(freePort())) {
+      Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
+      KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
+          Clock.systemUTC());
+      agent.start();
+      Thread.sleep(500);
+      assertTrue(iface.links().read(Fixtures.IFACE).isEmpty());
+      assertTrue(agent.lastStatus().isEmpty());
+      agent.close();
+    }
+  }
+}

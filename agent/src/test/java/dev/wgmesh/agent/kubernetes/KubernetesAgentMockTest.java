@@ -1,0 +1,265 @@
+package dev.wgmesh.agent.kubernetes;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.wg.PeerState;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.OwnerReference;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The agent's Kubernetes edges against fabric8's mock API server in CRUD mode, with an in-memory interface. */
+@EnableKubernetesMockClient(crud = true)
+class KubernetesAgentMockTest {
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  @TempDir
+  Path state;
+
+  final String registryKey = KeyPair.generate().publicKey().toBase64();
+  final KeyPair n2 = KeyPair.generate();
+  final KeyPair n3 = KeyPair.generate();
+  final FakeDiscovery discovery = new FakeDiscovery();
+  Fixtures.FakeInterface iface;
+  KubernetesAgent agent;
+  Node node;
+
+  @BeforeEach
+  void cluster() {
+    node = client.resource(Fixtures.node("n1")).create();
+    iface = Fixtures.FakeInterface.create();
+  }
+
+  @AfterEach
+  void stop() {
+    if (agent != null) {
+      agent.close();
+    }
+  }
+
+  WireGuardNodeConfigSpec spec(WireGuardNodeConfigSpec.Peer... peers) {
+    return NodeConfigsTest.spec(registryKey, peers);
+  }
+
+  WireGuardNodeConfigSpec.Peer peer(String name, KeyPair keys, String... allowed) {
+    return new WireGuardNodeConfigSpec.Peer(name, keys.publicKey().toBase64(), List.of(allowed), null, 25);
+  }
+
+  KubernetesAgent start(KubernetesAgent.Settings settings) throws Exception {
+    agent = new KubernetesAgent(settings, client, iface.reconciler(), discovery, Clock.systemUTC());
+    agent.start();
+    return agent;
+  }
+
+  WireGuardNodeConfig current() {
+    return client.resources(WireGuardNodeConfig.class).withName("n1").get();
+  }
+
+  @Test
+  void publishesItsPeerWithOwnerReferenceAndPublicKeyAndNeverThePrivateKey() throws Exception {
+    start(Fixtures.fast("n1", state));
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.peerPublished());
+    WireGuardPeer peer = client.resources(WireGuardPeer.class).withName("n1").get();
+    WireGuardKey publicKey = agent.keys().publicKey();
+    assertEquals(publicKey.toBase64(), peer.getSpec().getPublicKey());
+    assertEquals("prod", peer.getSpec().getMesh());
+    assertEquals("n1", peer.getSpec().getNodeName());
+    assertEquals(List.of("203.0.113.50", "10.0.0.5"), peer.getSpec().getEndpointHints());
+    OwnerReference owner = peer.getMetadata().getOwnerReferences().get(0);
+    assertEquals("Node", owner.getKind());
+    assertEquals("v1", owner.getApiVersion());
+    assertEquals(node.getMetadata().getUid(), owner.getUid());
+    assertNotNull(owner.getUid());
+
+    // A configuration arrives and a status is written: still no private key anywhere.
+    client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")))).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getPublicKey() != null);
+
+    String privateBase64 = agent.keys().privateKey().toBase64();
+    String privateHex = agent.keys().privateKey().toHex();
+    List<String> everything = new ArrayList<>();
+    RecordedRequest request;
+    while ((request = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+      everything.add(request.getPath() + " " + request.getBody().readUtf8());
+    }
+    assertTrue(everything.size() >= 3, "requests were recorded: " + everything.size());
+    everything.add(client.resources(WireGuardPeer.class).list().getItems().toString());
+    everything.add(io.fabric8.kubernetes.client.utils.Serialization.asJson(client.resources(WireGuardPeer.class).list()));
+    everything.add(io.fabric8.kubernetes.client.utils.Serialization.asJson(client.resources(WireGuardNodeConfig.class).list()));
+    everything.add(io.fabric8.kubernetes.client.utils.Serialization.asJson(client.nodes().list()));
+    everything.add(io.fabric8.kubernetes.client.utils.Serialization.asJson(client.secrets().inAnyNamespace().list()));
+    everything.add(io.fabric8.kubernetes.client.utils.Serialization.asJson(client.configMaps().inAnyNamespace().list()));
+    for (String text : everything) {
+      assertFalse(text.contains(privateBase64) || text.toLowerCase().contains(privateHex), "private key sent to the API server");
+    }
+    assertTrue(String.join("\n", everything).contains(publicKey.toBase64()));
+  }
+
+  @Test
+  void appliesItsConfigurationFollowsChangesAndReportsStatus() throws Exception {
+    client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"),
+        peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24")))).create();
+    discovery.counts = Map.of(PeerDiscovery.Mode.DIRECT, 1, PeerDiscovery.Mode.RELAYED, 0, PeerDiscovery.Mode.DISCOVERING, 1);
+    start(Fixtures.fast("n1", state));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
+    WireGuardKey registry = WireGuardKey.fromBase64(registryKey);
+    PeerState reg = iface.device().peer(registry).orElseThrow();
+    assertEquals(Optional.of(new InetSocketAddress("203.0.113.5", 51820)), reg.endpoint());
+    assertEquals(25, reg.persistentKeepalive());
+    assertEquals(Optional.empty(), iface.device().peer(n2.publicKey()).orElseThrow().endpoint());
+    assertEquals(Optional.of(agent.keys().publicKey()), iface.device().read().publicKey());
+    assertEquals(51820, iface.device().read().listenPort());
+    assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
+    assertEquals(List.of(IpPrefix.parse("10.88.0.1/24")), iface.links().read(Fixtures.IFACE).orElseThrow().addresses());
+    await().atMost(Duration.ofSeconds(5)).until(() -> discovery.started.size() == 1);
+    DiscoveryTarget target = discovery.started.get(0);
+    assertEquals("10.88.0.254", target.registryAddress().getHostAddress());
+    assertEquals("wgmesh.internal", target.zone());
+    assertTrue(target.relay());
+    assertTrue(discovery.ticks.get() > 0 || await().atMost(Duration.ofSeconds(5)).until(() -> discovery.ticks.get() > 0, t -> t));
+
+    // Status through the status subresource.
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getAppliedGeneration() != null);
+    WireGuardNodeConfig applied = current();
+    WireGuardNodeConfigStatus status = applied.getStatus();
+    assertEquals(applied.getMetadata().getGeneration(), status.getAppliedGeneration());
+    assertEquals(agent.keys().publicKey().toBase64(), status.getPublicKey());
+    assertEquals(1, status.getDirect());
+    assertEquals(1, status.getPending());
+    assertEquals(0, status.getRelayed());
+    assertNull(status.getLastError());
+    assertEquals(List.of("n2", "n3"), status.getPeers().stream().map(WireGuardNodeConfigStatus.PeerStatus::getName).toList());
+
+    // Discovery finds n2; then the operator drops n3 and gives n2 one more network.
+    InetSocketAddress discovered = new InetSocketAddress("198.51.100.20", 40000);
+    iface.device().setEndpoint(n2.publicKey(), discovered);
+    client.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
+      c.setSpec(spec(peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24", "192.168.10.0/24")));
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isEmpty());
+    PeerState after = iface.device().peer(n2.publicKey()).orElseThrow();
+    assertEquals(Optional.of(discovered), after.endpoint(), "the discovered endpoint survives the update");
+    assertEquals(3, after.allowedIps().size());
+    assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("192.168.10.0/24")), iface.links().routesOf(Fixtures.IFACE));
+    assertEquals(1, discovery.started.size(), "same registry: discovery keeps running");
+    await().atMost(Duration.ofSeconds(10)).until(() -> {
+      WireGuardNodeConfig c = current();
+      return c.getStatus().getAppliedGeneration().equals(c.getMetadata().getGeneration()) && c.getStatus().getPeers().size() == 1;
+    });
+    assertTrue(current().getMetadata().getGeneration() >= 2, "the mock counts generations");
+    // Repeated reconciles (every 500 ms here) never touch the discovered endpoint.
+    Thread.sleep(1200);
+    assertEquals(Optional.of(discovered), iface.device().peer(n2.publicKey()).orElseThrow().endpoint());
+
+    // A bad peer is reported, the rest stays applied; fixing it clears lastError.
+    client.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
+      c.setSpec(spec(peer("n2", n2, "10.88.0.2/32"), new WireGuardNodeConfigSpec.Peer("bad", "nope", List.of("10.88.0.9/32"), null, 25)));
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus().getLastError() != null);
+    assertTrue(current().getStatus().getLastError().contains("peer bad"), current().getStatus().getLastError());
+    client.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
+      c.setSpec(spec(peer("n2", n2, "10.88.0.2/32")));
+      return c;
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus().getLastError() == null
+        && current().getStatus().getAppliedGeneration().equals(current().getMetadata().getGeneration()));
+  }
+
+  @Test
+  void statusIsWrittenOnlyWhenItChangesAndAtMostOncePerInterval() throws Exception {
+    client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32")))).create();
+    start(Fixtures.fast("n1", state).withStatusIntervals(Duration.ofSeconds(2), Duration.ofSeconds(60)));
+    await().atMost(Duration.ofSeconds(10)).until(() -> agent.statusWrites() == 1);
+    Thread.sleep(2500);
+    assertEquals(1, agent.statusWrites(), "nothing changed: nothing written");
+
+    // The counts change every 100 ms for 5 s: at most one write per 2 s goes out.
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    int i = 1;
+    while (System.nanoTime() < end) {
+      discovery.counts = Map.of(PeerDiscovery.Mode.DIRECT, i++, PeerDiscovery.Mode.RELAYED, 0, PeerDiscovery.Mode.DISCOVERING, 0);
+      Thread.sleep(100);
+    }
+    int writes = agent.statusWrites() - 1;
+    assertTrue(writes >= 2 && writes <= 3, "writes in 5 s at one per 2 s: " + writes);
+    int direct = i - 1;
+    await().atMost(Duration.ofSeconds(5)).until(() -> current().getStatus().getDirect() == direct); // the last one comes through
+  }
+
+  @Test
+  void deletedConfigurationLeavesTheInterfaceAsItIs() throws Exception {
+    client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")))).create();
+    start(Fixtures.fast("n1", state));
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n2.publicKey()).isPresent());
+    client.resources(WireGuardNodeConfig.class).withName("n1").delete();
+    Thread.sleep(1500); // three reconcile intervals
+    assertTrue(iface.device().peer(n2.publicKey()).isPresent());
+    assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24")), iface.links().routesOf(Fixtures.IFACE));
+  }
+
+  @Test
+  void interfaceThatCannotBeCreatedIsReportedAndTriedAgain() throws Exception {
+    client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32")))).create();
+    java.util.concurrent.atomic.AtomicBoolean wireguardGoInstalled = new java.util.concurrent.atomic.AtomicBoolean();
+    dev.wgmesh.core.wg.config.InMemoryLinks links = new dev.wgmesh.core.wg.config.InMemoryLinks();
+    dev.wgmesh.core.wg.config.InMemoryDevice device = new dev.wgmesh.core.wg.config.InMemoryDevice(Fixtures.IFACE);
+    iface = new Fixtures.FakeInterface(links, device, new dev.wgmesh.core.wg.config.InterfaceReconciler(Fixtures.IFACE, links, name -> {
+      if (!wireguardGoInstalled.get()) {
+        throw new java.io.IOException("cannot run `wireguard-go`: No such file or directory");
+      }
+      links.create(name);
+      return () -> links.remove(name);
+    }, (name, how) -> device, java.net.InetAddress::getByName, Clock.systemUTC()));
+    start(Fixtures.fast("n1", state));
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getLastError() != null);
+    String error = current().getStatus().getLastError();
+    assertTrue(error.contains("cannot create WireGuard interface wgmesh0") && error.contains("wireguard-go"), error);
+    wireguardGoInstalled.set(true);
+    await().atMost(Duration.ofSeconds(15)).until(() -> device.peer(n2.publicKey()).isPresent());
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus().getLastError() == null);
+  }
+
+  @Test
+  void configurationOfAnotherMeshIsNotApplied() throws Exception {
+    WireGuardNodeConfigSpec other = spec(peer("n2", n2, "10.88.0.2/32"));
+    other.setMesh("staging");
+    client.resource(Fixtures.config("n1", other)).create();
+    start(Fixtures.fast("n1", state));
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getLastError() != null);
+    assertTrue(current().getStatus().getLastError().contains("mesh staging"));
+    assertTrue(iface.links().read(Fixtures.IFACE).isEmpty(), "no interface made for another mesh's configuration");
+  }
+}

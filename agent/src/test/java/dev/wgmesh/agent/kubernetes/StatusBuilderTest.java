@@ -1,0 +1,105 @@
+package dev.wgmesh.agent.kubernetes;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+
+import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.PeerState;
+import dev.wgmesh.core.wg.config.PeerConfig;
+import java.net.InetSocketAddress;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+class StatusBuilderTest {
+  static final Instant NOW = Instant.parse("2026-11-24T12:00:00.750Z");
+  final KeyPair self = KeyPair.generate();
+  final WireGuardKey registry = KeyPair.generate().publicKey();
+  final WireGuardKey a = KeyPair.generate().publicKey();
+  final WireGuardKey b = KeyPair.generate().publicKey();
+  final WireGuardKey c = KeyPair.generate().publicKey();
+  final WireGuardKey d = KeyPair.generate().publicKey();
+  final InetSocketAddress relaySocket = new InetSocketAddress("127.0.0.1", 45000);
+
+  static PeerConfig peer(String name, WireGuardKey key) {
+    return new PeerConfig(name, key, List.of(IpPrefix.parse("10.88.0.9/32")), Optional.empty(), 25);
+  }
+
+  static PeerState state(WireGuardKey key, InetSocketAddress endpoint, Instant handshake) {
+    return new PeerState(key, Optional.ofNullable(endpoint), List.of(), Optional.ofNullable(handshake), 0, 0, 25);
+  }
+
+  List<PeerConfig> peers() {
+    return List.of(peer("registry", registry), peer("n-direct", a), peer("n-relayed", b), peer("n-stale", c), peer("n-absent", d));
+  }
+
+  DeviceState device() {
+    return new DeviceState("wgmesh0", Optional.of(self.privateKey()), Optional.of(self.publicKey()), 51820, 0, List.of(
+        state(registry, new InetSocketAddress("203.0.113.5", 51820), NOW),
+        state(a, new InetSocketAddress("198.51.100.20", 40000), NOW.minusSeconds(30)),
+        state(b, relaySocket, NOW.minusSeconds(10)),
+        state(c, new InetSocketAddress("198.51.100.21", 40000), NOW.minusSeconds(600))));
+  }
+
+  @Test
+  void perPeerModesEndpointsAndHandshakesTheRegistryLeftOut() {
+    WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.of(device()), Optional.empty(),
+        relaySocket::equals, NOW);
+    assertEquals(7L, s.getAppliedGeneration());
+    assertEquals(self.publicKey().toBase64(), s.getPublicKey());
+    assertNull(s.getLastError());
+    List<WireGuardNodeConfigStatus.PeerStatus> p = s.getPeers();
+    assertEquals(List.of("n-absent", "n-direct", "n-relayed", "n-stale"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getName).toList());
+    assertEquals(List.of("pending", "direct", "relayed", "pending"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getMode).toList());
+    assertEquals("198.51.100.20:40000", p.get(1).getEndpoint());
+    assertEquals("2026-11-24T11:59:30Z", p.get(1).getLastHandshake(), "RFC 3339, whole seconds");
+    assertNull(p.get(0).getEndpoint());
+    assertNull(p.get(0).getLastHandshake());
+    assertEquals(1, s.getDirect());
+    assertEquals(1, s.getRelayed());
+    assertEquals(2, s.getPending());
+  }
+
+  @Test
+  void countsComeFromTheDiscoveryLoopWhenItRuns() {
+    Map<PeerDiscovery.Mode, Integer> counts = Map.of(PeerDiscovery.Mode.DIRECT, 3, PeerDiscovery.Mode.RELAYED, 1,
+        PeerDiscovery.Mode.DISCOVERING, 0);
+    WireGuardNodeConfigStatus s = StatusBuilder.build(7L, "x", self.publicKey(), peers(), Optional.of(device()), Optional.of(counts),
+        relaySocket::equals, NOW);
+    assertEquals(3, s.getDirect());
+    assertEquals(1, s.getRelayed());
+    assertEquals(0, s.getPending());
+    assertEquals("x", s.getLastError());
+  }
+
+  @Test
+  void unreadableDeviceReportsEveryPeerPending() {
+    WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.empty(), Optional.empty(),
+        e -> false, NOW);
+    assertEquals(4, s.getPending());
+    assertEquals(0, s.getDirect());
+  }
+
+  @Test
+  void fingerprintCanIgnoreHandshakeTimes() {
+    DeviceState later = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.of(
+        state(a, new InetSocketAddress("198.51.100.20", 40000), NOW.minusSeconds(5))));
+    DeviceState earlier = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.of(
+        state(a, new InetSocketAddress("198.51.100.20", 40000), NOW.minusSeconds(125))));
+    List<PeerConfig> one = List.of(peer("n", a));
+    WireGuardNodeConfigStatus s1 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(earlier), Optional.empty(), e -> false, NOW);
+    WireGuardNodeConfigStatus s2 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), e -> false, NOW);
+    assertEquals(StatusBuilder.fingerprint(s1, false), StatusBuilder.fingerprint(s2, false));
+    assertNotEquals(StatusBuilder.fingerprint(s1, true), StatusBuilder.fingerprint(s2, true));
+    WireGuardNodeConfigStatus s3 = StatusBuilder.build(2L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), e -> false, NOW);
+    assertNotEquals(StatusBuilder.fingerprint(s2, false), StatusBuilder.fingerprint(s3, false));
+  }
+}

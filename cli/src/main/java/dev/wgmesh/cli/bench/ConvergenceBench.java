@@ -1,0 +1,835 @@
+package dev.wgmesh.cli.bench;
+
+import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.lab.Host;
+import dev.wgmesh.lab.Lab;
+import dev.wgmesh.lab.ManagedProcess;
+import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.WgInterface;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.RandomAccessFile;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * The driver of {@code bench/convergence}: how fast agents connect, in the NAT lab, with real
+ * wireguard-go, iptables NATs, registry and agent processes (DESIGN.md section 6):
+ *
+ * <ol>
+ *   <li><b>direct</b>: two nodes behind two port-restricted NATs; from the moment both agents run
+ *       (and both nodes have a handshake with the registry) to the first ping answered over the
+ *       direct path;
+ *   <li><b>relayed</b>: a node behind a symmetric NAT and one behind a port-restricted NAT; the same
+ *       clock, to the first ping answered through the registry relay;
+ *   <li><b>recovery</b>: a direct tunnel with pings flowing; one NAT starts mapping to other ports
+ *       and forgets its connections; the time to the next answered ping;
+ *   <li><b>rss</b>: one agent whose device has many peers (random keys, /32 each, most without an
+ *       endpoint) besides the registry; its resident memory after it has run for a while.
+ * </ol>
+ *
+ * Every trial uses a fresh pair of nodes (new namespaces, NAT routers, wireguard-go devices and
+ * agents); the registry of a scenario is shared. Pings run continuously from the first node
+ * ({@code ping -D -i 0.1}, a request every 100 ms) and their reply timestamps are the
+ * measurement. Agents and registry run as the launcher runs them: {@code java <options> -jar
+ * wgmesh.jar agent ...}. Settings come from the environment (see {@link Settings}); the table
+ * goes to stdout and to the file given with {@code --out}. Needs root; the labs remove everything
+ * they made when the run ends, fails or is interrupted.
+ */
+public final class ConvergenceBench {
+  static final String ZONE = "bench.wgmesh.test";
+  static final String REGISTRY_IP = "10.88.255.254";
+  static final int REGISTRY_PORT = 51820;
+  static final int KEEPALIVE = 25;
+  /** A lab holds at most 50 NAT hosts. */
+  static final int MAX_NAT_HOSTS_PER_LAB = 50;
+
+  static final Duration DIRECT_TARGET_P50 = Duration.ofSeconds(2);
+  static final Duration DIRECT_TARGET_P95 = Duration.ofSeconds(6);
+  static final Duration RELAYED_TARGET_P50 = Duration.ofSeconds(12);
+  static final Duration RECOVERY_TARGET = Duration.ofSeconds(10);
+  static final long RSS_TARGET_KIB = 96 * 1024;
+
+  /** Longest wait for one trial before it counts as failed. */
+  static final Duration DIRECT_LIMIT = Duration.ofSeconds(30);
+  static final Duration RELAYED_LIMIT = Duration.ofSeconds(45);
+  static final Duration RECOVERY_LIMIT = Duration.ofSeconds(45);
+
+  private final Settings settings;
+  private final Path jar;
+  private final PrintStream out = System.out;
+  private final List<String> notes = new ArrayList<>();
+
+  ConvergenceBench(Settings settings, Path jar) {
+    this.settings = settings;
+    this.jar = jar;
+  }
+
+  public static void main(String[] args) throws Exception {
+    Path outFile = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--out") && i + 1 < args.length) {
+        outFile = Path.of(args[++i]);
+      } else if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.println("usage: java -cp wgmesh.jar " + ConvergenceBench.class.getName() + " [--out FILE]\n" + Settings.HELP);
+        return;
+      } else {
+        System.err.println("unknown argument: " + args[i]);
+        System.exit(2);
+      }
+    }
+    Settings settings;
+    try {
+      settings = Settings.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("convergence: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    ConvergenceBench bench = new ConvergenceBench(settings, ownJar());
+    int failures = bench.run(outFile);
+    System.exit(failures == 0 ? 0 : 1);
+  }
+
+  private static Path ownJar() throws URISyntaxException {
+    return Path.of(ConvergenceBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+  }
+
+  /** Runs the scenarios; returns the number of targets missed. */
+  int run(Path outFile) throws IOException {
+    long start = System.nanoTime();
+    List<Verdict> verdicts = new ArrayList<>();
+    List<String> rows = new ArrayList<>();
+    List<String> rssRows = new ArrayList<>();
+    for (String scenario : settings.scenarios()) {
+      switch (scenario) {
+        case "direct" -> {
+          Stats s = directTrials();
+          rows.add(s.row("direct (2x port-restricted)"));
+          verdicts.add(Verdict.atMost("direct p50", s.percentile(50), DIRECT_TARGET_P50));
+          verdicts.add(Verdict.atMost("direct p95", s.percentile(95), DIRECT_TARGET_P95));
+        }
+        case "relayed" -> {
+          Stats s = relayedTrials();
+          rows.add(s.row("relayed (symmetric + port-restr.)"));
+          verdicts.add(Verdict.atMost("relayed p50", s.percentile(50), RELAYED_TARGET_P50));
+        }
+        case "recovery" -> {
+          Stats s = recoveryTrials();
+          rows.add(s.row("recovery (NAT mapping change)"));
+          verdicts.add(Verdict.atMost("recovery max", s.percentile(100), RECOVERY_TARGET));
+        }
+        case "rss" -> rssTrial(rssRows, verdicts);
+        default -> throw new IllegalStateException(scenario);
+      }
+    }
+    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
+
+    List<String> report = new ArrayList<>();
+    report.add("wgmesh convergence benchmark, " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
+    report.add("host: " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name") + " "
+        + System.getProperty("os.version") + "; java " + System.getProperty("java.version") + "; " + wireguardGoVersion());
+    report.add("load average before the run: " + settings.loadBefore());
+    report.add("settings: TRIALS=" + settings.trials() + " RECOVERY_TRIALS=" + settings.recoveryTrials() + " RSS_PEERS="
+        + settings.rssPeers() + " RSS_SETTLE=" + settings.rssSettle().toSeconds() + "s SCENARIOS=\"" + String.join(" ", settings.scenarios()) + "\"");
+    report.add("agent JVM options (AGENT_JAVA_OPTS): " + (settings.agentOpts().isEmpty() ? "(none)" : String.join(" ", settings.agentOpts())));
+    report.add("commit: " + System.getProperty("bench.commit", "unknown"));
+    report.add("agents and registry run as the launcher runs them: java <options> -jar wgmesh.jar agent|registry ...;"
+        + " registry --relay with its default --refresh 1s; node peers configured with keepalive " + KEEPALIVE + " s, no endpoint");
+    report.add("clock of direct/relayed: from the moment both agents have started (both nodes already have a handshake with the"
+        + " registry) to the arrival of the first ping reply over that path (ping -D -i 0.1 from the first node, running from"
+        + " the start); of recovery: from the NAT change to the next reply");
+    report.add("");
+    if (!rows.isEmpty()) {
+      report.add(String.format(Locale.ROOT, "%-34s %6s %8s %8s %8s %8s  %s", "scenario", "trials", "p50 s", "p95 s", "max s", "failed",
+          "all (s, in order)"));
+      report.addAll(rows);
+    }
+    if (!rssRows.isEmpty()) {
+      if (!rows.isEmpty()) {
+        report.add("");
+      }
+      report.add(String.format(Locale.ROOT, "agent memory, one agent on a device with %d peers plus the registry, after %d s:",
+          settings.rssPeers(), settings.rssSettle().toSeconds()));
+      report.add(String.format(Locale.ROOT, "  %9s %9s %7s  %s", "VmRSS MiB", "peak MiB", "threads", "JVM options"));
+      report.addAll(rssRows);
+    }
+    report.add("");
+    report.add("targets (DESIGN.md section 6):");
+    int failures = 0;
+    for (Verdict v : verdicts) {
+      report.add("  " + v.text());
+      if (!v.pass()) {
+        failures++;
+      }
+    }
+    if (!notes.isEmpty()) {
+      report.add("");
+      report.add("notes:");
+      notes.forEach(n -> report.add("  - " + n));
+    }
+    report.add("");
+    report.add("percentiles: nearest rank; a trial that did not connect within its limit counts as slower than any other");
+    report.add(String.format(Locale.ROOT, "run time: %d min %d s", seconds / 60, seconds % 60));
+    out.println();
+    report.forEach(out::println);
+    if (outFile != null) {
+      Files.createDirectories(outFile.toAbsolutePath().getParent());
+      Files.write(outFile, report, StandardCharsets.UTF_8);
+      out.println("results written to " + outFile);
+    }
+    return failures;
+  }
+
+  // ---- scenarios -------------------------------------------------------------------------------
+
+  /** One trial on a fresh pair of nodes: the time measured, or empty when it never connected. */
+  private interface Trial {
+    Optional<Duration> run(World world, int number);
+  }
+
+  /**
+   * Runs {@code count} trials, each in a world with room for a fresh pair of nodes. A trial that
+   * fails with an error counts as not connected and is noted; three such in a row end the run.
+   */
+  private Stats trials(String what, String purpose, int count, Trial trial) {
+    Stats stats = new Stats();
+    int errorsInARow = 0;
+    try (Worlds worlds = new Worlds(purpose)) {
+      for (int i = 1; i <= count; i++) {
+        Optional<Duration> took;
+        try {
+          took = trial.run(worlds.forPairs(1), i);
+          errorsInARow = 0;
+        } catch (RuntimeException e) {
+          if (++errorsInARow >= 3) {
+            throw e;
+          }
+          String message = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
+          notes.add(what + " trial " + i + " failed with an error, counted as not connected: " + message);
+          took = Optional.empty();
+        }
+        stats.add(took);
+        progress("  %s %2d: %s", what, i, took.map(ConvergenceBench::seconds).orElse("not connected"));
+      }
+    }
+    return stats;
+  }
+
+  private Stats directTrials() {
+    progress("direct: %d trials, two nodes behind port-restricted NATs, time to the first ping over the direct path", settings.trials());
+    return trials("direct", "bench-direct", settings.trials(), (w, i) -> {
+      Node a = w.node("da" + i, NatKind.PORT_RESTRICTED);
+      Node b = w.node("db" + i, NatKind.PORT_RESTRICTED);
+      try {
+        w.link(a, b);
+        w.awaitRegistered(a, b);
+        Instant t0 = w.startAgents(a, b);
+        try (PingWatch ping = new PingWatch(a, b)) {
+          return ping.awaitReply(t0, DIRECT_LIMIT, () -> isDirect(a, b)).map(t -> Duration.between(t0, t));
+        }
+      } finally {
+        w.retire(a, b);
+      }
+    });
+  }
+
+  private Stats relayedTrials() {
+    progress("relayed: %d trials, symmetric NAT and port-restricted NAT, time to the first ping through the relay", settings.trials());
+    return trials("relayed", "bench-relay", settings.trials(), (w, i) -> {
+      Node c = w.node("rc" + i, NatKind.SYMMETRIC);
+      Node d = w.node("rd" + i, NatKind.PORT_RESTRICTED);
+      try {
+        w.link(c, d);
+        w.awaitRegistered(c, d);
+        Instant t0 = w.startAgents(c, d);
+        try (PingWatch ping = new PingWatch(c, d)) {
+          return ping.awaitReply(t0, RELAYED_LIMIT, () -> c.endpointOf(d).map(e -> e.startsWith("127.")).orElse(false))
+              .map(t -> Duration.between(t0, t));
+        }
+      } finally {
+        w.retire(c, d);
+      }
+    });
+  }
+
+  private Stats recoveryTrials() {
+    progress("recovery: %d trials, direct tunnel with pings flowing, then one NAT maps to new ports and forgets its connections",
+        settings.recoveryTrials());
+    int[] viaRelay = {0};
+    Stats stats = trials("recovery", "bench-remap", settings.recoveryTrials(), (w, i) -> {
+      Node a = w.node("ma" + i, NatKind.PORT_RESTRICTED);
+      Node b = w.node("mb" + i, NatKind.PORT_RESTRICTED);
+      try {
+        w.link(a, b);
+        w.awaitRegistered(a, b);
+        Instant t0 = w.startAgents(a, b);
+        try (PingWatch ping = new PingWatch(a, b)) {
+          if (ping.awaitReply(t0, DIRECT_LIMIT, () -> isDirect(a, b) && isDirect(b, a)).isEmpty()) {
+            throw new IllegalStateException("no direct tunnel to start from within " + DIRECT_LIMIT.toSeconds() + " s");
+          }
+          sleep(3000); // pings flow over the direct tunnel for a while
+          String before = b.endpointOf(a).orElse("?");
+          // New mappings from a port range that does not hold the current one (MASQUERADE keeps
+          // a port that is in its range, and the mapping would not change).
+          int port = Integer.parseInt(before.substring(before.lastIndexOf(':') + 1));
+          String range = port >= 41000 && port <= 41999 ? "42000-42999" : "41000-41999";
+          a.host.natRouter().execOk("iptables", "-t", "nat", "-I", "POSTROUTING", "1", "-o", a.host.natRouter().wanInterface(),
+              "-p", "udp", "-j", "MASQUERADE", "--to-ports", range);
+          a.host.natRouter().flushConntrack();
+          // A reply already on its way when the mappings went is not a recovery: replies in the
+          // lab take well under a millisecond, so one arriving 20 ms later was sent after.
+          Instant changed = Instant.now();
+          Optional<Duration> took = ping.awaitReply(changed.plusMillis(20), RECOVERY_LIMIT, () -> true)
+              .map(t -> Duration.between(changed, t));
+          String after = b.endpointOf(a).orElse("?");
+          if (took.isPresent() && after.startsWith("127.")) {
+            viaRelay[0]++;
+          }
+          progress("    b's endpoint for a: %s -> %s", before, after);
+          return took;
+        }
+      } finally {
+        w.retire(a, b);
+      }
+    });
+    if (viaRelay[0] > 0) {
+      notes.add("recovery: " + viaRelay[0] + " of " + settings.recoveryTrials() + " trials recovered through the relay, not directly");
+    }
+    return stats;
+  }
+
+  private static boolean isDirect(Node from, Node to) {
+    return from.endpointOf(to).map(e -> !e.startsWith("127.")).orElse(false);
+  }
+
+  private void rssTrial(List<String> rows, List<Verdict> verdicts) {
+    List<List<String>> optionSets = new ArrayList<>();
+    optionSets.add(settings.agentOpts());
+    for (List<String> extra : settings.rssCompare()) {
+      if (!optionSets.contains(extra)) {
+        optionSets.add(extra);
+      }
+    }
+    progress("rss: %d agent(s), each on a device with %d peers plus the registry, VmRSS after %d s",
+        optionSets.size(), settings.rssPeers(), settings.rssSettle().toSeconds());
+    try (Worlds worlds = new Worlds("bench-rss")) {
+      World w = worlds.forPairs(0);
+      List<Node> nodes = new ArrayList<>();
+      List<Instant> started = new ArrayList<>();
+      for (int i = 0; i < optionSets.size(); i++) {
+        Node n = w.publicNode("m" + (i + 1));
+        addDummyPeers(n, settings.rssPeers());
+        w.awaitRegistered(n);
+        nodes.add(n);
+      }
+      for (int i = 0; i < nodes.size(); i++) {
+        w.startAgent(nodes.get(i), optionSets.get(i));
+        started.add(Instant.now());
+      }
+      for (int i = 0; i < nodes.size(); i++) {
+        Node n = nodes.get(i);
+        long wait = Duration.between(Instant.now(), started.get(i).plus(settings.rssSettle())).toMillis();
+        if (wait > 0) {
+          sleep(wait);
+        }
+        if (!n.agent.isAlive()) {
+          throw new IllegalStateException("the agent with options " + optionSets.get(i) + " died:\n" + n.agent.log());
+        }
+        Map<String, Long> status = procStatus(javaPid(n.agent));
+        long rss = status.getOrDefault("VmRSS", -1L);
+        long hwm = status.getOrDefault("VmHWM", -1L);
+        int peersSeen = n.wg.peers().size();
+        String opts = optionSets.get(i).isEmpty() ? "(JVM defaults)" : String.join(" ", optionSets.get(i));
+        rows.add(String.format(Locale.ROOT, "  %9.1f %9.1f %7d  %s%s", rss / 1024.0, hwm / 1024.0, status.getOrDefault("Threads", -1L), opts,
+            i == 0 ? "   <- AGENT_JAVA_OPTS, judged" : "   (comparison)"));
+        if (i == 0) {
+          verdicts.add(new Verdict(String.format(Locale.ROOT, "agent RSS with %d peers = %.1f MiB (target <= %d MiB)", peersSeen - 1,
+              rss / 1024.0, RSS_TARGET_KIB / 1024), rss >= 0 && rss <= RSS_TARGET_KIB));
+        }
+        progress("  rss: %.1f MiB with %s", rss / 1024.0, opts);
+      }
+      String errors = nodes.get(0).agent.log().lines().filter(l -> l.contains("[WARN]") || l.contains("[ERROR]")).limit(3)
+          .reduce("", (x, y) -> x + "\n    " + y);
+      if (!errors.isEmpty()) {
+        notes.add("rss: the measured agent logged warnings:" + errors);
+      }
+    }
+  }
+
+  /** Adds {@code count} peers with fresh random keys, a /32 each; every tenth has an endpoint nobody answers. */
+  private static void addDummyPeers(Node n, int count) {
+    List<String> cmd = new ArrayList<>(List.of("wg", "set", n.wg.name()));
+    for (int i = 0; i < count; i++) {
+      cmd.addAll(List.of("peer", KeyPair.generate().publicKey().toBase64()));
+      if (i % 10 == 9) {
+        cmd.addAll(List.of("endpoint", "192.0.2." + (1 + i / 10 % 250) + ":" + (30000 + i)));
+      }
+      cmd.addAll(List.of("allowed-ips", "10.89." + (i / 250) + "." + (i % 250 + 1) + "/32", "persistent-keepalive", Integer.toString(KEEPALIVE)));
+    }
+    n.host.execOk(Duration.ofSeconds(30), cmd);
+  }
+
+  private void progress(String format, Object... args) {
+    out.println(String.format(Locale.ROOT, format, args));
+    out.flush();
+  }
+
+  // ---- the lab side ----------------------------------------------------------------------------
+
+  /** One node: a lab host, its WireGuard device, its agent once started. */
+  static final class Node {
+    final String name;
+    final Host host;
+    final WgInterface wg;
+    final String ip;
+    ManagedProcess agent;
+
+    Node(String name, Host host, WgInterface wg, String ip) {
+      this.name = name;
+      this.host = host;
+      this.wg = wg;
+      this.ip = ip;
+    }
+
+    /** The endpoint this node's WireGuard uses for {@code other}, as {@code ip:port}. */
+    Optional<String> endpointOf(Node other) {
+      try {
+        return wg.peer(other.wg.publicKey()).map(WgInterface.Peer::endpoint);
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+  }
+
+  /** A lab with a registry; new labs are made when one runs out of NAT hosts. */
+  final class Worlds implements AutoCloseable {
+    private final String purpose;
+    private World current;
+    private int made;
+
+    Worlds(String purpose) {
+      this.purpose = purpose;
+    }
+
+    World forPairs(int pairs) {
+      if (current != null && current.natHosts + 2 * pairs > MAX_NAT_HOSTS_PER_LAB) {
+        current.close();
+        current = null;
+      }
+      if (current == null) {
+        current = new World(purpose + (made++ == 0 ? "" : "-" + made));
+      }
+      return current;
+    }
+
+    @Override
+    public void close() {
+      if (current != null) {
+        current.close();
+      }
+    }
+  }
+
+  /** One lab: a public registry host running {@code wgmesh registry --relay}, and nodes. */
+  final class World implements AutoCloseable {
+    final Lab lab;
+    final Host registryHost;
+    final WgInterface registryWg;
+    final ManagedProcess registry;
+    int natHosts;
+    private int nextIp;
+
+    World(String purpose) {
+      lab = Lab.create(purpose);
+      try {
+        registryHost = lab.publicHost("reg");
+        registryWg = registryHost.wireguard("wg", REGISTRY_IP + "/16", REGISTRY_PORT);
+        registry = registryHost.spawn("registry", launcher(settings.registryOpts(), "registry", "--device", registryWg.name(),
+            "--zone", ZONE, "--relay", "--metrics", "off"));
+        registry.awaitLog("relaying for the mesh", Duration.ofSeconds(30));
+      } catch (RuntimeException e) {
+        lab.close();
+        throw e;
+      }
+    }
+
+    Node node(String name, NatKind kind) {
+      natHosts++;
+      return setUp(name, lab.natHost(name, kind));
+    }
+
+    Node publicNode(String name) {
+      return setUp(name, lab.publicHost(name));
+    }
+
+    private Node setUp(String name, Host host) {
+      int n = ++nextIp;
+      String ip = "10.88." + (n / 250) + "." + (n % 250 + 1);
+      WgInterface wg = host.wireguard("wg", ip + "/16", 0);
+      registryWg.addPeer(wg.publicKey(), null, List.of(ip + "/32"), 0);
+      wg.addPeer(registryWg.publicKey(), registryHost.endpoint(REGISTRY_PORT), List.of(REGISTRY_IP + "/32"), KEEPALIVE);
+      return new Node(name, host, wg, ip);
+    }
+
+    /** Makes two nodes peers of each other, without endpoints, as the operator configures them. */
+    void link(Node a, Node b) {
+      a.wg.addPeer(b.wg.publicKey(), null, List.of(b.ip + "/32"), KEEPALIVE);
+      b.wg.addPeer(a.wg.publicKey(), null, List.of(a.ip + "/32"), KEEPALIVE);
+    }
+
+    void awaitRegistered(Node... nodes) {
+      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+      for (Node n : nodes) {
+        while (!registryWg.peer(n.wg.publicKey()).map(WgInterface.Peer::hasHandshake).orElse(false)) {
+          if (System.nanoTime() > deadline) {
+            throw new IllegalStateException(n.name + " did not reach the registry within 20 s");
+          }
+          sleep(20);
+        }
+      }
+    }
+
+    void startAgent(Node n, List<String> options) {
+      n.agent = n.host.spawn("agent", launcher(options, "agent", "--device", n.wg.name(), "--registry", REGISTRY_IP + ":53", "--zone", ZONE));
+      n.agent.awaitLog("agent on", Duration.ofSeconds(30));
+    }
+
+    /**
+     * Starts the nodes' agents at once and returns the moment all of them run (each has logged
+     * that it started; its first discovery pass follows at once).
+     */
+    Instant startAgents(Node... nodes) {
+      for (Node n : nodes) {
+        n.agent = n.host.spawn("agent", launcher(settings.agentOpts(), "agent", "--device", n.wg.name(), "--registry",
+            REGISTRY_IP + ":53", "--zone", ZONE));
+      }
+      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+      boolean[] up = new boolean[nodes.length];
+      int running = 0;
+      while (running < nodes.length) {
+        for (int i = 0; i < nodes.length; i++) {
+          if (!up[i]) {
+            if (nodes[i].agent.log().contains("agent on")) {
+              up[i] = true;
+              running++;
+            } else if (!nodes[i].agent.isAlive() || System.nanoTime() > deadline) {
+              throw new IllegalStateException("the agent of " + nodes[i].name + " did not start:\n" + nodes[i].agent.log());
+            }
+          }
+        }
+        if (running < nodes.length) {
+          sleep(10);
+        }
+      }
+      return Instant.now();
+    }
+
+    /** Stops the nodes' agents and devices and removes them from the registry. */
+    void retire(Node... nodes) {
+      for (Node n : nodes) {
+        if (n.agent != null) {
+          n.agent.stop();
+        }
+      }
+      for (Node n : nodes) {
+        n.wg.stop();
+        try {
+          registryWg.removePeer(n.wg.publicKey());
+        } catch (RuntimeException e) {
+          // the lab goes away anyway
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      lab.close();
+    }
+  }
+
+  /** {@code java <options> -jar wgmesh.jar <args>}, as bin/wgmesh runs it. */
+  private List<String> launcher(List<String> options, String... args) {
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.addAll(options);
+    cmd.addAll(List.of("-jar", jar.toString()));
+    cmd.addAll(Arrays.asList(args));
+    return cmd;
+  }
+
+  /**
+   * {@code ping -D -i 0.1} from one node to another's tunnel address, running from the start of
+   * a trial: one request every 100 ms, each reply logged with its arrival time.
+   */
+  static final class PingWatch implements AutoCloseable {
+    private static final Pattern REPLY = Pattern.compile("^\\[(\\d+)\\.(\\d{6})\\] \\d+ bytes from ");
+    private final ManagedProcess process;
+    private long offset;
+    private final StringBuilder partial = new StringBuilder();
+
+    PingWatch(Node from, Node to) {
+      process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", "0.1", to.ip));
+    }
+
+    /**
+     * Waits for the first reply that arrived at or after {@code after} and for which
+     * {@code pathOk} holds when it is seen (checked within ~20 ms of its arrival); returns its
+     * arrival time, or empty when none comes within {@code limit} of {@code after}.
+     */
+    Optional<Instant> awaitReply(Instant after, Duration limit, java.util.function.BooleanSupplier pathOk) {
+      Instant deadline = after.plus(limit);
+      while (Instant.now().isBefore(deadline)) {
+        for (Instant reply : newReplies()) {
+          if (!reply.isBefore(after) && pathOk.getAsBoolean()) {
+            return Optional.of(reply);
+          }
+        }
+        if (!process.isAlive()) {
+          throw new IllegalStateException("ping exited:\n" + process.log());
+        }
+        sleep(20);
+      }
+      return Optional.empty();
+    }
+
+    private List<Instant> newReplies() {
+      List<Instant> replies = new ArrayList<>();
+      try (RandomAccessFile f = new RandomAccessFile(process.logFile().toFile(), "r")) {
+        long length = f.length();
+        if (length <= offset) {
+          return replies;
+        }
+        byte[] chunk = new byte[(int) (length - offset)];
+        f.seek(offset);
+        f.readFully(chunk);
+        offset = length;
+        partial.append(new String(chunk, StandardCharsets.US_ASCII));
+      } catch (IOException e) {
+        return replies;
+      }
+      int nl;
+      while ((nl = partial.indexOf("\n")) >= 0) {
+        String line = partial.substring(0, nl);
+        partial.delete(0, nl + 1);
+        Matcher m = REPLY.matcher(line);
+        if (m.find()) {
+          replies.add(Instant.ofEpochSecond(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) * 1000));
+        }
+      }
+      return replies;
+    }
+
+    @Override
+    public void close() {
+      process.stop();
+    }
+  }
+
+  // ---- measurements ----------------------------------------------------------------------------
+
+  /** Trial durations; empty for a trial that never connected. */
+  static final class Stats {
+    final List<Optional<Duration>> trials = new ArrayList<>();
+
+    void add(Optional<Duration> d) {
+      trials.add(d);
+    }
+
+    /** Nearest-rank percentile; empty (slower than any limit) when it falls on a failed trial. */
+    Optional<Duration> percentile(int p) {
+      List<Optional<Duration>> sorted = new ArrayList<>(trials);
+      sorted.sort((x, y) -> x.isEmpty() ? (y.isEmpty() ? 0 : 1) : y.isEmpty() ? -1 : x.get().compareTo(y.get()));
+      if (sorted.isEmpty()) {
+        return Optional.empty();
+      }
+      int rank = (int) Math.ceil(p / 100.0 * sorted.size());
+      return sorted.get(Math.max(0, Math.min(sorted.size(), rank) - 1));
+    }
+
+    long failed() {
+      return trials.stream().filter(Optional::isEmpty).count();
+    }
+
+    String row(String name) {
+      StringBuilder all = new StringBuilder();
+      for (Optional<Duration> t : trials) {
+        all.append(all.length() == 0 ? "" : " ").append(t.map(ConvergenceBench::secondsShort).orElse("-"));
+      }
+      return String.format(Locale.ROOT, "%-34s %6d %8s %8s %8s %8d  %s", name, trials.size(), cell(percentile(50)), cell(percentile(95)),
+          cell(percentile(100)), failed(), all);
+    }
+
+    private String cell(Optional<Duration> d) {
+      return trials.isEmpty() ? "-" : d.map(ConvergenceBench::secondsShort).orElse("fail");
+    }
+  }
+
+  record Verdict(String text, boolean pass) {
+    static Verdict atMost(String what, Optional<Duration> value, Duration target) {
+      boolean pass = value.isPresent() && value.get().compareTo(target) <= 0;
+      return new Verdict(String.format(Locale.ROOT, "%s = %s (target <= %d s)", what,
+          value.map(ConvergenceBench::seconds).orElse("no connection"), target.toSeconds()), pass);
+    }
+
+    @Override
+    public String text() {
+      return text + ": " + (pass ? "PASS" : "FAIL");
+    }
+  }
+
+  static String seconds(Duration d) {
+    return String.format(Locale.ROOT, "%.2f s", d.toNanos() / 1e9);
+  }
+
+  static String secondsShort(Duration d) {
+    return String.format(Locale.ROOT, "%.2f", d.toNanos() / 1e9);
+  }
+
+  // ---- process and host facts ------------------------------------------------------------------
+
+  /** The JVM's pid: {@code ip netns exec} replaces itself with the command, but look anyway. */
+  static long javaPid(ManagedProcess p) {
+    Optional<ProcessHandle> self = ProcessHandle.of(p.pid());
+    if (self.isPresent() && self.get().info().command().map(c -> c.endsWith("/java")).orElse(false)) {
+      return p.pid();
+    }
+    return self.flatMap(h -> h.descendants().filter(d -> d.info().command().map(c -> c.endsWith("/java")).orElse(false)).findFirst())
+        .map(ProcessHandle::pid).orElseThrow(() -> new IllegalStateException("no java process under pid " + p.pid()));
+  }
+
+  /** The numeric fields of /proc/PID/status (kB values in KiB). */
+  static Map<String, Long> procStatus(long pid) {
+    Map<String, Long> fields = new java.util.HashMap<>();
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc", Long.toString(pid), "status"))) {
+        String[] kv = line.split(":\\s*", 2);
+        if (kv.length == 2) {
+          String v = kv[1].trim().split("\\s+")[0];
+          if (v.matches("\\d+")) {
+            fields.put(kv[0], Long.parseLong(v));
+          }
+        }
+      }
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read /proc/" + pid + "/status: " + e);
+    }
+    return fields;
+  }
+
+  private static String wireguardGoVersion() {
+    try {
+      Process p = new ProcessBuilder("wireguard-go", "--version").redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return text.lines().findFirst().orElse("wireguard-go ?").strip();
+    } catch (IOException e) {
+      return "wireguard-go ?";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "wireguard-go ?";
+    }
+  }
+
+  static void sleep(long ms) {
+    try {
+      Thread.sleep(ms);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    }
+  }
+
+  // ---- settings --------------------------------------------------------------------------------
+
+  /**
+   * Settings from the environment.
+   *
+   * @param rssCompare further agent option sets measured next to {@code agentOpts} in the rss
+   *     scenario, at the same time (separated by {@code |} in RSS_COMPARE)
+   */
+  record Settings(int trials, int recoveryTrials, int rssPeers, Duration rssSettle, List<String> scenarios, List<String> agentOpts,
+      List<String> registryOpts, List<List<String>> rssCompare, String loadBefore) {
+    static final List<String> ALL = List.of("direct", "relayed", "recovery", "rss");
+    /** What bin/wgmesh passes to the agent's JVM. */
+    static final String DEFAULT_AGENT_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m";
+
+    static final String HELP = String.join("\n",
+        "environment:",
+        "  TRIALS=20            trials of the direct and the relayed scenario",
+        "  RECOVERY_TRIALS=5    trials of the recovery scenario",
+        "  RSS_PEERS=100        peers on the device of the rss scenario's agent",
+        "  RSS_SETTLE=60        seconds the rss agent runs before VmRSS is read",
+        "  SCENARIOS=\"" + String.join(" ", ALL) + "\"",
+        "  AGENT_JAVA_OPTS=\"" + DEFAULT_AGENT_OPTS + "\"   JVM options of every agent",
+        "  REGISTRY_JAVA_OPTS=\"\"  JVM options of the registry",
+        "  RSS_COMPARE=default  more agent option sets for the rss scenario, separated by |, measured at the same time",
+        "                       (\"default\" stands for no options: the JVM's defaults; empty: none)");
+
+    static Settings fromEnvironment(Map<String, String> env) {
+      int trials = positive(env, "TRIALS", 20);
+      int recovery = positive(env, "RECOVERY_TRIALS", 5);
+      int peers = positive(env, "RSS_PEERS", 100);
+      int settle = positive(env, "RSS_SETTLE", 60);
+      List<String> scenarios = words(env.getOrDefault("SCENARIOS", String.join(" ", ALL)));
+      for (String s : scenarios) {
+        if (!ALL.contains(s)) {
+          throw new IllegalArgumentException("SCENARIOS: unknown scenario '" + s + "' (known: " + String.join(" ", ALL) + ")");
+        }
+      }
+      if (scenarios.isEmpty()) {
+        throw new IllegalArgumentException("SCENARIOS is empty");
+      }
+      if (peers > 60000) {
+        throw new IllegalArgumentException("RSS_PEERS: at most 60000");
+      }
+      List<List<String>> compare = new ArrayList<>();
+      String rssCompare = env.getOrDefault("RSS_COMPARE", "default").strip();
+      if (!rssCompare.isEmpty()) {
+        for (String set : rssCompare.split("\\|")) {
+          compare.add(set.strip().equals("default") ? List.of() : words(set));
+        }
+      }
+      return new Settings(trials, recovery, peers, Duration.ofSeconds(settle), scenarios,
+          words(env.getOrDefault("AGENT_JAVA_OPTS", DEFAULT_AGENT_OPTS)), words(env.getOrDefault("REGISTRY_JAVA_OPTS", "")), compare,
+          loadAverage());
+    }
+
+    private static int positive(Map<String, String> env, String name, int fallback) {
+      String v = env.getOrDefault(name, "").strip();
+      if (v.isEmpty()) {
+        return fallback;
+      }
+      if (!v.matches("[1-9][0-9]{0,5}")) {
+        throw new IllegalArgumentException(name + " must be a positive whole number, got '" + v + "'");
+      }
+      return Integer.parseInt(v);
+    }
+
+    private static List<String> words(String s) {
+      return s.isBlank() ? List.of() : List.of(s.strip().split("\\s+"));
+    }
+
+    private static String loadAverage() {
+      try {
+        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+        return f[0] + " " + f[1] + " " + f[2] + " (other work on the machine skews the timings)";
+      } catch (IOException | RuntimeException e) {
+        return "unknown";
+      }
+    }
+  }
+
+}

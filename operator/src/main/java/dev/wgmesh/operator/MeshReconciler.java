@@ -1,0 +1,312 @@
+package dev.wgmesh.operator;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.key.InvalidKeyException;
+import dev.wgmesh.operator.model.Conditions;
+import dev.wgmesh.operator.model.MeshPlan;
+import dev.wgmesh.operator.model.MeshPlanner;
+import dev.wgmesh.operator.registry.RegistryDeployment;
+import dev.wgmesh.operator.registry.RegistryKeySecret;
+import dev.wgmesh.operator.registry.RegistryNames;
+import dev.wgmesh.operator.registry.RegistryService;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
+import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.ControllerConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceUtils;
+import io.javaoperatorsdk.operator.api.reconciler.MaxReconciliationInterval;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResource;
+import io.javaoperatorsdk.operator.processing.dependent.kubernetes.KubernetesDependentResourceConfigBuilder;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.Workflow;
+import io.javaoperatorsdk.operator.processing.dependent.workflow.WorkflowBuilder;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Reconciles one WireGuardMesh: its registry (key Secret, Deployment, Service, as JOSDK dependent
+ * resources), then the plan ({@link MeshPlanner}, pure) for its peers and the cluster's nodes,
+ * written out as WireGuardNodeConfigs, peer statuses and the mesh status, each only where it
+ * changed. Events about peers, nodes and node configs map back to their mesh, so any change there
+ * re-plans the mesh as a whole.
+ */
+@ControllerConfiguration(
+    name = MeshReconciler.NAME,
+    maxReconciliationInterval = @MaxReconciliationInterval(interval = 10, timeUnit = TimeUnit.MINUTES))
+public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoCloseable {
+  public static final String NAME = "wireguardmesh";
+  /** Node config and peer status writes in flight at once, per operator. */
+  static final int WRITE_CONCURRENCY = 8;
+  private static final Logger log = LoggerFactory.getLogger(MeshReconciler.class);
+  /** The Node fields kept in the informer's cache: what the planner and the registry endpoint read. */
+  private static final String[] NODE_FIELDS = {"metadata.labels", "metadata.uid", "spec.podCIDR", "spec.podCIDRs",
+      "status.addresses"};
+
+  /** The registry's Service exists for exposure LoadBalancer only; otherwise the workflow deletes it. */
+  private static final io.javaoperatorsdk.operator.processing.dependent.workflow.Condition<Service, WireGuardMesh> LOAD_BALANCER =
+      (dependent, mesh, context) -> !RegistryDeployment.hostNetwork(mesh);
+
+  private final OperatorSettings settings;
+  private final Clock clock;
+  private final RegistryKeySecret keySecret;
+  private final RegistryDeployment deployment;
+  private final RegistryService service;
+  private final Workflow<WireGuardMesh> registryWorkflow;
+  /** Per mesh, the relayed path count last seen in each node config: to report a fallback to the relay once. */
+  private final Map<String, Map<String, Integer>> relayedSeen = new ConcurrentHashMap<>();
+  private final Writes writes = new Writes(WRITE_CONCURRENCY);
+  private InformerEventSource<WireGuardPeer, WireGuardMesh> peers;
+  private InformerEventSource<Node, WireGuardMesh> nodes;
+  private InformerEventSource<WireGuardNodeConfig, WireGuardMesh> configs;
+  private EventRecorder events;
+
+  public MeshReconciler(OperatorSettings settings, Clock clock) {
+    this.settings = settings;
+    this.clock = clock;
+    keySecret = new RegistryKeySecret(settings.namespace());
+    deployment = new RegistryDeployment(settings);
+    service = new RegistryService(settings.namespace());
+    configureInformer(keySecret, Secret.class);
+    configureInformer(deployment, Deployment.class);
+    configureInformer(service, Service.class);
+    // The Deployment waits for the key: a registry without its key could only crash-loop.
+    registryWorkflow = new WorkflowBuilder<WireGuardMesh>()
+        .addDependentResource(keySecret)
+        .addDependentResourceAndConfigure(deployment).dependsOn(keySecret)
+        .addDependentResourceAndConfigure(service)
+        .withReconcilePrecondition(LOAD_BALANCER)
+        .build();
+  }
+
+  /**
+   * The registry's objects live in the operator's namespace while their owner, the mesh, is
+   * cluster-scoped: their informers must watch that one namespace (JOSDK would otherwise inherit
+   * the controller's "all namespaces", which the operator's Role does not allow), and only the
+   * objects we label.
+   */
+  private <R extends io.fabric8.kubernetes.api.model.HasMetadata> void configureInformer(KubernetesDependentResource<R, WireGuardMesh> dependent,
+      Class<R> type) {
+    dependent.configureWith(new KubernetesDependentResourceConfigBuilder<R>()
+        .withUseSSA(false)
+        .withKubernetesDependentInformerConfig(InformerConfiguration.builder(type)
+            .withNamespaces(Set.of(settings.namespace()), false)
+            .withLabelSelector(Labels.MANAGED_BY + "=" + Labels.OPERATOR + "," + Labels.COMPONENT + "=" + RegistryNames.COMPONENT)
+            .build())
+        .build());
+  }
+
+  @Override
+  public List<EventSource<?, WireGuardMesh>> prepareEventSources(EventSourceContext<WireGuardMesh> context) {
+    events = new EventRecorder(context.getClient(), settings.identity(), settings.metrics(), clock);
+    peers = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardPeer.class, WireGuardMesh.class)
+        .withName("peers")
+        .withSecondaryToPrimaryMapper(peer -> meshId(peer.getSpec() == null ? null : peer.getSpec().getMesh()))
+        // Agents refresh endpoint and mode often; only what the plan reads, or what we write, matters.
+        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+            || !Objects.equals(plannedPart(now), plannedPart(before)))
+        .build(), context);
+    nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, WireGuardMesh.class)
+        .withName("nodes")
+        // A node may join or leave any mesh (node selectors), so its events reach them all.
+        .withSecondaryToPrimaryMapper(node -> context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        // Nodes report status often; only the fields kept (NODE_FIELDS) matter here.
+        .withOnUpdateFilter((now, before) -> !nodeFacts(now).equals(nodeFacts(before)))
+        .withItemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Node.class,
+            context.getClient().getKubernetesSerialization(), NODE_FIELDS))
+        .build(), context);
+    configs = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardNodeConfig.class, WireGuardMesh.class)
+        .withName("nodeconfigs")
+        .withSecondaryToPrimaryMapper(config -> meshId(NodeConfigWriter.meshOf(config)))
+        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+            || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
+            || !Objects.equals(pathCounts(now.getStatus()), pathCounts(before.getStatus())))
+        .build(), context);
+    List<EventSource<?, WireGuardMesh>> sources = new ArrayList<>(List.of(peers, nodes, configs));
+    sources.addAll(EventSourceUtils.eventSourcesFromWorkflow(context, registryWorkflow));
+    return sources;
+  }
+
+  @Override
+  public UpdateControl<WireGuardMesh> reconcile(WireGuardMesh mesh, Context<WireGuardMesh> context) {
+    Instant now = clock.instant();
+    registryWorkflow.reconcile(mesh, context);
+
+    RegistryKey key = registryKey(mesh, context);
+    List<WireGuardPeer> meshPeers = new ArrayList<>(context.getSecondaryResources(WireGuardPeer.class));
+    List<Node> allNodes = nodes.list().toList();
+    Optional<Service> registryService = service.getSecondaryResource(mesh, context);
+
+    MeshPlan plan = MeshPlanner.plan(forPlanning(mesh, allNodes, registryService.orElse(null), context), meshPeers, allNodes,
+        key.publicKey());
+
+    Collection<WireGuardNodeConfig> existing = context.getSecondaryResources(WireGuardNodeConfig.class);
+    NodeConfigWriter.Result written = new NodeConfigWriter.Result(0, 0, 0, List.of());
+    // A typo in the mesh or a damaged key Secret must not tear the mesh down: configs stay as they are.
+    if (plan.valid() && key.problem() == null) {
+      written = new NodeConfigWriter(context.getClient(), configs, settings.metrics(), writes).sync(mesh, plan.nodeConfigs(), existing);
+    } else {
+      log.warn("mesh {}: {}; its node configs are left as they are", mesh.getMetadata().getName(),
+          key.problem() != null ? key.problem() : "the spec is not usable");
+    }
+    List<PeerStatusWriter.Change> changes = new PeerStatusWriter(context.getClient(), peers, settings.metrics(), writes)
+        .sync(meshPeers, plan.peers(), now);
+    recordPeerEvents(changes);
+    recordRelayFallbacks(mesh, existing);
+
+    WireGuardMeshStatus status = new MeshStatusAggregator(mesh, now)
+        .plan(plan, meshPeers.size())
+        .registryKey(key.publicKey(), key.problem())
+        .registryDeployment(deployment.getSecondaryResource(mesh, context).orElse(null))
+        .paths(existing.stream().filter(c -> plan.nodeConfigs().containsKey(c.getMetadata().getName())).toList())
+        .conflicts(written.conflicts())
+        .build();
+    if (sameJson(context, status, mesh.getStatus())) {
+      return UpdateControl.noUpdate();
+    }
+    return UpdateControl.patchStatus(withStatus(mesh, status));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<WireGuardMesh> updateErrorStatus(WireGuardMesh mesh, Context<WireGuardMesh> context, Exception e) {
+    log.warn("reconciling mesh {} failed: {}", mesh.getMetadata().getName(), e.toString());
+    return ErrorStatusUpdateControl.patchStatus(withStatus(mesh, MeshStatusAggregator.failed(mesh, e, clock.instant())));
+  }
+
+  /** The registry's public key (null until its Secret exists), or why the Secret is unusable. */
+  private record RegistryKey(String publicKey, String problem) {}
+
+  /** Only the public key leaves this method; the private key stays in the Secret's data. */
+  private RegistryKey registryKey(WireGuardMesh mesh, Context<WireGuardMesh> context) {
+    try {
+      return new RegistryKey(keySecret.getSecondaryResource(mesh, context).flatMap(RegistryKeySecret::keyPair)
+          .map(pair -> pair.publicKey().toBase64()).orElse(null), null);
+    } catch (InvalidKeyException e) {
+      return new RegistryKey(null, "the Secret " + settings.namespace() + "/" + RegistryNames.secret(mesh.getMetadata().getName())
+          + " holds no valid private key: " + e.getMessage());
+    }
+  }
+
+  /** Called once JOSDK has stopped: no reconcile runs any more. */
+  @Override
+  public void close() {
+    writes.close();
+    if (events != null) {
+      events.close();
+    }
+  }
+
+  /** The mesh as the planner should see it: with the registry endpoint filled in when the cluster tells it. */
+  private static WireGuardMesh forPlanning(WireGuardMesh mesh, List<Node> nodes, Service service, Context<WireGuardMesh> context) {
+    Optional<String> endpoint = RegistryEndpoint.discovered(mesh, nodes, service);
+    if (endpoint.isEmpty()) {
+      return mesh;
+    }
+    WireGuardMesh copy = context.getClient().getKubernetesSerialization().clone(mesh);
+    copy.getSpec().getRegistry().setEndpoint(endpoint.get());
+    return copy;
+  }
+
+  private void recordPeerEvents(List<PeerStatusWriter.Change> changes) {
+    for (PeerStatusWriter.Change change : changes) {
+      boolean wasReady = StatusConditions.isTrue(change.before().getConditions(), Conditions.READY);
+      boolean isReady = StatusConditions.isTrue(change.after().getConditions(), Conditions.READY);
+      if (isReady && !wasReady) {
+        events.normal(change.peer(), "PeerReady", "in the mesh with address " + change.after().getAddress());
+      }
+      for (Condition c : change.after().getConditions()) {
+        if (!c.getType().equals(Conditions.READY) && c.isTrue() && !StatusConditions.isTrue(change.before().getConditions(), c.getType())) {
+          events.warning(change.peer(), c.getType(), c.getMessage());
+        }
+      }
+    }
+  }
+
+  /** An event when an agent first reports relayed paths (hole punching failed for some peer). */
+  private void recordRelayFallbacks(WireGuardMesh mesh, Collection<WireGuardNodeConfig> existing) {
+    Map<String, Integer> seen = relayedSeen.computeIfAbsent(mesh.getMetadata().getName(), m -> new ConcurrentHashMap<>());
+    seen.keySet().retainAll(existing.stream().map(c -> c.getMetadata().getName()).collect(Collectors.toSet()));
+    for (WireGuardNodeConfig config : existing) {
+      int relayed = config.getStatus() == null || config.getStatus().getRelayed() == null ? 0 : config.getStatus().getRelayed();
+      Integer before = seen.put(config.getMetadata().getName(), relayed);
+      // Nothing on the first sight of a config (an operator restart is no fallback), only on 0 -> n.
+      if (before != null && before == 0 && relayed > 0) {
+        String through = config.getStatus().getPeers() == null ? "" : config.getStatus().getPeers().stream()
+            .filter(p -> "relayed".equals(p.getMode())).map(WireGuardNodeConfigStatus.PeerStatus::getName)
+            .collect(Collectors.joining(", ", ": ", ""));
+        events.warning(config, "RelayFallback", relayed + " peer(s) reached through the registry's relay" + (through.equals(": ") ? "" : through));
+      }
+    }
+  }
+
+  /** A new object with the mesh's identity and the new status: the status patch is built from it alone. */
+  private static WireGuardMesh withStatus(WireGuardMesh mesh, WireGuardMeshStatus status) {
+    WireGuardMesh fresh = new WireGuardMesh();
+    fresh.setMetadata(new ObjectMetaBuilder()
+        .withName(mesh.getMetadata().getName())
+        .withUid(mesh.getMetadata().getUid())
+        .withGeneration(mesh.getMetadata().getGeneration())
+        .withResourceVersion(mesh.getMetadata().getResourceVersion())
+        .build());
+    fresh.setSpec(mesh.getSpec());
+    fresh.setStatus(status);
+    return fresh;
+  }
+
+  private static boolean sameJson(Context<WireGuardMesh> context, Object a, Object b) {
+    var serialization = context.getClient().getKubernetesSerialization();
+    return b != null && serialization.convertValue(a, JsonNode.class).equals(serialization.convertValue(b, JsonNode.class));
+  }
+
+  private static Set<ResourceID> meshId(String mesh) {
+    return mesh == null ? Set.of() : Set.of(new ResourceID(mesh));
+  }
+
+  /** The part of a peer the plan reads or we write (endpoint and mode are the agent's). */
+  private static List<Object> plannedPart(WireGuardPeer peer) {
+    var s = peer.getStatus();
+    return s == null ? List.of() : java.util.Arrays.asList(s.getAddress(), s.getAllowedIPs(), s.getConditions(), s.getReady(),
+        s.getObservedGeneration());
+  }
+
+  /** NODE_FIELDS of a node (the informer hands over the new object whole and the old one reduced). */
+  private static List<Object> nodeFacts(Node node) {
+    return java.util.Arrays.asList(node.getMetadata().getLabels(),
+        node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
+        node.getSpec() == null ? null : node.getSpec().getPodCIDRs(),
+        node.getStatus() == null ? null : node.getStatus().getAddresses());
+  }
+
+  private static List<Integer> pathCounts(WireGuardNodeConfigStatus status) {
+    return status == null ? List.of() : java.util.Arrays.asList(status.getDirect(), status.getRelayed(), status.getPending());
+  }
+}

@@ -1,0 +1,137 @@
+package dev.wgmesh.operator;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.javaoperatorsdk.operator.api.monitoring.Metrics;
+import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
+import io.javaoperatorsdk.operator.processing.event.Event;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BooleanSupplier;
+
+/**
+ * The operator's Prometheus metrics: JOSDK's reconcile loop (this class is its {@link Metrics};
+ * JOSDK's own Micrometer module does not resolve here) and what the reconciler writes. Served at
+ * {@code /metrics}, next to {@code /healthz}.
+ */
+public final class OperatorMetrics implements Metrics, AutoCloseable {
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Counter eventsReceived;
+  private final Counter reconciliationsStarted;
+  private final Counter reconciliationsRetried;
+  private final Timer reconcileSuccess;
+  private final Timer reconcileFailure;
+  private final AtomicInteger leader = new AtomicInteger();
+  private HttpServer http;
+
+  public OperatorMetrics() {
+    eventsReceived = Counter.builder("wgmesh_operator_events_received")
+        .description("Events from the informers that may trigger a reconcile").register(registry);
+    reconciliationsStarted = Counter.builder("wgmesh_operator_reconciliations_started")
+        .description("Reconciliations started").register(registry);
+    reconciliationsRetried = Counter.builder("wgmesh_operator_reconciliations_retried")
+        .description("Reconciliations that were retries of a failed one").register(registry);
+    reconcileSuccess = Timer.builder("wgmesh_operator_reconcile").tag("result", "success")
+        .description("Duration of a mesh reconcile").register(registry);
+    reconcileFailure = Timer.builder("wgmesh_operator_reconcile").tag("result", "failure")
+        .description("Duration of a mesh reconcile").register(registry);
+    registry.gauge("wgmesh_operator_leader", leader);
+  }
+
+  @Override
+  public void receivedEvent(Event event, Map<String, Object> metadata) {
+    eventsReceived.increment();
+  }
+
+  @Override
+  public void reconcileCustomResource(HasMetadata resource, RetryInfo retryInfo, Map<String, Object> metadata) {
+    reconciliationsStarted.increment();
+    if (retryInfo != null && retryInfo.getAttemptCount() > 0) {
+      reconciliationsRetried.increment();
+    }
+  }
+
+  @Override
+  public <T> T timeControllerExecution(ControllerExecution<T> execution) throws Exception {
+    Timer.Sample sample = Timer.start(registry);
+    try {
+      T result = execution.execute();
+      sample.stop(reconcileSuccess);
+      return result;
+    } catch (Exception e) {
+      sample.stop(reconcileFailure);
+      throw e;
+    }
+  }
+
+  /**
+   * A WireGuardNodeConfig written: {@code create}, {@code update} (a diff), {@code replace} (the
+   * whole spec, when the diff did not apply to a stale view) or {@code delete}.
+   */
+  public void nodeConfigWritten(String operation) {
+    registry.counter("wgmesh_operator_node_config_writes", "operation", operation).increment();
+  }
+
+  public void peerStatusWritten() {
+    registry.counter("wgmesh_operator_peer_status_writes").increment();
+  }
+
+  public void eventRecorded(String reason) {
+    registry.counter("wgmesh_operator_kubernetes_events", "reason", reason).increment();
+  }
+
+  public void leading(boolean leading) {
+    leader.set(leading ? 1 : 0);
+  }
+
+  public PrometheusMeterRegistry meterRegistry() {
+    return registry;
+  }
+
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  /**
+   * Serves {@code /metrics} and {@code /healthz} (200 while {@code healthy}, else 503).
+   *
+   * @return the address actually bound (port 0 picks one)
+   */
+  public synchronized InetSocketAddress serve(InetSocketAddress at, BooleanSupplier healthy) throws IOException {
+    http = HttpServer.create(at, 0);
+    http.createContext("/metrics", exchange -> respond(exchange, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
+    http.createContext("/healthz", exchange -> {
+      boolean ok = healthy.getAsBoolean();
+      respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n", "text/plain; charset=utf-8");
+    });
+    http.start();
+    return http.getAddress();
+  }
+
+  private static void respond(HttpExchange exchange, int code, String body, String contentType) throws IOException {
+    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+    exchange.getResponseHeaders().set("Content-Type", contentType);
+    exchange.sendResponseHeaders(code, bytes.length);
+    try (OutputStream out = exchange.getResponseBody()) {
+      out.write(bytes);
+    }
+  }
+
+  @Override
+  public synchronized void close() {
+    if (http != null) {
+      http.stop(0);
+      http = null;
+    }
+    registry.close();
+  }
+}

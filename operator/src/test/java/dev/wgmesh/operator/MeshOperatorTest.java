@@ -1,0 +1,540 @@
+package dev.wgmesh.operator;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.operator.registry.RegistryKeySecret;
+import dev.wgmesh.operator.registry.RegistryNames;
+import io.fabric8.kubernetes.api.model.Event;
+import io.fabric8.kubernetes.api.model.Node;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.Secret;
+import io.fabric8.kubernetes.api.model.Service;
+import io.fabric8.kubernetes.api.model.ServiceStatusBuilder;
+import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/** The operator against fabric8's mock API server (CRUD mode): what a cluster would see. */
+class MeshOperatorTest {
+  static final Duration TIMEOUT = Duration.ofSeconds(30);
+  static final String MESH = "m";
+  static final String REGISTRY_ENDPOINT = "203.0.113.5:51820";
+  static final String REGISTRY_ADDRESS = "10.88.0.254";
+
+  /** Creates the mesh and n nodes n1..n with pod CIDR 10.244.i.0/24 and their agents' peers. */
+  static void meshWithNodes(MockCluster cluster, int n) {
+    cluster.createMesh(MESH, "10.88.0.0/24", REGISTRY_ENDPOINT);
+    for (int i = 1; i <= n; i++) {
+      addNode(cluster, i);
+    }
+  }
+
+  static void addNode(MockCluster cluster, int i) {
+    Node node = cluster.createNode("n" + i, "10.244." + i + ".0/24");
+    cluster.createNodePeer(MESH, node);
+  }
+
+  /** Waits until every named node has its config and every config lists exactly the other named nodes. */
+  static void awaitMeshOf(MockCluster cluster, String... nodes) {
+    awaitMeshOf(cluster, Set.of(), nodes);
+  }
+
+  /** The same with external peers, which are in every config but have none. */
+  static void awaitMeshOf(MockCluster cluster, Set<String> externals, String... nodes) {
+    Set<String> members = new HashSet<>(Set.of(nodes));
+    members.addAll(externals);
+    await().atMost(TIMEOUT).untilAsserted(() -> {
+      for (String node : nodes) {
+        WireGuardNodeConfig config = cluster.config(node);
+        assertNotNull(config, "config of " + node);
+        Set<String> others = members.stream().filter(m -> !m.equals(node)).collect(Collectors.toSet());
+        assertEquals(others, peerNames(config.getSpec()), "peers in the config of " + node);
+        assertNotNull(config.getSpec().getRegistryPeer(), "registry peer in the config of " + node);
+      }
+      WireGuardNodeConfig registry = cluster.config(MESH + "-registry");
+      assertNotNull(registry);
+      assertEquals(members, peerNames(registry.getSpec()), "peers in the registry's config");
+    });
+  }
+
+  static Set<String> peerNames(WireGuardNodeConfigSpec spec) {
+    return spec.getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
+  }
+
+  static Map<String, String> addresses(MockCluster cluster) {
+    Map<String, String> addresses = new TreeMap<>();
+    for (WireGuardPeer p : cluster.client.resources(WireGuardPeer.class).list().getItems()) {
+      addresses.put(p.getMetadata().getName(), p.getStatus() == null ? null : p.getStatus().getAddress());
+    }
+    return addresses;
+  }
+
+  static Map<String, String> resourceVersions(MockCluster cluster) {
+    Map<String, String> versions = new TreeMap<>();
+    cluster.client.resources(WireGuardNodeConfig.class).list().getItems()
+        .forEach(c -> versions.put("config/" + c.getMetadata().getName(), c.getMetadata().getResourceVersion()));
+    cluster.client.resources(WireGuardPeer.class).list().getItems()
+        .forEach(p -> versions.put("peer/" + p.getMetadata().getName(), p.getMetadata().getResourceVersion()));
+    cluster.client.resources(WireGuardMesh.class).list().getItems()
+        .forEach(m -> versions.put("mesh/" + m.getMetadata().getName(), m.getMetadata().getResourceVersion()));
+    cluster.client.secrets().inNamespace(MockCluster.NAMESPACE).list().getItems()
+        .forEach(s -> versions.put("secret/" + s.getMetadata().getName(), s.getMetadata().getResourceVersion()));
+    cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).list().getItems()
+        .forEach(d -> versions.put("deployment/" + d.getMetadata().getName(), d.getMetadata().getResourceVersion()));
+    return versions;
+  }
+
+  static long reconciles(OperatorMetrics metrics) {
+    var timer = metrics.meterRegistry().find("wgmesh_operator_reconcile").tag("result", "success").timer();
+    return timer == null ? 0 : timer.count();
+  }
+
+  /** Writes among the recorded requests, other than those the test itself makes to Nodes. */
+  static List<String> operatorWrites(List<RecordedRequest> requests) {
+    return requests.stream()
+        .filter(r -> Set.of("POST", "PUT", "PATCH", "DELETE").contains(r.getMethod()))
+        .filter(r -> !r.getPath().startsWith("/api/v1/nodes"))
+        .map(r -> r.getMethod() + " " + r.getPath())
+        .toList();
+  }
+
+  static List<Event> events(MockCluster cluster, String reason) {
+    return cluster.client.v1().events().inAnyNamespace().list().getItems().stream()
+        .filter(e -> reason.equals(e.getReason())).toList();
+  }
+
+  static Condition condition(List<Condition> conditions, String type) {
+    return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+  }
+
+  @Test
+  void threeNodesGetOneConfigEachAndTheRegistryOneWithEveryPeer() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 3);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2", "n3");
+      await().atMost(TIMEOUT).until(() -> cluster.mesh(MESH).getStatus() != null
+          && Integer.valueOf(3).equals(cluster.mesh(MESH).getStatus().getReady()));
+
+      WireGuardMesh mesh = cluster.mesh(MESH);
+      String registryKey = mesh.getStatus().getRegistryPublicKey();
+      assertNotNull(registryKey);
+      assertEquals(REGISTRY_ADDRESS, mesh.getStatus().getRegistryAddress());
+      assertEquals(3, mesh.getStatus().getPeers());
+      assertEquals(mesh.getMetadata().getGeneration(), mesh.getStatus().getObservedGeneration());
+      assertEquals(Condition.TRUE, condition(mesh.getStatus().getConditions(), "Ready").getStatus());
+      // no pod runs in the mock: the registry's Deployment is never available
+      Condition registryReady = condition(mesh.getStatus().getConditions(), "RegistryReady");
+      assertEquals(Condition.FALSE, registryReady.getStatus());
+      assertEquals("DeploymentUnavailable", registryReady.getReason());
+
+      Map<String, String> addresses = addresses(cluster);
+      assertEquals(3, Set.copyOf(addresses.values()).size(), "distinct addresses: " + addresses);
+      for (int i = 1; i <= 3; i++) {
+        WireGuardPeer peer = cluster.peer("n" + i);
+        assertEquals(Condition.TRUE, peer.getStatus().getReady());
+        assertEquals(List.of(addresses.get("n" + i) + "/32", "10.244." + i + ".0/24"), peer.getStatus().getAllowedIPs());
+        assertEquals(peer.getMetadata().getGeneration(), peer.getStatus().getObservedGeneration());
+        assertNotNull(condition(peer.getStatus().getConditions(), "Ready").getLastTransitionTime());
+      }
+
+      for (int i = 1; i <= 3; i++) {
+        WireGuardNodeConfig config = cluster.config("n" + i);
+        WireGuardNodeConfigSpec spec = config.getSpec();
+        assertEquals("n" + i, spec.getNodeName());
+        assertEquals(MESH, spec.getMesh());
+        assertEquals(List.of(addresses.get("n" + i) + "/24"), spec.getInterfaceSpec().getAddresses());
+        assertEquals(MESH, config.getMetadata().getLabels().get(Labels.MESH));
+        assertEquals(mesh.getMetadata().getUid(), config.getMetadata().getOwnerReferences().get(0).getUid());
+        for (WireGuardNodeConfigSpec.Peer p : spec.getPeers()) {
+          int j = Integer.parseInt(p.getName().substring(1));
+          assertEquals(cluster.keys.get(p.getName()).publicKey().toBase64(), p.getPublicKey());
+          assertEquals(List.of(addresses.get(p.getName()) + "/32", "10.244." + j + ".0/24"), p.getAllowedIPs(),
+              "what n" + i + " routes to " + p.getName());
+        }
+        assertEquals(registryKey, spec.getRegistryPeer().getPublicKey());
+        assertEquals(REGISTRY_ENDPOINT, spec.getRegistryPeer().getEndpoint());
+        assertEquals(REGISTRY_ADDRESS, spec.getRegistryPeer().getAddress());
+      }
+      WireGuardNodeConfigSpec registry = cluster.config(MESH + "-registry").getSpec();
+      assertEquals(Boolean.TRUE, registry.getRegistry());
+      assertEquals(List.of(REGISTRY_ADDRESS + "/24"), registry.getInterfaceSpec().getAddresses());
+      for (WireGuardNodeConfigSpec.Peer p : registry.getPeers()) {
+        assertEquals(List.of(addresses.get(p.getName()) + "/32"), p.getAllowedIPs(), "the registry routes tunnel addresses only");
+      }
+
+      await().atMost(TIMEOUT).until(() -> events(cluster, "PeerReady").size() == 3);
+      Event ready = events(cluster, "PeerReady").get(0);
+      assertEquals("default", ready.getMetadata().getNamespace());
+      assertEquals("WireGuardPeer", ready.getInvolvedObject().getKind());
+      assertEquals("Normal", ready.getType());
+    }
+  }
+
+  @Test
+  void registryRunsAsAPinnedHostNetworkDeploymentWithoutService() {
+    try (MockCluster cluster = new MockCluster()) {
+      WireGuardMesh mesh = new WireGuardMesh();
+      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
+      mesh.getSpec().setNetwork("10.88.0.0/24");
+      mesh.getSpec().getRegistry().setNodeName("edge");
+      cluster.client.resource(mesh).create();
+      cluster.client.resource(new NodeBuilder().withNewMetadata().withName("edge").endMetadata()
+          .withNewStatus().addNewAddress().withType("InternalIP").withAddress("10.0.0.9").endAddress()
+          .addNewAddress().withType("ExternalIP").withAddress("198.51.100.9").endAddress().endStatus().build()).create();
+      addNode(cluster, 1);
+      cluster.startOperator();
+
+      await().atMost(TIMEOUT).until(() -> cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE)
+          .withName(MESH + "-registry").get() != null);
+      Deployment deployment = cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get();
+      var pod = deployment.getSpec().getTemplate().getSpec();
+      assertEquals(true, pod.getHostNetwork());
+      assertEquals("edge", pod.getNodeName());
+      assertEquals("ClusterFirstWithHostNet", pod.getDnsPolicy());
+      assertEquals("Recreate", deployment.getSpec().getStrategy().getType());
+      assertEquals(1, deployment.getSpec().getReplicas());
+      var container = pod.getContainers().get(0);
+      assertEquals("wgmesh-node:test", container.getImage());
+      assertEquals(List.of("registry", "--kubernetes", "--mesh", MESH, "--interface", "wgreg-m"), container.getArgs());
+      assertEquals(List.of("NET_ADMIN"), container.getSecurityContext().getCapabilities().getAdd());
+      assertEquals(List.of("ALL"), container.getSecurityContext().getCapabilities().getDrop());
+      assertEquals(Set.of("POD_NAMESPACE", "POD_NAME", "NODE_NAME", "JAVA_OPTS"),
+          container.getEnv().stream().map(e -> e.getName()).collect(Collectors.toSet()));
+      assertEquals("wgmesh-registry", pod.getServiceAccountName());
+      assertEquals(cluster.mesh(MESH).getMetadata().getUid(), deployment.getMetadata().getOwnerReferences().get(0).getUid());
+      assertTrue(cluster.client.services().inNamespace(MockCluster.NAMESPACE).list().getItems().isEmpty(), "no Service for HostNetwork");
+
+      // No endpoint in the spec: the pinned node's ExternalIP and the registry's port.
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        WireGuardNodeConfig n1 = cluster.config("n1");
+        assertNotNull(n1);
+        assertEquals("198.51.100.9:51820", n1.getSpec().getRegistryPeer().getEndpoint());
+        assertEquals("edge", cluster.config(MESH + "-registry").getSpec().getNodeName());
+      });
+    }
+  }
+
+  @Test
+  void loadBalancerExposureHasAUdpOnlyServiceWhoseAddressBecomesTheEndpoint() {
+    try (MockCluster cluster = new MockCluster()) {
+      WireGuardMesh mesh = new WireGuardMesh();
+      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
+      mesh.getSpec().setNetwork("10.88.0.0/24");
+      mesh.getSpec().getRegistry().setExposure("LoadBalancer");
+      mesh.getSpec().getRegistry().setPort(51999);
+      cluster.client.resource(mesh).create();
+      addNode(cluster, 1);
+      cluster.startOperator();
+
+      await().atMost(TIMEOUT).until(() -> cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get() != null);
+      Service service = cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get();
+      assertEquals("LoadBalancer", service.getSpec().getType());
+      assertEquals("Local", service.getSpec().getExternalTrafficPolicy());
+      assertEquals(1, service.getSpec().getPorts().size());
+      assertEquals("UDP", service.getSpec().getPorts().get(0).getProtocol());
+      assertEquals(51999, service.getSpec().getPorts().get(0).getPort());
+      Deployment deployment = cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get();
+      assertEquals(false, deployment.getSpec().getTemplate().getSpec().getHostNetwork());
+      assertNull(deployment.getSpec().getTemplate().getSpec().getNodeName());
+      assertEquals(service.getSpec().getSelector(), deployment.getSpec().getTemplate().getMetadata().getLabels().entrySet().stream()
+          .filter(e -> service.getSpec().getSelector().containsKey(e.getKey()))
+          .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
+      await().atMost(TIMEOUT).until(() -> cluster.config("n1") != null);
+      assertNull(cluster.config("n1").getSpec().getRegistryPeer().getEndpoint(), "no address yet");
+
+      // The cloud assigns the load balancer an address: it becomes the registry's endpoint.
+      service.setStatus(new ServiceStatusBuilder().withNewLoadBalancer()
+          .addNewIngress().withIp("198.51.100.7").endIngress().endLoadBalancer().build());
+      cluster.client.resource(service).updateStatus();
+      await().atMost(TIMEOUT).until(() -> "198.51.100.7:51999".equals(cluster.config("n1").getSpec().getRegistryPeer().getEndpoint()));
+
+      // Back to HostNetwork: the Service goes, the pod moves to the host network.
+      cluster.client.resources(WireGuardMesh.class).withName(MESH).edit(m -> {
+        m.getSpec().getRegistry().setExposure("HostNetwork");
+        return m;
+      });
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertNull(cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get());
+        assertEquals(true, cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get()
+            .getSpec().getTemplate().getSpec().getHostNetwork());
+      });
+    }
+  }
+
+  @Test
+  void aDeletedNodeLeavesEveryConfigWhetherOrNotItsPeerIsGarbageCollected() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 4);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2", "n3", "n4");
+
+      // n1: node and peer deleted, as Kubernetes' garbage collector does (the peer is owned by the node).
+      cluster.client.nodes().withName("n1").delete();
+      cluster.client.resources(WireGuardPeer.class).withName("n1").delete();
+      // n2: node deleted, its peer left behind (no garbage collector in the mock, or a stuck one).
+      cluster.client.nodes().withName("n2").delete();
+
+      awaitMeshOf(cluster, "n3", "n4");
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertNull(cluster.config("n1"));
+        assertNull(cluster.config("n2"));
+        WireGuardPeer orphan = cluster.peer("n2");
+        assertEquals(Condition.FALSE, orphan.getStatus().getReady());
+        assertEquals("NodeNotFound", condition(orphan.getStatus().getConditions(), "Ready").getReason());
+        assertNull(orphan.getStatus().getAddress());
+        assertEquals(2, cluster.mesh(MESH).getStatus().getReady());
+        assertEquals(3, cluster.mesh(MESH).getStatus().getPeers());
+      });
+    }
+  }
+
+  @Test
+  void conflictingAddressDuplicateAndInvalidKeysAreFlaggedAndTheRestOfTheMeshIsUnaffected() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 3);
+      cluster.createExternalPeer(MESH, "laptop-a", KeyPair.generate().publicKey().toBase64(), "10.88.0.10");
+      cluster.startOperator();
+      awaitMeshOf(cluster, Set.of("laptop-a"), "n1", "n2", "n3");
+      await().atMost(TIMEOUT).until(() -> cluster.peer("laptop-a").getStatus() != null
+          && "10.88.0.10".equals(cluster.peer("laptop-a").getStatus().getAddress()));
+      Map<String, WireGuardNodeConfigSpec> before = specs(cluster, "n1", "n2", "n3");
+
+      // Created later (names also sort later), so the earlier peers keep their address and key.
+      cluster.createExternalPeer(MESH, "laptop-b", KeyPair.generate().publicKey().toBase64(), "10.88.0.10");
+      cluster.createExternalPeer(MESH, "n1-copy", cluster.keys.get("n1").publicKey().toBase64(), null);
+      cluster.createExternalPeer(MESH, "bad-key", "not a key", null);
+
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertFlagged(cluster.peer("laptop-b"), "AddressConflict");
+        assertFlagged(cluster.peer("n1-copy"), "DuplicateKey");
+        assertFlagged(cluster.peer("bad-key"), "InvalidKey");
+        assertEquals(4, cluster.mesh(MESH).getStatus().getReady());
+        assertEquals(7, cluster.mesh(MESH).getStatus().getPeers());
+      });
+      assertEquals(Condition.TRUE, cluster.peer("laptop-a").getStatus().getReady());
+      assertEquals(Condition.TRUE, cluster.peer("n1").getStatus().getReady());
+      // Nothing changed for the nodes: the offenders are in no config.
+      assertEquals(before, specs(cluster, "n1", "n2", "n3"));
+      assertEquals(Set.of("n1", "n2", "n3", "laptop-a"), peerNames(cluster.config(MESH + "-registry").getSpec()));
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertEquals(1, events(cluster, "AddressConflict").size());
+        assertEquals(1, events(cluster, "DuplicateKey").size());
+        assertEquals(1, events(cluster, "InvalidKey").size());
+        assertEquals("Warning", events(cluster, "DuplicateKey").get(0).getType());
+        assertEquals("n1-copy", events(cluster, "DuplicateKey").get(0).getInvolvedObject().getName());
+      });
+    }
+  }
+
+  static void assertFlagged(WireGuardPeer peer, String problem) {
+    assertNotNull(peer.getStatus(), peer.getMetadata().getName());
+    assertEquals(Condition.FALSE, peer.getStatus().getReady(), peer.getMetadata().getName());
+    assertEquals(problem, condition(peer.getStatus().getConditions(), "Ready").getReason());
+    assertEquals(Condition.TRUE, condition(peer.getStatus().getConditions(), problem).getStatus());
+  }
+
+  static Map<String, WireGuardNodeConfigSpec> specs(MockCluster cluster, String... names) {
+    Map<String, WireGuardNodeConfigSpec> specs = new HashMap<>();
+    for (String name : names) {
+      specs.put(name, cluster.config(name).getSpec());
+    }
+    return specs;
+  }
+
+  @Test
+  void aRestartedOperatorKeepsEveryAddressAndRewritesNothing() throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 3);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2", "n3");
+      await().atMost(TIMEOUT).until(() -> cluster.mesh(MESH).getStatus() != null
+          && Integer.valueOf(3).equals(cluster.mesh(MESH).getStatus().getReady()));
+      Thread.sleep(500); // let the first operator settle
+      Map<String, String> addresses = addresses(cluster);
+      Map<String, String> versions = resourceVersions(cluster);
+
+      cluster.stopOperators();
+      cluster.drainRequests();
+      OperatorMetrics metrics = new OperatorMetrics();
+      cluster.startOperator(metrics);
+      await().atMost(TIMEOUT).until(() -> reconciles(metrics) >= 1);
+      Thread.sleep(500);
+
+      assertEquals(addresses, addresses(cluster));
+      assertEquals(versions, resourceVersions(cluster), "nothing rewritten");
+      assertEquals(List.of(), operatorWrites(cluster.drainRequests()));
+
+      // The new operator works: a fourth node joins with a new address, the others keep theirs.
+      addNode(cluster, 4);
+      awaitMeshOf(cluster, "n1", "n2", "n3", "n4");
+      await().atMost(TIMEOUT).until(() -> addresses(cluster).get("n4") != null);
+      Map<String, String> after = addresses(cluster);
+      addresses.forEach((peer, address) -> assertEquals(address, after.get(peer), peer));
+      assertFalse(addresses.containsValue(after.get("n4")));
+    }
+  }
+
+  @Test
+  void aReconcileWithoutChangesWritesNothing() throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 3);
+      OperatorMetrics metrics = new OperatorMetrics();
+      cluster.startOperator(metrics);
+      awaitMeshOf(cluster, "n1", "n2", "n3");
+      await().atMost(TIMEOUT).until(() -> cluster.mesh(MESH).getStatus() != null
+          && Integer.valueOf(3).equals(cluster.mesh(MESH).getStatus().getReady()));
+      Thread.sleep(500);
+      Map<String, String> versions = resourceVersions(cluster);
+      cluster.drainRequests();
+      long before = reconciles(metrics);
+
+      // A node label the mesh does not select on: every mesh re-plans, and nothing differs.
+      cluster.client.nodes().withName("n1").edit(n -> {
+        n.getMetadata().getLabels().put("topology.kubernetes.io/zone", "zone-a");
+        return n;
+      });
+      await().atMost(TIMEOUT).until(() -> reconciles(metrics) > before);
+      Thread.sleep(300);
+
+      assertEquals(List.of(), operatorWrites(cluster.drainRequests()));
+      assertEquals(versions, resourceVersions(cluster));
+    }
+  }
+
+  @Test
+  void registryKeyIsMadeOnceKeptAcrossRestartsAndFoundInNoOtherObjectOrLog() throws Exception {
+    LogCapture logs = LogCapture.start();
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 2);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2");
+      Secret secret = cluster.client.secrets().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry-key").get();
+      assertNotNull(secret);
+      assertEquals(true, secret.getImmutable());
+      assertEquals(cluster.mesh(MESH).getMetadata().getUid(), secret.getMetadata().getOwnerReferences().get(0).getUid());
+      KeyPair pair = RegistryKeySecret.keyPair(secret).orElseThrow();
+      assertEquals(pair.publicKey().toBase64(), cluster.mesh(MESH).getStatus().getRegistryPublicKey());
+      assertEquals(pair.publicKey().toBase64(), decode(secret.getData().get(RegistryNames.PUBLIC_KEY)));
+
+      cluster.stopOperators();
+      OperatorMetrics metrics = new OperatorMetrics();
+      cluster.startOperator(metrics);
+      await().atMost(TIMEOUT).until(() -> reconciles(metrics) >= 1);
+      addNode(cluster, 3);
+      awaitMeshOf(cluster, "n1", "n2", "n3");
+      Secret after = cluster.client.secrets().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry-key").get();
+      assertEquals(secret.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
+      assertEquals(secret.getData(), after.getData());
+      assertEquals(1, cluster.client.secrets().inAnyNamespace().list().getItems().size());
+      assertEquals(pair.publicKey().toBase64(), cluster.config("n3").getSpec().getRegistryPeer().getPublicKey());
+
+      String privateKey = pair.privateKey().toBase64();
+      String privateKeyData = secret.getData().get(RegistryNames.PRIVATE_KEY);
+      Map<String, String> everything = AllObjects.dump(cluster.client);
+      assertTrue(everything.size() > 10, "objects dumped: " + everything.keySet());
+      assertTrue(everything.get("v1/Secret/" + MockCluster.NAMESPACE + "/" + MESH + "-registry-key").contains(privateKeyData));
+      everything.forEach((name, json) -> {
+        if (!name.equals("v1/Secret/" + MockCluster.NAMESPACE + "/" + MESH + "-registry-key")) {
+          assertFalse(json.contains(privateKey), "private key in " + name);
+          assertFalse(json.contains(privateKeyData), "private key (Secret data) in " + name);
+        }
+      });
+      String logged = logs.stop();
+      assertTrue(logged.contains("operator started"), "the capture works");
+      assertFalse(logged.contains(privateKey), "private key in the log");
+      assertFalse(logged.contains(privateKeyData), "private key (Secret data) in the log");
+    } finally {
+      logs.stop();
+    }
+  }
+
+  @Test
+  void aDamagedKeySecretLeavesTheConfigsAsTheyAre() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 2);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2");
+      WireGuardNodeConfigSpec before = cluster.config("n1").getSpec();
+
+      // (Immutable in a real cluster; the mock lets the test damage it in place.)
+      cluster.client.secrets().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry-key").edit(s -> {
+        s.getData().put(RegistryNames.PRIVATE_KEY, Base64.getEncoder().encodeToString("garbage".getBytes()));
+        return s;
+      });
+      addNode(cluster, 3);
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        Condition registry = condition(cluster.mesh(MESH).getStatus().getConditions(), "RegistryReady");
+        assertEquals("KeyInvalid", registry.getReason());
+        assertFalse(registry.getMessage().contains("garbage"));
+      });
+      assertEquals(before, cluster.config("n1").getSpec(), "no config rewritten without the registry's key");
+      assertNull(cluster.config("n3"));
+    }
+  }
+
+  private static String decode(String data) {
+    return new String(Base64.getDecoder().decode(data), StandardCharsets.US_ASCII);
+  }
+
+  @Test
+  void agentFieldsAreKeptAndARelayFallbackIsReportedOnce() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 3);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2", "n3");
+      await().atMost(TIMEOUT).until(() -> cluster.peer("n1").getStatus() != null && cluster.peer("n1").getStatus().getAddress() != null);
+
+      // The agents report: n1's endpoint and mode; n2 reaches n3 only through the relay.
+      cluster.client.resources(WireGuardPeer.class).withName("n1").subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE),
+              "{\"status\":{\"endpoint\":\"192.0.2.1:40000\",\"mode\":\"direct\"}}");
+      cluster.client.resources(WireGuardNodeConfig.class).withName("n2").subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE),
+              "{\"status\":{\"direct\":1,\"relayed\":1,\"pending\":0,\"peers\":[{\"name\":\"n1\",\"mode\":\"direct\"},"
+                  + "{\"name\":\"n3\",\"mode\":\"relayed\"}]}}");
+
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertEquals(1, events(cluster, "RelayFallback").size());
+        assertEquals(1, cluster.mesh(MESH).getStatus().getRelayed());
+        assertEquals(1, cluster.mesh(MESH).getStatus().getDirect());
+      });
+      Event fallback = events(cluster, "RelayFallback").get(0);
+      assertEquals("WireGuardNodeConfig", fallback.getInvolvedObject().getKind());
+      assertEquals("n2", fallback.getInvolvedObject().getName());
+      assertTrue(fallback.getMessage().contains("n3"), fallback.getMessage());
+
+      // A change that rewrites n1's status (a new node) keeps what the agent reported.
+      addNode(cluster, 4);
+      awaitMeshOf(cluster, "n1", "n2", "n3", "n4");
+      WireGuardPeer n1 = cluster.peer("n1");
+      assertEquals("192.0.2.1:40000", n1.getStatus().getEndpoint());
+      assertEquals("direct", n1.getStatus().getMode());
+      assertEquals(1, events(cluster, "RelayFallback").size(), "reported once");
+    }
+  }
+}
