@@ -1,5 +1,11 @@
 package dev.wgmesh.cli.demo;
 
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.cli.ctl.MeshView;
+import dev.wgmesh.cli.ctl.Renderers;
 import dev.wgmesh.cli.demo.StandaloneMesh.Route;
 import dev.wgmesh.core.util.Durations;
 import dev.wgmesh.lab.LabPrerequisites;
@@ -33,6 +39,9 @@ public final class DemoCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Leave the mesh up for exploring until Ctrl-C")
   boolean keep;
 
+  @Option(names = "--standalone", description = "Without Kubernetes: agents and registry on hand-configured devices")
+  boolean standalone;
+
   @Option(names = "--graph", defaultValue = "wgmesh-demo.dot", description = "Where to write the mesh graph (Graphviz DOT; default: ${DEFAULT-VALUE})")
   Path graph;
 
@@ -51,6 +60,110 @@ public final class DemoCommand implements Callable<Integer> {
     if (!installPrerequisites()) {
       return 1;
     }
+    return standalone ? runStandalone(limit) : runKubernetes(limit);
+  }
+
+  /**
+   * The main job: an embedded API server with Node objects and a WireGuardMesh; the operator,
+   * the registry and an agent per node in Kubernetes mode turn them into one mesh.
+   */
+  private int runKubernetes(Duration limit) throws Exception {
+    try (KubernetesMesh cluster = new KubernetesMesh("demo")) {
+      out.println("embedded API server (fabric8 mock, CRUD mode) at " + cluster.client.getMasterUrl());
+      int n = 0;
+      for (Site site : SITES) {
+        n++;
+        KubernetesMesh.Site s = new KubernetesMesh.Site(site.name(), site.nat(), "10.244." + n + ".0/24", "10.244." + n + ".1");
+        cluster.addNode(s);
+        out.printf("node %-6s behind %s; pod CIDR %s, a pod at %s%n", site.name(), site.what(), s.podCidr(), s.podAddress());
+      }
+      cluster.createMesh("10.88.0.0/24");
+      out.println("created WireGuardMesh " + KubernetesMesh.MESH + " (10.88.0.0/24); starting the operator, the registry and the agents");
+      cluster.startComponents(Duration.ofSeconds(60));
+      Instant deadline = Instant.now().plus(limit);
+      boolean connected = false;
+      while (Instant.now().isBefore(deadline)) {
+        connected = cluster.allConnected();
+        printStatus(cluster);
+        if (connected) {
+          break;
+        }
+        Thread.sleep(2000);
+      }
+      if (!connected) {
+        out.println("not every pair connected within " + Durations.format(limit) + "; logs are in " + cluster.lab.logDir());
+        return 1;
+      }
+      // Agents report at most every few seconds: give the reports a moment to catch up.
+      Instant settle = Instant.now().plusSeconds(20);
+      while (Instant.now().isBefore(settle) && anyPending(cluster)) {
+        Thread.sleep(1000);
+      }
+      printStatus(cluster);
+      out.println();
+      out.println("every pair connected; ping across every pair (tunnel address, then a pod behind the node):");
+      var addresses = cluster.tunnelAddresses();
+      for (String from : cluster.nodes.keySet()) {
+        int j = 0;
+        for (String to : cluster.nodes.keySet()) {
+          j++;
+          if (!from.equals(to)) {
+            out.printf("  %-6s -> %-6s %s; pod 10.244.%d.1: %s%n", from, to, pingSummary(cluster.nodes.get(from), addresses.get(to)),
+                j, cluster.nodes.get(from).exec("ping", "-c", "1", "-W", "2", "10.244." + j + ".1").ok() ? "answers" : "no answer");
+          }
+        }
+      }
+      MeshView view = new MeshView(cluster.client.resources(WireGuardMesh.class).withName(KubernetesMesh.MESH).get(),
+          cluster.client.resources(WireGuardPeer.class).list().getItems(),
+          cluster.client.resources(WireGuardNodeConfig.class).list().getItems());
+      Files.writeString(graph, Renderers.graph(view));
+      out.println("mesh graph (from the agents' reports) written to " + graph.toAbsolutePath());
+      if (keep) {
+        out.println();
+        out.println("the mesh stays up until Ctrl-C. Explore it:");
+        out.println("  KUBERNETES_MASTER=" + cluster.client.getMasterUrl() + " bin/wgmeshctl status");
+        String ns = cluster.nodes.values().iterator().next().namespace();
+        out.println("  ip netns exec " + ns + " wg show");
+        out.println("  ip netns exec " + ns + " dig @" + cluster.tunnelAddresses().values().stream().findFirst().map(a -> a.replaceAll("\\.\\d+$", ".254")).orElse("?")
+            + " _wireguard._udp.wgmesh.internal PTR +short");
+        out.println("  logs: " + cluster.lab.logDir());
+        CountDownLatch forever = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(forever::countDown));
+        forever.await();
+      }
+      out.println("removing the demo's namespaces, processes and API server");
+      return 0;
+    }
+  }
+
+  private static boolean anyPending(KubernetesMesh cluster) {
+    return cluster.nodes.keySet().stream().map(cluster::nodeConfig).anyMatch(c -> c == null || c.getStatus() == null
+        || c.getStatus().getPeers().size() < cluster.nodes.size() - 1
+        || c.getStatus().getPeers().stream().anyMatch(p -> !"direct".equals(p.getMode()) && !"relayed".equals(p.getMode())));
+  }
+
+  private static String pingSummary(dev.wgmesh.lab.Host from, String to) {
+    return from.exec("ping", "-c", "3", "-i", "0.2", "-W", "1", to).stdout().lines()
+        .filter(l -> l.contains("packet loss")).findFirst().orElse("no answer").replaceAll(", time.*", "");
+  }
+
+  /** How each node reaches each peer, as its agent reports it in its WireGuardNodeConfig status. */
+  private void printStatus(KubernetesMesh cluster) {
+    out.println();
+    out.printf("%-6s  %-6s  %-8s  %s%n", "NODE", "PEER", "MODE", "ENDPOINT (reported by the node's agent)");
+    for (String node : cluster.nodes.keySet()) {
+      WireGuardNodeConfig config = cluster.nodeConfig(node);
+      if (config == null || config.getStatus() == null || config.getStatus().getPeers().isEmpty()) {
+        out.printf("%-6s  %s%n", node, config == null ? "(no config yet)" : "(agent has not reported yet)");
+        continue;
+      }
+      for (WireGuardNodeConfigStatus.PeerStatus p : config.getStatus().getPeers()) {
+        out.printf("%-6s  %-6s  %-8s  %s%n", node, p.getName(), p.getMode(), p.getEndpoint() == null ? "-" : p.getEndpoint());
+      }
+    }
+  }
+
+  private int runStandalone(Duration limit) throws Exception {
     try (StandaloneMesh mesh = new StandaloneMesh("demo")) {
       out.println("registry: public host, tunnel address " + StandaloneMesh.REGISTRY_IP + ", zone " + StandaloneMesh.ZONE);
       for (Site site : SITES) {

@@ -1,0 +1,155 @@
+package dev.wgmesh.cli.demo;
+
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.cli.Main;
+import dev.wgmesh.lab.Host;
+import dev.wgmesh.lab.Lab;
+import dev.wgmesh.lab.ManagedProcess;
+import dev.wgmesh.lab.NatKind;
+import io.fabric8.kubernetes.api.model.NodeBuilder;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import io.fabric8.mockwebserver.Context;
+import io.fabric8.mockwebserver.MockWebServer;
+import java.net.InetAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A wgmesh cluster in the NAT lab, built the way a cluster is: an embedded API server (fabric8's
+ * mock in CRUD mode, reachable from every lab host), Node objects with pod CIDRs and a
+ * WireGuardMesh; then the operator, the registry and one agent per node in Kubernetes mode, all
+ * real processes. Each node also gets a "pod" address from its pod CIDR.
+ */
+public final class KubernetesMesh implements AutoCloseable {
+  public static final String NAMESPACE = "wgmesh-system";
+  public static final String MESH = "lab";
+
+  /** A site: a node behind a NAT of some kind, with its pod CIDR and one pod address in it. */
+  public record Site(String name, NatKind nat, String podCidr, String podAddress) {}
+
+  public final Lab lab;
+  public final KubernetesMockServer api;
+  public final KubernetesClient client;
+  public final Host registryHost;
+  public final Host operatorHost;
+  public final Map<String, Host> nodes = new LinkedHashMap<>();
+  private final Map<String, String> kubeEnv;
+  public ManagedProcess operator;
+
+  public KubernetesMesh(String purpose) {
+    lab = Lab.create(purpose);
+    try {
+      api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
+      InetAddress machine = lab.attachThisMachine();
+      api.init(machine, 0);
+      client = api.createClient();
+      kubeEnv = Map.of(
+          "KUBERNETES_MASTER", "http://" + machine.getHostAddress() + ":" + api.getPort(),
+          "KUBERNETES_AUTH_TRYKUBECONFIG", "false", "KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false",
+          "POD_NAMESPACE", NAMESPACE);
+      registryHost = lab.publicHost("reg");
+      operatorHost = lab.publicHost("ops");
+    } catch (RuntimeException e) {
+      lab.close();
+      throw e;
+    }
+  }
+
+  /** The Node object and the host behind its NAT, with a pod address on the host. */
+  public Host addNode(Site site) {
+    Host host = lab.natHost(site.name(), site.nat());
+    host.execOk("ip", "addr", "add", site.podAddress() + "/32", "dev", "lo");
+    nodes.put(site.name(), host);
+    client.resource(new NodeBuilder().withNewMetadata().withName(site.name()).endMetadata()
+        .withNewSpec().withPodCIDR(site.podCidr()).withPodCIDRs(site.podCidr()).endSpec()
+        .withNewStatus().addNewAddress().withType("InternalIP").withAddress(host.address().getHostAddress()).endAddress().endStatus()
+        .build()).create();
+    return host;
+  }
+
+  public void createMesh(String network) {
+    WireGuardMesh mesh = new WireGuardMesh();
+    mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
+    mesh.getSpec().setNetwork(network);
+    mesh.getSpec().getRegistry().setEndpoint(registryHost.address().getHostAddress() + ":51820");
+    mesh.getSpec().getRegistry().setNodeName("reg");
+    client.resource(mesh).create();
+  }
+
+  /** The operator, then (once it rendered the registry's config) the registry and the agents. */
+  public void startComponents(Duration limit) {
+    operator = operatorHost.spawn("operator", wgmesh("operator", "--namespace", NAMESPACE, "--no-leader-election", "--metrics", "off"), kubeEnv);
+    StandaloneMesh.waitFor(limit, () -> client.resources(WireGuardNodeConfig.class).withName(MESH + "-registry").get() != null,
+        "the operator did not render the registry's config (log: " + operator.logFile() + ")");
+    registryHost.spawn("registry", wgmesh("registry", "--kubernetes", "--mesh", MESH, "--interface", lab.id() + "reg", "--metrics", "off"), kubeEnv);
+    for (String name : nodes.keySet()) {
+      Map<String, String> env = new HashMap<>(kubeEnv);
+      env.put("NODE_NAME", name);
+      nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
+          "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", lab.id() + name), env);
+    }
+  }
+
+  /** Tunnel addresses of the nodes, from their WireGuardPeers' status. */
+  public Map<String, String> tunnelAddresses() {
+    Map<String, String> addresses = new LinkedHashMap<>();
+    for (WireGuardPeer p : client.resources(WireGuardPeer.class).list().getItems()) {
+      if (p.getStatus() != null && p.getStatus().getAddress() != null) {
+        addresses.put(p.getMetadata().getName(), p.getStatus().getAddress());
+      }
+    }
+    return addresses;
+  }
+
+  /** True when every node answers one ping from every other node over its tunnel address. */
+  public boolean allConnected() {
+    Map<String, String> addresses = tunnelAddresses();
+    if (!addresses.keySet().containsAll(nodes.keySet())) {
+      return false;
+    }
+    for (String from : nodes.keySet()) {
+      for (String to : nodes.keySet()) {
+        if (!from.equals(to) && !nodes.get(from).exec("ping", "-c", "1", "-W", "1", addresses.get(to)).ok()) {
+          return false;
+        }
+      }
+    }
+    return true;
+  }
+
+  public WireGuardNodeConfig nodeConfig(String node) {
+    return client.resources(WireGuardNodeConfig.class).withName(node).get();
+  }
+
+  /** A wgmesh process of this build (the jar, or the test class path). */
+  static List<String> wgmesh(String... args) {
+    List<String> cmd = new ArrayList<>(List.of(
+        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+    cmd.addAll(List.of(args));
+    return cmd;
+  }
+
+  @Override
+  public void close() {
+    try {
+      client.close();
+    } finally {
+      try {
+        lab.close();
+      } finally {
+        api.destroy();
+      }
+    }
+  }
+}
