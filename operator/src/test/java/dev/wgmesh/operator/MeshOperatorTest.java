@@ -220,7 +220,7 @@ class MeshOperatorTest {
       assertEquals(1, deployment.getSpec().getReplicas());
       var container = pod.getContainers().get(0);
       assertEquals("wgmesh-node:test", container.getImage());
-      assertEquals(List.of("registry", "--kubernetes", "--mesh", MESH, "--interface", "wgreg-m"), container.getArgs());
+      assertEquals(List.of("registry", "--kubernetes", "--mesh", MESH, "--interface", "wgreg-m", "--zone", "wgmesh.internal"), container.getArgs());
       assertEquals(List.of("NET_ADMIN"), container.getSecurityContext().getCapabilities().getAdd());
       assertEquals(List.of("ALL"), container.getSecurityContext().getCapabilities().getDrop());
       assertEquals(Set.of("POD_NAMESPACE", "POD_NAME", "NODE_NAME", "JAVA_OPTS"),

@@ -43,8 +43,9 @@ public final class RegistryDeployment extends HashedDependent<Deployment> {
     boolean hostNetwork = hostNetwork(mesh);
     int port = registry.getPort() == null ? 51820 : registry.getPort();
 
+    // The zone is passed, so the registry never needs to read the mesh (its RBAC does not allow it).
     List<String> args = new ArrayList<>(List.of("registry", "--kubernetes", "--mesh", meshName,
-        "--interface", RegistryNames.interfaceName(meshName)));
+        "--interface", RegistryNames.interfaceName(meshName), "--zone", registry.getZone()));
     List<ContainerPort> ports = new ArrayList<>();
     ports.add(new ContainerPortBuilder().withName("wireguard").withProtocol("UDP").withContainerPort(port).build());
     if (!hostNetwork) {
