@@ -59,6 +59,8 @@ public final class ControllerBench {
   }
 
   static Result run(Path jar, int n) throws Exception {
+    // The mock logs every request at INFO through java.util.logging: that alone would dominate.
+    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
     api.init(InetAddress.getLoopbackAddress(), 0);
     Process operator = null;
