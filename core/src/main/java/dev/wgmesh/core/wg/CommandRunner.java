@@ -13,14 +13,14 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** Runs a short-lived tool with a time limit, collecting stdout and stderr without deadlocking. */
-final class CommandRunner {
-  record Result(int exitCode, String stdout, String stderr) {
-    boolean succeeded() {
+public final class CommandRunner {
+  public record Result(int exitCode, String stdout, String stderr) {
+    public boolean succeeded() {
       return exitCode == 0;
     }
 
     /** stderr in one line, or the exit code when the tool said nothing; for error messages. */
-    String failure() {
+    public String failure() {
       String err = stderr.strip().replaceAll("\\s*\n\\s*", "; ");
       return err.isEmpty() ? "exit code " + exitCode : err;
     }
@@ -32,7 +32,7 @@ final class CommandRunner {
    * @param what how to name the command in messages; callers keep secrets out of it (and out of
    *     the command line, which other users can read in /proc)
    */
-  static Result run(List<String> command, String what, Duration timeout) throws IOException {
+  public static Result run(List<String> command, String what, Duration timeout) throws IOException {
     Process process;
     try {
       process = new ProcessBuilder(command).start();

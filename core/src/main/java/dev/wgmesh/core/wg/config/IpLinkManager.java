@@ -1,5 +1,6 @@
 package dev.wgmesh.core.wg.config;
 
+import dev.wgmesh.core.wg.CommandRunner;
 import dev.wgmesh.core.net.IpPrefix;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -34,8 +35,8 @@ public final class IpLinkManager implements LinkManager {
 
   @Override
   public Optional<LinkState> read(String iface) throws IOException {
-    Commands.Result link = Commands.run(ip("-o", "link", "show", "dev", iface));
-    if (!link.ok()) {
+    CommandRunner.Result link = Commands.run(ip("-o", "link", "show", "dev", iface));
+    if (!link.succeeded()) {
       if (link.stderr().contains("does not exist") || link.stderr().contains("Cannot find device")) {
         return Optional.empty();
       }
@@ -97,8 +98,8 @@ public final class IpLinkManager implements LinkManager {
     Set<IpPrefix> out = new LinkedHashSet<>(parseRoutes(
         Commands.runOk(ip("-o", "-4", "route", "show", "dev", iface, "proto", Integer.toString(ROUTE_PROTOCOL)))));
     // A kernel without IPv6 fails this listing: it then has no IPv6 routes of ours either.
-    Commands.Result v6 = Commands.run(ip("-o", "-6", "route", "show", "dev", iface, "proto", Integer.toString(ROUTE_PROTOCOL)));
-    if (v6.ok()) {
+    CommandRunner.Result v6 = Commands.run(ip("-o", "-6", "route", "show", "dev", iface, "proto", Integer.toString(ROUTE_PROTOCOL)));
+    if (v6.succeeded()) {
       out.addAll(parseRoutes(v6.stdout()));
     }
     return out;
@@ -137,8 +138,8 @@ public final class IpLinkManager implements LinkManager {
 
   @Override
   public void delete(String iface) throws IOException {
-    Commands.Result r = Commands.run(ip("link", "del", "dev", iface));
-    if (!r.ok() && !r.stderr().contains("Cannot find device") && !r.stderr().contains("does not exist")) {
+    CommandRunner.Result r = Commands.run(ip("link", "del", "dev", iface));
+    if (!r.succeeded() && !r.stderr().contains("Cannot find device") && !r.stderr().contains("does not exist")) {
       throw new IOException("`ip link del dev " + iface + "` failed: " + r.failure());
     }
   }
