@@ -104,7 +104,8 @@ public final class Agent implements AutoCloseable {
     Map<WireGuardKey, List<Action>> todo = new HashMap<>();
     for (PeerState peer : peers) {
       lastSeen.put(peer.publicKey(), peer);
-      PeerDiscovery machine = machines.computeIfAbsent(peer.publicKey(), k -> new PeerDiscovery(settings, now));
+      PeerDiscovery machine = machines.computeIfAbsent(peer.publicKey(),
+          k -> new PeerDiscovery(settings, now, leadsOnRelay(state.publicKey(), k)));
       List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
       todo.put(peer.publicKey(), actions);
     }
@@ -150,6 +151,14 @@ public final class Agent implements AutoCloseable {
       }
     }
     return out;
+  }
+
+  /**
+   * Whether this side re-creates the peer when both sides switch to the relay: the side with the
+   * lower public key, so that exactly one of the two initiates at once (see PeerDiscovery).
+   */
+  static boolean leadsOnRelay(Optional<WireGuardKey> own, WireGuardKey peer) {
+    return own.map(k -> k.toHex().compareTo(peer.toHex()) < 0).orElse(true);
   }
 
   /** The address that identifies a peer inside the tunnel: its first host route in AllowedIPs. */

@@ -34,6 +34,10 @@ import java.util.Optional;
  * the machine asks for {@link Action.RestartPeer}: a re-created peer initiates at once. Both
  * sides do this when they learn the other's endpoint, and the later one's initiation passes the
  * earlier one's NAT. A peer with a session is never re-created; its data packets are not limited.
+ * On the way to the relay only one side re-creates its peer (the agent picks the side with the
+ * lower public key): the relay filters nothing, so two initiations sent at once would both
+ * arrive, each side would answer the other's and so discard its own, both answers would be
+ * rejected, and WireGuard would retry only 5 s later. The other side answers the initiation.
  */
 public final class PeerDiscovery {
   public enum Mode {
@@ -50,6 +54,7 @@ public final class PeerDiscovery {
   static final Duration SESSION_LIFETIME = Duration.ofSeconds(180);
 
   private final DiscoverySettings settings;
+  private final boolean leadsOnRelay;
   private Mode mode = Mode.DISCOVERING;
   private Instant modeSince;
   private Instant nextQueryAt;
@@ -74,6 +79,15 @@ public final class PeerDiscovery {
   private Optional<Instant> lastHandshake = Optional.empty();
 
   public PeerDiscovery(DiscoverySettings settings, Instant now) {
+    this(settings, now, true);
+  }
+
+  /**
+   * @param leadsOnRelay whether this side re-creates the peer when both give up on the direct path
+   *     (exactly one side should: see the class comment); the agent decides by comparing keys
+   */
+  public PeerDiscovery(DiscoverySettings settings, Instant now, boolean leadsOnRelay) {
+    this.leadsOnRelay = leadsOnRelay;
     this.settings = settings;
     this.modeSince = now;
     this.nextQueryAt = now;
@@ -148,7 +162,7 @@ public final class PeerDiscovery {
       enter(Mode.RELAYED, now, "no direct handshake within " + settings.relayAfter().toSeconds() + " s");
       nextProbeAt = now.plus(settings.probeInterval());
       actions.add(new Action.UseRelay());
-      if (!sessionAlive(now)) {
+      if (!sessionAlive(now) && leadsOnRelay) {
         actions.add(new Action.RestartPeer());
       }
       actions.add(new Action.TriggerHandshake());

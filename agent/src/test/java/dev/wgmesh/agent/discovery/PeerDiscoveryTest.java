@@ -393,6 +393,18 @@ class PeerDiscoveryTest {
   }
 
   @Test
+  void onTheWayToTheRelayOnlyTheLeadingSideRecreatesThePeer() {
+    machine = new PeerDiscovery(settings, now, false);
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    advance(10);
+    List<Action> actions = tick();
+    assertEquals(List.of(new UseRelay(), new TriggerHandshake()), actions,
+        "the other side re-creates its peer; two initiations crossing in the relay would both fail");
+    assertEquals(Mode.RELAYED, machine.mode());
+  }
+
+  @Test
   void relayedProbesNeverRecreateThePeer() {
     relayed();
     handshake = Optional.of(now); // the relayed session
