@@ -1,5 +1,6 @@
 package dev.wgmesh.registry;
 
+import dev.wgmesh.core.util.Shutdown;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.util.Durations;
@@ -23,7 +24,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -257,21 +257,11 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       return t;
     });
     refresher.scheduleWithFixedDelay(service::refresh, refreshInterval.toMillis(), refreshInterval.toMillis(), TimeUnit.MILLISECONDS);
-    CountDownLatch stopped = new CountDownLatch(1);
-    CountDownLatch cleaned = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+    Shutdown.awaitSignal("registry", Duration.ofSeconds(5), () -> {
       log.info("stopping");
-      stopped.countDown();
-      try {
-        cleaned.await(5, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "registry-shutdown"));
-    stopped.await();
-    refresher.shutdownNow();
-    server.close();
-    cleaned.countDown();
+      refresher.shutdownNow();
+      server.close();
+    });
     return 0;
   }
 

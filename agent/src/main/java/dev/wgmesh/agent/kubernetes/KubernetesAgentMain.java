@@ -1,5 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.core.util.Shutdown;
 import dev.wgmesh.core.wg.WireGuardDevices;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -8,8 +9,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,21 +47,11 @@ public final class KubernetesAgentMain {
     }
     log.info("agent for node {} in mesh {} on interface {} (state in {}), API server {}", nodeName, mesh, iface, stateDir,
         client.getConfiguration().getMasterUrl());
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await(15, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "agent-shutdown"));
-    stop.await();
-    log.info("stopping");
-    agent.close();
-    client.close();
-    stopped.countDown();
+    Shutdown.awaitSignal("agent", Duration.ofSeconds(15), () -> {
+      log.info("stopping");
+      agent.close();
+      client.close();
+    });
     return 0;
   }
 

@@ -1,13 +1,13 @@
 package dev.wgmesh.registry.kubernetes;
 
+import dev.wgmesh.core.util.Shutdown;
+import java.time.Duration;
 import dev.wgmesh.core.wg.WireGuardDevices;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import dev.wgmesh.registry.RegistryMetrics;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.time.Clock;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,21 +40,11 @@ public final class KubernetesRegistryMain {
     registry.start();
     log.info("registry of mesh {} on interface {}: key from Secret {}/{}, peers from WireGuardNodeConfig {}, API server {}",
         s.mesh(), iface, namespace, RegistryKey.secretName(s.mesh()), s.configName(), client.getConfiguration().getMasterUrl());
-    CountDownLatch stop = new CountDownLatch(1);
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      stop.countDown();
-      try {
-        stopped.await(15, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }, "registry-shutdown"));
-    stop.await();
-    log.info("stopping");
-    registry.close();
-    client.close();
-    stopped.countDown();
+    Shutdown.awaitSignal("registry", Duration.ofSeconds(15), () -> {
+      log.info("stopping");
+      registry.close();
+      client.close();
+    });
     return 0;
   }
 
