@@ -74,6 +74,15 @@ public record RelayFrame(Type type, InetAddress source, InetAddress destination,
   }
 
   public static RelayFrame decode(byte[] data, int length) throws MalformedFrameException {
+    RelayFrame header = decodeHeader(data, length);
+    return new RelayFrame(header.type, header.source, header.destination, Arrays.copyOfRange(data, HEADER_LENGTH, length));
+  }
+
+  /**
+   * Validates and reads the header only, leaving the payload out (empty): the registry's relay
+   * forwards the bytes it received and never needs a copy of the ciphertext.
+   */
+  public static RelayFrame decodeHeader(byte[] data, int length) throws MalformedFrameException {
     if (length < HEADER_LENGTH) {
       throw new MalformedFrameException("frame of " + length + " bytes is shorter than the " + HEADER_LENGTH + "-byte header");
     }
@@ -87,18 +96,7 @@ public record RelayFrame(Type type, InetAddress source, InetAddress destination,
     if (type == null) {
       throw new MalformedFrameException("unknown relay frame type " + (data[3] & 0xff));
     }
-    return new RelayFrame(
-        type, from16(data, 4), from16(data, 20), Arrays.copyOfRange(data, HEADER_LENGTH, length));
-  }
-
-  /** The destination of an encoded frame, read without copying the payload (the relay's hot path). */
-  public static InetAddress destinationOf(byte[] data) {
-    return from16(data, 20);
-  }
-
-  /** Rewrites the source field of an encoded frame in place. */
-  public static void setSource(byte[] data, InetAddress source) {
-    System.arraycopy(to16(source), 0, data, 4, 16);
+    return new RelayFrame(type, from16(data, 4), from16(data, 20), new byte[0]);
   }
 
   static byte[] to16(InetAddress address) {

@@ -20,7 +20,7 @@ class RelayFrameTest {
       assertEquals(RelayFrame.HEADER_LENGTH + payload.length, wire.length);
       RelayFrame back = RelayFrame.decode(wire, wire.length);
       assertEquals(f, back);
-      assertEquals(InetAddress.getByName(pair[1]), RelayFrame.destinationOf(wire));
+      assertEquals(InetAddress.getByName(pair[1]), RelayFrame.decodeHeader(wire, wire.length).destination());
     }
   }
 

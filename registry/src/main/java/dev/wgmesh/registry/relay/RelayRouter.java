@@ -39,8 +39,7 @@ public final class RelayRouter {
   public Decision route(byte[] data, int length, InetSocketAddress from, Instant now) {
     RelayFrame header;
     try {
-      // Decoding copies the payload; the headers are what matter and frames are small.
-      header = RelayFrame.decode(data, length);
+      header = RelayFrame.decodeHeader(data, length);
     } catch (RelayFrame.MalformedFrameException e) {
       return new Decision.Drop("malformed: " + e.getMessage());
     }
