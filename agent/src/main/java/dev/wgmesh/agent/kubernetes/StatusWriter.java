@@ -104,13 +104,7 @@ public final class StatusWriter implements AutoCloseable {
   private void write(WireGuardNodeConfigStatus status) {
     client.resources(WireGuardNodeConfig.class).withName(name).editStatus(config -> {
       WireGuardNodeConfigStatus s = config.getStatus() == null ? new WireGuardNodeConfigStatus() : config.getStatus();
-      s.setAppliedGeneration(status.getAppliedGeneration());
-      s.setDirect(status.getDirect());
-      s.setRelayed(status.getRelayed());
-      s.setPending(status.getPending());
-      s.setLastError(status.getLastError());
-      s.setPublicKey(status.getPublicKey());
-      s.setPeers(status.getPeers());
+      s.applyReport(status);
       config.setStatus(s);
       return config;
     });

@@ -45,6 +45,20 @@ public class WireGuardNodeConfigStatus {
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 
+  /**
+   * Copies the fields the node's agent (or the registry) reports into this status, keeping what
+   * other writers own (conditions).
+   */
+  public void applyReport(WireGuardNodeConfigStatus report) {
+    appliedGeneration = report.appliedGeneration;
+    direct = report.direct;
+    relayed = report.relayed;
+    pending = report.pending;
+    lastError = report.lastError;
+    publicKey = report.publicKey;
+    peers = report.peers;
+  }
+
   /** How this node reaches one peer. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class PeerStatus {

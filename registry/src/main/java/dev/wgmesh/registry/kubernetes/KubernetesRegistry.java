@@ -393,13 +393,7 @@ public final class KubernetesRegistry implements AutoCloseable {
       try {
         client.resources(WireGuardNodeConfig.class).withName(settings.configName()).editStatus(c -> {
           WireGuardNodeConfigStatus s = c.getStatus() == null ? new WireGuardNodeConfigStatus() : c.getStatus();
-          s.setAppliedGeneration(status.getAppliedGeneration());
-          s.setDirect(status.getDirect());
-          s.setRelayed(status.getRelayed());
-          s.setPending(status.getPending());
-          s.setLastError(status.getLastError());
-          s.setPublicKey(status.getPublicKey());
-          s.setPeers(status.getPeers());
+          s.applyReport(status);
           c.setStatus(s);
           return c;
         });
