@@ -53,7 +53,7 @@ class CrdsTest {
   }
 
   @Test
-  void chartCrdsAreTheThreeWgmeshKinds() throws IOException {
+  void chartCrdsAreTheFourWgmeshKinds() throws IOException {
     List<String> kinds = new ArrayList<>();
     for (Doc d : Chart.chartCrds()) {
       CustomResourceDefinition crd = (CustomResourceDefinition) d.object();
@@ -62,7 +62,7 @@ class CrdsTest {
       assertEquals("Cluster", crd.getSpec().getScope());
       kinds.add(crd.getSpec().getNames().getKind());
     }
-    assertEquals(List.of("WireGuardMesh", "WireGuardNodeConfig", "WireGuardPeer"), kinds.stream().sorted().toList());
+    assertEquals(List.of("WireGuardMesh", "WireGuardNodeConfig", "WireGuardPeer", "WireGuardPeerSet"), kinds.stream().sorted().toList());
   }
 
   static JsonNode meshSpecSchema() throws IOException {

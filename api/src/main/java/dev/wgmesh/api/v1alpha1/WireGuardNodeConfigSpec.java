@@ -32,7 +32,7 @@ public class WireGuardNodeConfigSpec {
   private InterfaceSpec interfaceSpec = new InterfaceSpec();
   @JsonPropertyDescription("The registry as a peer of this node; absent in the registry's own configuration")
   private RegistryPeer registryPeer;
-  @JsonPropertyDescription("The other members of the mesh this node must have as WireGuard peers")
+  @JsonPropertyDescription("Peers of this node only (the registry's config lists every member here); the members every node has are in the mesh's WireGuardPeerSets")
   private List<Peer> peers = new ArrayList<>();
   @JsonPropertyDescription("How the agent discovers endpoints")
   private Discovery discovery = new Discovery();

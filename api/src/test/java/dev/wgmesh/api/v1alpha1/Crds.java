@@ -16,7 +16,8 @@ final class Crds {
   static final String MESHES = "wireguardmeshes.wgmesh.dev-v1.yml";
   static final String PEERS = "wireguardpeers.wgmesh.dev-v1.yml";
   static final String NODE_CONFIGS = "wireguardnodeconfigs.wgmesh.dev-v1.yml";
-  static final List<String> FILES = List.of(MESHES, PEERS, NODE_CONFIGS);
+  static final String PEER_SETS = "wireguardpeersets.wgmesh.dev-v1.yml";
+  static final List<String> FILES = List.of(MESHES, PEERS, NODE_CONFIGS, PEER_SETS);
 
   static final String REGENERATE = "./mvnw -B -pl api -Pupdate-crds process-classes";
 
