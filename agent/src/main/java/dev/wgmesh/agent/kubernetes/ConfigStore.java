@@ -18,13 +18,16 @@ import org.slf4j.LoggerFactory;
 /**
  * The last configuration the agent applied, kept in its state directory as JSON
  * ({@code nodeconfig.json}), so that a node restarting while the API server is unreachable comes
- * back with its interface and discovery as they were. It holds public keys and addresses only.
+ * back with its interface, peers and discovery as they were. That is the node config merged with
+ * the mesh's peer sets ({@link NodeConfigs#withPeerSets}), under the node config's name and
+ * generation; files of older agents hold the node config alone, which listed every peer then. It
+ * holds public keys and addresses only.
  */
 public final class ConfigStore {
   private static final Logger log = LoggerFactory.getLogger(ConfigStore.class);
   public static final String FILE_NAME = "nodeconfig.json";
 
-  /** What is kept: the object's name and generation, and its spec. */
+  /** What is kept: the node config's name and generation, and the spec applied (merged with the peer sets). */
   public record Saved(String name, Long generation, WireGuardNodeConfigSpec spec) {
     boolean sameAs(Saved other) {
       return other != null && Objects.equals(name, other.name) && Objects.equals(generation, other.generation)

@@ -2,6 +2,7 @@ package dev.wgmesh.agent.kubernetes;
 
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.WireGuardDevice;
@@ -19,34 +20,45 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code wgmesh agent --kubernetes}: the standalone agent's discovery on an interface configured
- * from the node's {@code WireGuardNodeConfig}.
+ * from the node's {@code WireGuardNodeConfig} and its mesh's {@code WireGuardPeerSet}s.
  *
  * <ul>
  *   <li>Loads or creates the node's key pair ({@link KeyStore}); publishes the public key in the
  *       node's {@code WireGuardPeer} ({@link PeerPublisher}), retrying until the API server answers.
- *   <li>Follows the node's configuration ({@link NodeConfigWatch}) and applies it with
- *       {@link InterfaceReconciler}, on arrival and again every {@code reconcileInterval} (which
- *       repairs drift, such as a crashed wireguard-go); runs discovery ({@link Discovery}) on the
- *       same device, restarting it only when the registry's coordinates change.
- *   <li>Keeps the last applied configuration on disk ({@link ConfigStore}) and starts from it, so a
- *       node that restarts while the API server is unreachable comes back configured.
- *   <li>Reports status ({@link StatusBuilder}, {@link StatusWriter}) at a bounded rate.
+ *   <li>Follows the node's configuration and the peer sets of its mesh ({@link ResourceWatch}).
+ *       What it applies is their merge ({@link NodeConfigs#withPeerSets}): the node config's
+ *       interface, registry peer and own peers, then every member listed in the peer sets but the
+ *       node itself. It applies that with {@link InterfaceReconciler}, on every change of either
+ *       and again every {@code reconcileInterval} (which repairs drift, such as a crashed
+ *       wireguard-go); runs discovery ({@link Discovery}) on the same device, restarting it only
+ *       when the registry's coordinates change.
+ *   <li>Applies a node config from the API server only once the peer sets were listed: the node
+ *       config alone no longer names the mesh's members, so applying it early would strip them.
+ *   <li>Keeps the last applied (merged) configuration on disk ({@link ConfigStore}) and starts from
+ *       it, so a node that restarts while the API server is unreachable comes back configured,
+ *       peers included.
+ *   <li>Reports status ({@link StatusBuilder}, {@link StatusWriter}) at a bounded rate; its
+ *       {@code appliedGeneration} is the node config's generation (a change in the peer sets only
+ *       is applied without changing it).
  * </ul>
  *
  * <p>Nothing the API server does or fails to do tears the interface down: an outage only delays
- * changes and status, and a deleted configuration leaves the interface as it is.
+ * changes and status, and a deleted configuration leaves the interface as it is (changes of the
+ * peer sets wait until a configuration appears again).
  *
- * <p>Threads: one loop thread owns the interface and discovery; the informer and the status
+ * <p>Threads: one loop thread owns the interface and discovery; the informers and the status
  * writer hand over to it.
  */
 public final class KubernetesAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubernetesAgent.class);
+  private static final Duration SETS_WAIT_WARNING = Duration.ofSeconds(10);
 
   /**
    * @param tick how often discovery looks at the device
@@ -87,13 +99,21 @@ public final class KubernetesAgent implements AutoCloseable {
   private final Discovery.Factory discoveryFactory;
   private final Clock clock;
   private final ConfigStore store;
+  /** The configuration saved on disk, until the loop takes it. */
   private final AtomicReference<ConfigStore.Saved> incoming = new AtomicReference<>();
+  /** The node config as the API server has it (its own spec, not merged); null when none or deleted. */
+  private volatile ConfigStore.Saved nodeConfig;
+  /** The mesh's peer sets; null until they were first listed. */
+  private volatile List<WireGuardPeerSet> peerSets;
+  /** Set by the watches when {@link #nodeConfig} or {@link #peerSets} changed. */
+  private final AtomicBoolean apiChanged = new AtomicBoolean();
   private final Semaphore wake = new Semaphore(0);
   private volatile boolean running;
   private volatile boolean configPresent = true;
   private Thread loop;
   private Thread publisher;
-  private NodeConfigWatch watch;
+  private ResourceWatch<WireGuardNodeConfig> configWatch;
+  private ResourceWatch<WireGuardPeerSet> setWatch;
   private StatusWriter statusWriter;
   private KeyPair keys;
 
@@ -108,6 +128,9 @@ public final class KubernetesAgent implements AutoCloseable {
   private WireGuardDevice discoveryDevice;
   private boolean discoveryFailing;
   private Instant nextApply = Instant.MAX;
+  /** Since when a node config from the API server waits for the peer sets to be listed; null when not waiting. */
+  private Instant waitingSince;
+  private boolean waitLogged;
   private volatile boolean peerPublished;
   private volatile Optional<WireGuardNodeConfigStatus> lastStatus = Optional.empty();
 
@@ -138,8 +161,10 @@ public final class KubernetesAgent implements AutoCloseable {
     running = true;
     loop = new Thread(this::runLoop, "wgmesh-agent");
     loop.start();
-    watch = new NodeConfigWatch(client, settings.nodeName(), settings.resync(), this::onConfig, this::onDelete);
-    watch.start();
+    setWatch = ResourceWatch.peerSets(client, settings.mesh(), settings.resync(), this::onPeerSets);
+    setWatch.start();
+    configWatch = ResourceWatch.nodeConfig(client, settings.nodeName(), settings.resync(), this::onConfig, this::onDelete);
+    configWatch.start();
     publisher = new Thread(this::publishPeer, "peer-publisher");
     publisher.setDaemon(true);
     publisher.start();
@@ -168,12 +193,21 @@ public final class KubernetesAgent implements AutoCloseable {
       statusWriter.reset(); // a new object: its status is empty
     }
     configPresent = true;
-    incoming.set(new ConfigStore.Saved(config.getMetadata().getName(), config.getMetadata().getGeneration(), config.getSpec()));
+    nodeConfig = new ConfigStore.Saved(config.getMetadata().getName(), config.getMetadata().getGeneration(), config.getSpec());
+    apiChanged.set(true);
+    wake.release();
+  }
+
+  private void onPeerSets(List<WireGuardPeerSet> sets) {
+    peerSets = sets;
+    apiChanged.set(true);
     wake.release();
   }
 
   private void onDelete(WireGuardNodeConfig config) {
     configPresent = false;
+    nodeConfig = null; // the interface stays as it is: peer set changes wait for a configuration too
+    apiChanged.set(true);
     log.warn("WireGuardNodeConfig {} was deleted; the interface stays as it is until a configuration appears again",
         settings.nodeName());
   }
@@ -215,6 +249,9 @@ public final class KubernetesAgent implements AutoCloseable {
     while (running) {
       try {
         ConfigStore.Saved next = incoming.getAndSet(null);
+        if (apiChanged.getAndSet(false)) {
+          next = fromApiServer().orElse(next);
+        }
         Instant now = clock.instant();
         if (next != null && !next.sameAs(desired)) {
           desired = next;
@@ -223,6 +260,7 @@ public final class KubernetesAgent implements AutoCloseable {
         if (desired != null && !now.isBefore(nextApply)) {
           apply();
         }
+        logLongWait(now);
         tickDiscovery();
         if (!clock.instant().isBefore(nextStatus)) {
           reportStatus();
@@ -237,6 +275,45 @@ public final class KubernetesAgent implements AutoCloseable {
       } catch (InterruptedException e) {
         return;
       }
+    }
+  }
+
+  /**
+   * The node config merged with the peer sets, when both are known. A node config alone is not
+   * applied: it would strip all members of the mesh from the interface.
+   */
+  private Optional<ConfigStore.Saved> fromApiServer() {
+    ConfigStore.Saved config = nodeConfig;
+    List<WireGuardPeerSet> sets = peerSets;
+    if (config == null) {
+      waitingSince = null; // nothing waits
+      return Optional.empty();
+    }
+    if (sets == null) {
+      if (waitingSince == null) {
+        waitingSince = clock.instant();
+      }
+      return Optional.empty();
+    }
+    if (waitLogged) {
+      log.info("the WireGuardPeerSets of mesh {} are listed: applying WireGuardNodeConfig {} (generation {})", settings.mesh(),
+          config.name(), config.generation());
+    }
+    waitingSince = null;
+    waitLogged = false;
+    return Optional.of(new ConfigStore.Saved(config.name(), config.generation(),
+        NodeConfigs.withPeerSets(config.spec(), sets, keys.publicKey())));
+  }
+
+  /** Says so, once, when a node config has waited long for the peer sets (say, the agent may not list them). */
+  private void logLongWait(Instant now) {
+    if (waitingSince != null && !waitLogged && peerSets == null && now.isAfter(waitingSince.plus(SETS_WAIT_WARNING))) {
+      ConfigStore.Saved config = nodeConfig;
+      log.warn("WireGuardNodeConfig {} (generation {}) is not applied yet: the WireGuardPeerSets of mesh {} could not be listed for"
+          + " {} s; {}", config == null ? settings.nodeName() : config.name(), config == null ? null : config.generation(), settings.mesh(),
+          Duration.between(waitingSince, now).toSeconds(),
+          desired == null ? "nothing is applied until they are" : "the interface stays as it is until they are");
+      waitLogged = true;
     }
   }
 
@@ -369,8 +446,11 @@ public final class KubernetesAgent implements AutoCloseable {
   @Override
   public synchronized void close() {
     running = false;
-    if (watch != null) {
-      watch.close();
+    if (configWatch != null) {
+      configWatch.close();
+    }
+    if (setWatch != null) {
+      setWatch.close();
     }
     if (publisher != null) {
       publisher.interrupt();

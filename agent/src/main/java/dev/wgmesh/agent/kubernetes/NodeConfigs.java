@@ -1,6 +1,10 @@
 package dev.wgmesh.agent.kubernetes;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.relay.RelayFrame;
@@ -9,16 +13,26 @@ import dev.wgmesh.core.wg.config.PeerConfig;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 
 /**
- * From a {@link WireGuardNodeConfigSpec} to what the agent applies: the interface configuration
- * (the registry peer first, with its public endpoint and keepalive; the other peers with a static
- * endpoint only where the configuration has one) and the discovery target. A pure function.
+ * What the agent applies, as pure functions, in two steps:
+ *
+ * <ol>
+ *   <li>{@link #withPeerSets}: the node's {@code WireGuardNodeConfig} (interface, registry peer,
+ *       peers of this node only) together with the peers of all {@code WireGuardPeerSet}s of its
+ *       mesh (the members every node has, the node itself among them, which is left out);
+ *   <li>{@link #translate}: from that spec to the interface configuration (the registry peer first,
+ *       with its public endpoint and keepalive; the other peers with a static endpoint only where
+ *       the configuration has one) and the discovery target.
+ * </ol>
  *
  * <p>One bad peer does not stop the others: it is left out and reported. A bad interface part
  * (address, port, MTU) rejects the whole configuration: the interface stays as it is.
@@ -27,7 +41,46 @@ public final class NodeConfigs {
   public static final String REGISTRY_PEER_NAME = "registry";
   static final int DEFAULT_DNS_PORT = 53;
 
+  private static final ObjectMapper COPIER = new ObjectMapper()
+      .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
   private NodeConfigs() {}
+
+  /**
+   * The spec the agent applies: a copy of {@code config} whose peers are the config's own peers,
+   * then the peers of {@code sets} of the config's mesh (sets ordered by name; sets of another
+   * mesh are ignored). From the sets it leaves out, without a problem to report: this node's own
+   * entry (the one with {@code ownPublicKey}; every set lists all members), and an entry whose
+   * name is already taken, by one of the config's own peers or by an earlier set (a member is in
+   * two sets for a moment while the operator moves it; the first wins). Nothing is parsed here: a
+   * bad entry goes through, for {@link #translate} to leave out and report. The inputs are not
+   * changed.
+   */
+  public static WireGuardNodeConfigSpec withPeerSets(WireGuardNodeConfigSpec config, Collection<WireGuardPeerSet> sets,
+      WireGuardKey ownPublicKey) {
+    WireGuardNodeConfigSpec merged = COPIER.convertValue(config, WireGuardNodeConfigSpec.class); // a deep copy, every field
+    List<WireGuardNodeConfigSpec.Peer> peers = new ArrayList<>(merged.getPeers() == null ? List.of() : merged.getPeers());
+    Set<String> names = new HashSet<>();
+    peers.stream().filter(Objects::nonNull).forEach(p -> names.add(p.getName()));
+    String own = ownPublicKey.toBase64(); // keys have one text form: equal keys are equal strings
+    List<WireGuardPeerSet> ordered = sets.stream()
+        .filter(s -> s.getSpec() != null && s.getSpec().getPeers() != null && Objects.equals(s.getSpec().getMesh(), config.getMesh()))
+        .sorted(Comparator.comparing((WireGuardPeerSet s) -> s.getMetadata() == null ? "" : String.valueOf(s.getMetadata().getName())))
+        .toList();
+    for (WireGuardPeerSet set : ordered) {
+      for (WireGuardNodeConfigSpec.Peer p : set.getSpec().getPeers()) {
+        if (p == null || (p.getPublicKey() != null && p.getPublicKey().strip().equals(own))) {
+          continue; // this node itself
+        }
+        if (p.getName() != null && !names.add(p.getName())) {
+          continue; // already there
+        }
+        peers.add(p);
+      }
+    }
+    merged.setPeers(peers);
+    return merged;
+  }
 
   /**
    * @param problems what was left out and why, for the status's lastError
@@ -75,7 +128,7 @@ public final class NodeConfigs {
         } else {
           Optional<InetAddress> own = shape.addresses().stream().map(IpPrefix::address)
               .filter(a -> (a instanceof Inet6Address) == (address instanceof Inet6Address)).findFirst();
-          boolean relay = spec.getDiscovery() == null || !"Off".equalsIgnoreCase(spec.getDiscovery().getRelay());
+          boolean relay = spec.getDiscovery() == null || relayOn(spec.getDiscovery().getRelay());
           discovery = Optional.of(new DiscoveryTarget(address,
               registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(), registry.getZone(),
               registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), relay, own,
@@ -101,6 +154,14 @@ public final class NodeConfigs {
     }
     InterfaceConfig config = new InterfaceConfig(shape.addresses(), shape.listenPort(), shape.mtu(), peers);
     return new Translated(config, discovery, problems);
+  }
+
+  /**
+   * False for {@code Disabled} (the API's value) and {@code Off} (what configurations saved by older
+   * agents may say), in any case; true for {@code Auto}, absent or anything else.
+   */
+  static boolean relayOn(String relay) {
+    return !(WireGuardMeshSpec.Relay.Disabled.name().equalsIgnoreCase(relay) || "Off".equalsIgnoreCase(relay));
   }
 
   /** The listen port a discovery target should tell the relay, falling back to the device's. */

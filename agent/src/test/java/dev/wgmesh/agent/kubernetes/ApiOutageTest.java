@@ -18,6 +18,8 @@ import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -28,13 +30,15 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent and an API server that comes and goes: a node restarting while the API server is
  * unreachable comes back with its saved configuration and discovery, keeps trying, catches up when
- * the API server returns, and a later outage tears nothing down.
+ * the API server returns, and a later outage tears nothing down. A node config is applied only
+ * together with the mesh's peer sets: while they cannot be listed, the saved peers stay.
  */
 class ApiOutageTest {
   @TempDir
@@ -141,6 +145,89 @@ class ApiOutageTest {
       } finally {
         agent.close();
       }
+    }
+  }
+
+  /** The CRUD API server, but requests about peer sets fail while {@code blocked} (say, the agent's RBAC lacks them). */
+  static final class PeerSetsBlocked extends KubernetesCrudDispatcher {
+    volatile boolean blocked;
+    final AtomicInteger refused = new AtomicInteger();
+    final AtomicInteger configRequests = new AtomicInteger();
+
+    @Override
+    public MockResponse dispatch(RecordedRequest request) {
+      if (request.getPath().contains("/wireguardnodeconfigs")) {
+        configRequests.incrementAndGet();
+      }
+      if (blocked && request.getPath().contains("/wireguardpeersets")) {
+        refused.incrementAndGet();
+        return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+            + "\"message\":\"peer sets unavailable\",\"code\":503}");
+      }
+      return super.dispatch(request);
+    }
+  }
+
+  @Test
+  void aNodeConfigIsNotAppliedBeforeThePeerSetsAreListedTheSavedPeersStay() throws Exception {
+    int port = freePort();
+    PeerSetsBlocked dispatcher = new PeerSetsBlocked();
+    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
+    server.init(InetAddress.getLoopbackAddress(), port);
+    KeyPair self = KeyStore.loadOrCreate(state);
+    try (KubernetesClient client = client(port)) {
+      // 1. A normal start: the node config has no peers, the sets have all members; the merge is saved.
+      seed(client, NodeConfigsTest.spec(registryKey));
+      client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32"),
+          peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"), peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24"))).create();
+      Fixtures.FakeInterface first = Fixtures.FakeInterface.create();
+      KubernetesAgent before = new KubernetesAgent(Fixtures.fast("n1", state), client, first.reconciler(), new FakeDiscovery(),
+          Clock.systemUTC());
+      before.start();
+      await().atMost(Duration.ofSeconds(10)).until(() -> first.device().peer(n3.publicKey()).isPresent()
+          && new ConfigStore(state).load().map(c -> c.spec().getPeers().size() == 2).orElse(false));
+      before.close();
+
+      // 2. The node restarts; the API server serves its node config (a new generation: another
+      // port) but cannot list the peer sets. Applying the node config alone would strip n2 and n3.
+      dispatcher.blocked = true;
+      client.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
+        c.getSpec().getInterfaceSpec().setListenPort(51900);
+        return c;
+      });
+      long generation = client.resources(WireGuardNodeConfig.class).withName("n1").get().getMetadata().getGeneration();
+      assertTrue(generation >= 2);
+      Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
+      KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(), Clock.systemUTC());
+      try {
+        int configRequestsBefore = dispatcher.configRequests.get();
+        agent.start();
+        await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
+        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.configRequests.get() > configRequestsBefore
+            && dispatcher.refused.get() > 0 && agent.peerPublished());
+        Thread.sleep(1500); // the node config has had time to arrive; three reconcile intervals
+        DeviceState device = iface.device().read();
+        assertEquals(51820, device.listenPort(), "the saved configuration, not the API server's new one");
+        assertTrue(device.peer(n2.publicKey()).isPresent() && device.peer(n3.publicKey()).isPresent(), "the saved peers stay");
+        assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
+        assertTrue(dispatcher.refused.get() > 1, "the agent keeps trying to list the sets");
+        assertEquals(1L, agent.lastStatus().orElseThrow().getAppliedGeneration(), "the saved generation");
+
+        // 3. The peer sets can be listed again: the new node config is applied with the sets' peers.
+        dispatcher.blocked = false;
+        await().atMost(Duration.ofSeconds(30)).until(() -> iface.device().read().listenPort() == 51900);
+        assertTrue(iface.device().peer(n2.publicKey()).isPresent() && iface.device().peer(n3.publicKey()).isPresent());
+        assertTrue(iface.device().peer(self.publicKey()).isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+          WireGuardNodeConfig c = client.resources(WireGuardNodeConfig.class).withName("n1").get();
+          return c.getStatus() != null && Long.valueOf(generation).equals(c.getStatus().getAppliedGeneration())
+              && c.getStatus().getPeers().size() == 2;
+        });
+      } finally {
+        agent.close();
+      }
+    } finally {
+      server.destroy();
     }
   }
 

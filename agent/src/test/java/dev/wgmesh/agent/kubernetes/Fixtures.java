@@ -2,6 +2,8 @@ package dev.wgmesh.agent.kubernetes;
 
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import dev.wgmesh.core.wg.config.InMemoryDevice;
 import dev.wgmesh.core.wg.config.InMemoryLinks;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
@@ -12,9 +14,10 @@ import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 
-/** Nodes, node configurations and an in-memory interface, as the Kubernetes-mode tests need them. */
+/** Nodes, node configurations, peer sets and an in-memory interface, as the Kubernetes-mode tests need them. */
 final class Fixtures {
   static final String IFACE = "wgmesh0";
 
@@ -35,6 +38,14 @@ final class Fixtures {
     c.setSpec(spec);
     c.setStatus(null);
     return c;
+  }
+
+  /** A peer set as the operator writes one: labelled with its mesh, which its spec names too. */
+  static WireGuardPeerSet peerSet(String name, String mesh, WireGuardNodeConfigSpec.Peer... peers) {
+    WireGuardPeerSet s = new WireGuardPeerSet();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(ResourceWatch.MESH_LABEL, mesh).build());
+    s.setSpec(new WireGuardPeerSetSpec(mesh, new ArrayList<>(List.of(peers))));
+    return s;
   }
 
   /** An interface whose links and device live in memory; "wireguard-go" creates the link. */

@@ -12,6 +12,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.IpPrefix;
@@ -32,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -225,9 +227,18 @@ class KubernetesAgentMockTest {
     start(Fixtures.fast("n1", state));
     await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n2.publicKey()).isPresent());
     client.resources(WireGuardNodeConfig.class).withName("n1").delete();
+    // A peer set change while there is no configuration waits for one too.
+    client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24"))).create();
     Thread.sleep(1500); // three reconcile intervals
     assertTrue(iface.device().peer(n2.publicKey()).isPresent());
+    assertTrue(iface.device().peer(n3.publicKey()).isEmpty());
     assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24")), iface.links().routesOf(Fixtures.IFACE));
+
+    // The configuration comes back (now without peers inline): the set's peers are applied with it.
+    client.resource(Fixtures.config("n1", spec())).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isPresent()
+        && iface.device().peer(n2.publicKey()).isEmpty());
+    assertEquals(Set.of(IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
   }
 
   @Test
@@ -250,6 +261,107 @@ class KubernetesAgentMockTest {
     wireguardGoInstalled.set(true);
     await().atMost(Duration.ofSeconds(15)).until(() -> device.peer(n2.publicKey()).isPresent());
     await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus().getLastError() == null);
+  }
+
+  // The members every node has come from the mesh's WireGuardPeerSets.
+
+  final KeyPair n4 = KeyPair.generate();
+
+  /** The agent's key, made before it starts (it loads it from the state directory), so that the sets can list the node itself. */
+  KeyPair ownKeys() throws Exception {
+    return KeyStore.loadOrCreate(state);
+  }
+
+  Set<WireGuardKey> devicePeers() throws Exception {
+    return iface.device().read().peers().stream().map(PeerState::publicKey).collect(Collectors.toSet());
+  }
+
+  void editSet(String name, java.util.function.Consumer<List<WireGuardNodeConfigSpec.Peer>> change) {
+    client.resources(WireGuardPeerSet.class).withName(name).edit(s -> {
+      change.accept(s.getSpec().getPeers());
+      return s;
+    });
+  }
+
+  @Test
+  void peersOfThePeerSetsReachTheInterfaceWithoutTheNodeItself() throws Exception {
+    KeyPair self = ownKeys();
+    client.resource(Fixtures.config("n1", spec())).create(); // no peers inline
+    client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32", "10.244.1.0/24"),
+        peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"))).create();
+    // n2 also in set 1 for a moment (the operator moves it); another mesh's set is not this node's business.
+    client.resource(Fixtures.peerSet("prod-peers-1", "prod", peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24"),
+        peer("n2", n2, "10.88.0.2/32"))).create();
+    client.resource(Fixtures.peerSet("staging-peers-0", "staging", peer("s1", n4, "10.99.0.4/32", "10.245.4.0/24"))).create();
+    start(Fixtures.fast("n1", state));
+    assertEquals(self.publicKey(), agent.keys().publicKey());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n2.publicKey()).isPresent()
+        && iface.device().peer(n3.publicKey()).isPresent());
+    assertEquals(Set.of(WireGuardKey.fromBase64(registryKey), n2.publicKey(), n3.publicKey()), devicePeers(), "not itself, not s1");
+    assertEquals(2, iface.device().peer(n2.publicKey()).orElseThrow().allowedIps().size(), "n2 as in the first set by name");
+    assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getAppliedGeneration() != null);
+    WireGuardNodeConfigStatus status = current().getStatus();
+    assertNull(status.getLastError(), "leaving itself out and the transient duplicate are no problems");
+    assertEquals(current().getMetadata().getGeneration(), status.getAppliedGeneration());
+    assertEquals(List.of("n2", "n3"), status.getPeers().stream().map(WireGuardNodeConfigStatus.PeerStatus::getName).toList());
+    // What is saved for a restart without API server is what was applied: the peers included.
+    await().atMost(Duration.ofSeconds(5)).until(() -> new ConfigStore(state).load().map(c -> c.spec().getPeers().size() == 2).orElse(false));
+    ConfigStore.Saved saved = new ConfigStore(state).load().orElseThrow();
+    assertEquals(List.of("n2", "n3"), saved.spec().getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).toList());
+    assertEquals(current().getMetadata().getGeneration(), saved.generation());
+  }
+
+  @Test
+  void aPeerAddedToASetLaterIsApplied() throws Exception {
+    KeyPair self = ownKeys();
+    client.resource(Fixtures.config("n1", spec())).create();
+    client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32"), peer("n2", n2, "10.88.0.2/32"))).create();
+    start(Fixtures.fast("n1", state));
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n2.publicKey()).isPresent());
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getPeers().size() == 1);
+    long generation = current().getMetadata().getGeneration();
+
+    // n3 joins: one set changes, the node config does not.
+    editSet("prod-peers-0", peers -> peers.add(peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
+    assertEquals(Set.of(IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
+    // And a new set appears (the operator spreads the members over more sets).
+    client.resource(Fixtures.peerSet("prod-peers-1", "prod", peer("n4", n4, "10.88.0.4/32"))).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n4.publicKey()).isPresent());
+    assertEquals(Set.of(WireGuardKey.fromBase64(registryKey), n2.publicKey(), n3.publicKey(), n4.publicKey()), devicePeers());
+
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus().getPeers().size() == 3);
+    assertEquals(generation, current().getMetadata().getGeneration());
+    assertEquals(generation, current().getStatus().getAppliedGeneration(), "the node config's generation, unchanged");
+    assertNull(current().getStatus().getLastError());
+    await().atMost(Duration.ofSeconds(5)).until(() -> new ConfigStore(state).load().map(c -> c.spec().getPeers().size() == 3).orElse(false));
+  }
+
+  @Test
+  void aPeerRemovedFromASetIsRemovedFromTheInterface() throws Exception {
+    KeyPair self = ownKeys();
+    client.resource(Fixtures.config("n1", spec())).create();
+    client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"))).create();
+    client.resource(Fixtures.peerSet("prod-peers-1", "prod", peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24"),
+        peer("n1", self, "10.88.0.1/32"), peer("n4", n4, "10.88.0.4/32"))).create();
+    start(Fixtures.fast("n1", state));
+    await().atMost(Duration.ofSeconds(10)).until(() -> devicePeers().size() == 4);
+
+    // n3 leaves the mesh.
+    editSet("prod-peers-1", peers -> peers.removeIf(p -> p.getName().equals("n3")));
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isEmpty());
+    assertEquals(Set.of(WireGuardKey.fromBase64(registryKey), n2.publicKey(), n4.publicKey()), devicePeers());
+    assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24")), iface.links().routesOf(Fixtures.IFACE));
+
+    // A set that goes away takes its members along.
+    client.resources(WireGuardPeerSet.class).withName("prod-peers-0").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n2.publicKey()).isEmpty());
+    assertEquals(Set.of(WireGuardKey.fromBase64(registryKey), n4.publicKey()), devicePeers());
+    assertEquals(Set.of(), iface.links().routesOf(Fixtures.IFACE));
+    await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus() != null && current().getStatus().getPeers().size() == 1);
   }
 
   @Test

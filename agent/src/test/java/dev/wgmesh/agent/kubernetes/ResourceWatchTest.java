@@ -1,0 +1,111 @@
+package dev.wgmesh.agent.kubernetes;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.core.key.KeyPair;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The peer set watch against fabric8's mock API server: whole lists, only once listed, only the mesh's. */
+@EnableKubernetesMockClient(crud = true)
+class ResourceWatchTest {
+  KubernetesClient client;
+  KubernetesMockServer server;
+
+  final List<List<String>> delivered = new CopyOnWriteArrayList<>();
+  ResourceWatch<WireGuardPeerSet> watch;
+
+  @AfterEach
+  void stop() {
+    if (watch != null) {
+      watch.close();
+    }
+  }
+
+  static WireGuardNodeConfigSpec.Peer member(String name) {
+    return new WireGuardNodeConfigSpec.Peer(name, KeyPair.generate().publicKey().toBase64(), List.of("10.88.0.2/32"), null, 25);
+  }
+
+  void watch(KubernetesClient c) {
+    watch = ResourceWatch.peerSets(c, "prod", Duration.ofMinutes(5),
+        sets -> delivered.add(sets.stream().map(s -> s.getMetadata().getName() + "=" + s.getSpec().getPeers().size()).toList()));
+    watch.start();
+  }
+
+  List<String> last() {
+    return delivered.isEmpty() ? null : delivered.get(delivered.size() - 1);
+  }
+
+  @Test
+  void anEmptyFirstListIsDeliveredThenEveryChangeAsAWholeSortedList() {
+    watch(client);
+    await().atMost(Duration.ofSeconds(10)).until(() -> List.of().equals(last()));
+    assertTrue(watch.hasSynced());
+
+    client.resource(Fixtures.peerSet("prod-peers-1", "prod", member("n1"))).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> List.of("prod-peers-1=1").equals(last()));
+
+    // Another mesh's label is not watched; a set labelled for this mesh but naming another is left out.
+    client.resource(Fixtures.peerSet("staging-peers-0", "staging", member("s1"))).create();
+    WireGuardPeerSet mislabelled = Fixtures.peerSet("odd-peers-0", "prod", member("s2"));
+    mislabelled.getSpec().setMesh("staging");
+    client.resource(mislabelled).create();
+    client.resource(Fixtures.peerSet("prod-peers-0", "prod", member("n2"), member("n3"))).create();
+    await().atMost(Duration.ofSeconds(10)).until(() -> List.of("prod-peers-0=2", "prod-peers-1=1").equals(last()));
+
+    client.resources(WireGuardPeerSet.class).withName("prod-peers-1").edit(s -> {
+      s.getSpec().getPeers().add(member("n4"));
+      return s;
+    });
+    await().atMost(Duration.ofSeconds(10)).until(() -> List.of("prod-peers-0=2", "prod-peers-1=2").equals(last()));
+
+    client.resources(WireGuardPeerSet.class).withName("prod-peers-0").delete();
+    await().atMost(Duration.ofSeconds(10)).until(() -> List.of("prod-peers-1=2").equals(last()));
+    for (List<String> list : delivered) {
+      assertTrue(list.stream().allMatch(s -> s.startsWith("prod-peers-")), "only the mesh's sets: " + delivered);
+    }
+  }
+
+  @Test
+  void nothingIsDeliveredBeforeTheFirstListCompleted() throws Exception {
+    client.resource(Fixtures.peerSet("prod-peers-0", "prod", member("n1"))).create();
+    client.resource(Fixtures.peerSet("prod-peers-1", "prod", member("n2"))).create();
+    watch(client);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !delivered.isEmpty());
+    Thread.sleep(300); // the informer's add events of the first list
+    for (List<String> list : delivered) {
+      assertEquals(List.of("prod-peers-0=1", "prod-peers-1=1"), list, "never a partial first list: " + delivered);
+    }
+  }
+
+  @Test
+  void whileTheApiServerIsAwayNothingIsDeliveredNotEvenAnEmptyList() throws Exception {
+    int port = ApiOutageTest.freePort();
+    try (KubernetesClient away = ApiOutageTest.client(port)) {
+      watch(away);
+      Thread.sleep(1500);
+      assertEquals(List.of(), delivered, "not listed: not known, which is not the same as none");
+      assertFalse(watch.hasSynced());
+
+      KubernetesMockServer back = ApiOutageTest.apiServer(port);
+      try (KubernetesClient admin = back.createClient()) {
+        admin.resource(Fixtures.peerSet("prod-peers-0", "prod", member("n1"))).create();
+        await().atMost(Duration.ofSeconds(30)).until(() -> List.of("prod-peers-0=1").equals(last()));
+        assertEquals(List.of(List.of("prod-peers-0=1")), delivered);
+      } finally {
+        back.destroy();
+      }
+    }
+  }
+}
