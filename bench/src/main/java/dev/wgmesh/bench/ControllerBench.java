@@ -4,6 +4,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
@@ -20,21 +21,30 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
 
 /**
  * The controller benchmark: a real operator process against fabric8's mock API server (CRUD mode)
  * holding N nodes and their peers, as agents would have created them. Measures the time until
- * every node config is rendered and written, the time until one more node appears in every config,
- * and the operator's heap after a full GC.
+ * every node config and peer set is rendered and written, the time until one more node is in
+ * what every agent applies (its own config, the registry's, a peer set), and the operator's heap
+ * after a full GC.
  *
  * <p>Usage: {@code ControllerBench <wgmesh.jar> <nodes> [<nodes> ...]}
  */
 public final class ControllerBench {
+  static final String MESH = "bench";
+  static final int JOINS = Integer.getInteger("joins", 5);
+  static final long SETTLE_MILLIS = 2000;
+  /** Held: java.util.logging keeps loggers weakly, and a collected one would forget its level. */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   private ControllerBench() {}
 
-  record Result(int nodes, double renderSeconds, double joinSeconds, long heapBytes) {}
+  record Result(int nodes, double renderSeconds, double joinSeconds, double joinMaxSeconds, long heapBytes) {}
 
   public static void main(String[] args) throws Exception {
     if (args.length < 2) {
@@ -47,26 +57,29 @@ public final class ControllerBench {
       results.add(run(jar, Integer.parseInt(args[i])));
     }
     System.out.println();
-    System.out.printf("%6s  %22s  %26s  %16s%n", "nodes", "all configs written (s)", "join seen everywhere (s)", "operator heap MiB");
+    System.out.printf("%6s  %22s  %30s  %16s%n", "nodes", "all configs written (s)", "join seen everywhere p50/max (s)",
+        "operator heap MiB");
     for (Result r : results) {
-      System.out.printf("%6d  %22.2f  %26.2f  %16.1f%n", r.nodes, r.renderSeconds, r.joinSeconds, r.heapBytes / 1048576.0);
+      System.out.printf("%6d  %22.2f  %24.2f / %.2f  %16.1f%n", r.nodes, r.renderSeconds, r.joinSeconds, r.joinMaxSeconds,
+          r.heapBytes / 1048576.0);
     }
     results.stream().filter(r -> r.nodes == 1000).findFirst().ifPresent(r -> {
       System.out.println();
       System.out.printf("target: 1000 nodes rendered in <= 10 s: %.2f s %s%n", r.renderSeconds, r.renderSeconds <= 10 ? "PASS" : "FAIL");
-      System.out.printf("target: a join reflected everywhere in <= 2 s: %.2f s %s%n", r.joinSeconds, r.joinSeconds <= 2 ? "PASS" : "FAIL");
+      System.out.printf("target: a join reflected everywhere in <= 2 s: max of %d joins %.2f s %s%n", JOINS, r.joinMaxSeconds,
+          r.joinMaxSeconds <= 2 ? "PASS" : "FAIL");
     });
   }
 
   static Result run(Path jar, int n) throws Exception {
     // The mock logs every request at INFO through java.util.logging: that alone would dominate.
-    java.util.logging.Logger.getLogger("io.fabric8.mockwebserver").setLevel(java.util.logging.Level.WARNING);
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
     api.init(InetAddress.getLoopbackAddress(), 0);
     Process operator = null;
     try (KubernetesClient client = api.createClient()) {
       WireGuardMesh mesh = new WireGuardMesh();
-      mesh.setMetadata(new ObjectMetaBuilder().withName("bench").build());
+      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/16");
       mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
       client.resource(mesh).create();
@@ -80,13 +93,25 @@ public final class ControllerBench {
       double render = (System.nanoTime() - start) / 1e9;
       System.out.printf("%d nodes: every node config written after %.2f s%n", n, render);
 
-      long joinStart = System.nanoTime();
-      String joined = addNode(client, n);
-      waitFor(() -> joinedEverywhere(client, joined, n), 120, "node " + joined + " in every config");
-      double join = (System.nanoTime() - joinStart) / 1e9;
-      System.out.printf("%d nodes: the new node was in every config after %.2f s%n", n, join);
+      // Joins are measured in steady state: after the operator has written every peer's status
+      // and its start-up Events, which it sends in the background.
+      waitFor(() -> allPeersHaveStatus(client), 300, "the status of every peer");
+      Thread.sleep(SETTLE_MILLIS);
+      List<Double> joins = new ArrayList<>();
+      for (int j = 0; j < JOINS; j++) {
+        long joinStart = System.nanoTime();
+        String joined = addNode(client, n + j);
+        waitFor(() -> joinedEverywhere(client, joined), 120, "node " + joined + " in every config");
+        joins.add((System.nanoTime() - joinStart) / 1e9);
+        Thread.sleep(SETTLE_MILLIS);
+      }
+      System.out.printf("%d nodes: joins seen everywhere after %s s%n", n,
+          joins.stream().map(d -> String.format("%.2f", d)).collect(Collectors.joining(", ")));
+      List<Double> sorted = joins.stream().sorted().toList();
+      double join = sorted.get(sorted.size() / 2);
+      double joinMax = sorted.get(sorted.size() - 1);
       long heap = heapAfterGc(operator.pid());
-      return new Result(n, render, join, heap);
+      return new Result(n, render, join, joinMax, heap);
     } finally {
       if (operator != null) {
         operator.destroy();
@@ -105,13 +130,18 @@ public final class ControllerBench {
         .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec().build()).create();
     WireGuardPeer peer = new WireGuardPeer();
     peer.setMetadata(new ObjectMetaBuilder().withName(name).build());
-    peer.getSpec().setMesh("bench");
+    peer.getSpec().setMesh(MESH);
     peer.getSpec().setNodeName(name);
     peer.getSpec().setPublicKey(KeyPair.generate().publicKey().toBase64());
     client.resource(peer).create();
     return name;
   }
 
+  /**
+   * Every node has its config (with the registry peer), the registry's config lists all {@code n}
+   * members, and the mesh's peer sets hold all of them: each agent applies its config plus the
+   * peer sets but itself, i.e. the other {@code n - 1}.
+   */
   static boolean allConfigsComplete(KubernetesClient client, int n) {
     List<WireGuardNodeConfig> configs = client.resources(WireGuardNodeConfig.class).list().getItems();
     if (configs.size() < n + 1) {
@@ -119,38 +149,43 @@ public final class ControllerBench {
     }
     for (WireGuardNodeConfig c : configs) {
       WireGuardNodeConfigSpec spec = c.getSpec();
-      int expected = Boolean.TRUE.equals(spec.getRegistry()) ? n : n - 1;
-      if (spec.getPeers().size() != expected || (!Boolean.TRUE.equals(spec.getRegistry()) && spec.getRegistryPeer() == null)) {
+      boolean registry = Boolean.TRUE.equals(spec.getRegistry());
+      if (registry ? spec.getPeers().size() != n : spec.getRegistryPeer() == null) {
         return false;
       }
     }
-    return true;
+    return memberNames(client).size() == n;
   }
 
-  static boolean joinedEverywhere(KubernetesClient client, String joined, int n) {
-    List<WireGuardNodeConfig> configs = client.resources(WireGuardNodeConfig.class).list().getItems();
-    if (configs.size() < n + 2) {
-      return false;
-    }
-    for (WireGuardNodeConfig c : configs) {
-      boolean self = joined.equals(c.getMetadata().getName());
-      if (!self && c.getSpec().getPeers().stream().noneMatch(p -> p.getName().equals(joined))) {
-        return false;
-      }
-    }
-    return true;
+  /** The new node's config exists, the registry's config lists it, and so does a peer set (so every node's agent applies it). */
+  static boolean joinedEverywhere(KubernetesClient client, String joined) {
+    WireGuardNodeConfig own = client.resources(WireGuardNodeConfig.class).withName(joined).get();
+    WireGuardNodeConfig registry = client.resources(WireGuardNodeConfig.class).withName(MESH + "-registry").get();
+    return own != null && registry != null && own.getSpec().getRegistryPeer() != null
+        && registry.getSpec().getPeers().stream().anyMatch(p -> p.getName().equals(joined))
+        && memberNames(client).contains(joined);
+  }
+
+  static boolean allPeersHaveStatus(KubernetesClient client) {
+    return client.resources(WireGuardPeer.class).list().getItems().stream()
+        .allMatch(p -> p.getStatus() != null && p.getStatus().getAddress() != null);
+  }
+
+  static Set<String> memberNames(KubernetesClient client) {
+    return client.resources(WireGuardPeerSet.class).withLabel("wgmesh.dev/mesh", MESH).list().getItems().stream()
+        .flatMap(set -> set.getSpec().getPeers().stream()).map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
   }
 
   static Process startOperator(Path jar, String apiUrl) throws IOException {
     Path log = Files.createTempFile("wgmesh-bench-operator", ".log");
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-        "operator", "--namespace", "bench", "--no-leader-election", "--metrics", "off");
+        "operator", "--namespace", MESH, "--no-leader-election", "--metrics", "off");
     Map<String, String> env = pb.environment();
     env.put("KUBERNETES_MASTER", apiUrl);
     env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
     env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
-    env.put("POD_NAMESPACE", "bench");
+    env.put("POD_NAMESPACE", MESH);
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     System.out.println("operator log: " + log);
     return pb.start();

@@ -43,6 +43,7 @@ class RbacAllowListTest {
     grant(operator, CLUSTER, "wgmesh.dev", List.of("wireguardnodeconfigs"),
         List.of("create", "delete", "get", "list", "patch", "update", "watch"));
     grant(operator, CLUSTER, "wgmesh.dev", List.of("wireguardnodeconfigs/status"), List.of("patch", "update"));
+    grant(operator, CLUSTER, "wgmesh.dev", List.of("wireguardpeersets"), List.of("create", "delete", "get", "list", "patch", "update", "watch"));
     grant(operator, CLUSTER, "", List.of("nodes"), List.of("get", "list", "watch"));
     grant(operator, CLUSTER, "", List.of("events"), List.of("create", "patch"));
     grant(operator, "ns", "", List.of("secrets", "services"), List.of("create", "delete", "get", "list", "patch", "update", "watch"));
@@ -55,6 +56,7 @@ class RbacAllowListTest {
     grant(agent, CLUSTER, "wgmesh.dev", List.of("wireguardpeers"), List.of("create", "get", "patch", "update"));
     grant(agent, CLUSTER, "wgmesh.dev", List.of("wireguardnodeconfigs"), List.of("get", "list", "watch"));
     grant(agent, CLUSTER, "wgmesh.dev", List.of("wireguardnodeconfigs/status"), List.of("patch", "update"));
+    grant(agent, CLUSTER, "wgmesh.dev", List.of("wireguardpeersets"), List.of("get", "list", "watch"));
     allow.put("wgmesh-agent", agent);
 
     Set<String> registry = new TreeSet<>();
@@ -185,6 +187,8 @@ class RbacAllowListTest {
     assertTrue(agent.stream().noneMatch(g -> g.contains(" delete")), "the agent deletes nothing");
     assertTrue(agent.stream().noneMatch(g -> g.contains("wireguardmeshes")));
     assertFalse(agent.contains(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs", "update", "")), "config spec is the operator's");
+    assertTrue(agent.stream().noneMatch(g -> g.contains("wireguardpeersets") && !g.matches(".* (get|list|watch)( .*)?")),
+        "peer sets are the operator's: read only");
   }
 
   @Test

@@ -7,13 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.CustomResource;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.RecentOperationCacheFiller;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
@@ -26,38 +31,69 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Makes the WireGuardNodeConfigs of one mesh what the plan says, writing only what changed: a new
- * config is created, a changed spec is patched (just the difference, see {@link SpecPatch}), a
- * config the plan no longer has is deleted, and an unchanged one is not touched at all. Every
- * write is fed back into the informer's cache, so the next reconcile sees it even before the
- * watch event arrives and does not write it again.
+ * Makes the objects of one kind that one mesh owns (its WireGuardNodeConfigs, its
+ * WireGuardPeerSets) what the plan says, writing only what changed: a new object is created, a
+ * changed spec is patched (just the difference, see {@link SpecPatch}), an object the plan no
+ * longer has is deleted, and an unchanged one is not touched at all. Every write is fed back into
+ * the informer's cache, so the next reconcile sees it even before the watch event arrives and does
+ * not write it again. Deletions go out after all creates and updates.
  */
-final class NodeConfigWriter {
-  private static final Logger log = LoggerFactory.getLogger(NodeConfigWriter.class);
+final class MeshObjectWriter<R extends CustomResource<S, ?>, S> {
+  private static final Logger log = LoggerFactory.getLogger(MeshObjectWriter.class);
   private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
-  /** What one sync did; {@code conflicts} are configs of that name that belong to another mesh. */
-  record Result(int created, int updated, int deleted, List<String> conflicts) {}
+  /** What one sync did; {@code conflicts} are objects of that name that belong to another mesh. */
+  record Result(int created, int updated, int deleted, List<String> conflicts) {
+    static final Result NOTHING = new Result(0, 0, 0, List.of());
+  }
 
+  /** The guarded diff of two specs (see {@link SpecPatch}). */
+  interface SpecDiff<S> {
+    ArrayNode diff(S before, S after, String resourceVersion, KubernetesSerialization serialization);
+  }
+
+  /**
+   * What differs between the kinds written.
+   *
+   * @param component the {@code app.kubernetes.io/component} label and the metric's {@code kind} tag
+   * @param specMesh the mesh a spec names, for objects that lost their label
+   */
+  record Kind<R extends CustomResource<S, ?>, S>(Class<R> type, String component, Supplier<R> factory, SpecDiff<S> diff,
+      Function<S, String> specMesh) {
+    /** The mesh an object of this kind belongs to: its label, else what its spec says. */
+    String meshOf(R object) {
+      String label = object.getMetadata().getLabels() == null ? null : object.getMetadata().getLabels().get(Labels.MESH);
+      return label != null ? label : object.getSpec() == null ? null : specMesh.apply(object.getSpec());
+    }
+  }
+
+  static final Kind<WireGuardNodeConfig, WireGuardNodeConfigSpec> NODE_CONFIGS = new Kind<>(WireGuardNodeConfig.class,
+      "node-config", WireGuardNodeConfig::new, SpecPatch::diff, WireGuardNodeConfigSpec::getMesh);
+  static final Kind<WireGuardPeerSet, WireGuardPeerSetSpec> PEER_SETS = new Kind<>(WireGuardPeerSet.class,
+      "peer-set", WireGuardPeerSet::new, SpecPatch::diff, WireGuardPeerSetSpec::getMesh);
+
+  private final Kind<R, S> kind;
   private final KubernetesClient client;
-  /** Configs of any mesh by name (the informer's cache). */
-  private final Function<ResourceID, Optional<WireGuardNodeConfig>> lookup;
+  /** Objects of this kind of any mesh by name (the informer's cache). */
+  private final Function<ResourceID, Optional<R>> lookup;
   /** Where our writes are fed back (the informer's cache again). */
-  private final RecentOperationCacheFiller<WireGuardNodeConfig> cache;
+  private final RecentOperationCacheFiller<R> cache;
   private final OperatorMetrics metrics;
   private final Writes writes;
 
-  NodeConfigWriter(KubernetesClient client, InformerEventSource<WireGuardNodeConfig, WireGuardMesh> informer, OperatorMetrics metrics,
+  MeshObjectWriter(Kind<R, S> kind, KubernetesClient client, InformerEventSource<R, WireGuardMesh> informer, OperatorMetrics metrics,
       Writes writes) {
-    this(client, informer::get, informer, metrics, writes);
+    this(kind, client, informer::get, informer, metrics, writes);
   }
 
-  NodeConfigWriter(KubernetesClient client, Function<ResourceID, Optional<WireGuardNodeConfig>> lookup,
-      RecentOperationCacheFiller<WireGuardNodeConfig> cache, OperatorMetrics metrics, Writes writes) {
+  MeshObjectWriter(Kind<R, S> kind, KubernetesClient client, Function<ResourceID, Optional<R>> lookup, RecentOperationCacheFiller<R> cache,
+      OperatorMetrics metrics, Writes writes) {
+    this.kind = kind;
     this.client = client;
     this.lookup = lookup;
     this.cache = cache;
@@ -66,23 +102,23 @@ final class NodeConfigWriter {
   }
 
   /**
-   * @param existing the configs labelled with this mesh
+   * @param existing the objects of this kind labelled with this mesh
    */
-  Result sync(WireGuardMesh mesh, Map<String, WireGuardNodeConfigSpec> desired, Collection<WireGuardNodeConfig> existing) {
+  Result sync(WireGuardMesh mesh, Map<String, S> desired, Collection<R> existing) {
     String meshName = mesh.getMetadata().getName();
-    Map<String, WireGuardNodeConfig> ours = new HashMap<>();
+    Map<String, R> ours = new HashMap<>();
     existing.forEach(c -> ours.put(c.getMetadata().getName(), c));
     List<Callable<String>> tasks = new ArrayList<>();
     List<String> conflicts = new ArrayList<>();
 
-    for (Map.Entry<String, WireGuardNodeConfigSpec> entry : desired.entrySet()) {
+    for (Map.Entry<String, S> entry : desired.entrySet()) {
       String name = entry.getKey();
-      WireGuardNodeConfigSpec spec = entry.getValue();
-      WireGuardNodeConfig current = ours.get(name);
+      S spec = entry.getValue();
+      R current = ours.get(name);
       if (current == null) {
-        Optional<WireGuardNodeConfig> other = lookup.apply(new ResourceID(name));
-        if (other.isPresent() && !meshName.equals(meshOf(other.get()))) {
-          conflicts.add(name); // never take over another mesh's config
+        Optional<R> other = lookup.apply(new ResourceID(name));
+        if (other.isPresent() && !meshName.equals(kind.meshOf(other.get()))) {
+          conflicts.add(name); // never take over another mesh's object
           continue;
         }
         current = other.orElse(null); // ours, but not yet indexed as ours (e.g. a label was lost)
@@ -90,62 +126,60 @@ final class NodeConfigWriter {
       if (current == null) {
         tasks.add(() -> create(mesh, name, spec));
       } else if (!upToDate(mesh, current, spec)) {
-        WireGuardNodeConfig base = current;
+        R base = current;
         tasks.add(() -> update(mesh, base, spec));
       }
     }
-    for (WireGuardNodeConfig config : ours.values()) {
-      if (!desired.containsKey(config.getMetadata().getName())) {
-        tasks.add(() -> delete(config));
+    List<Callable<String>> deletions = new ArrayList<>();
+    for (R object : ours.values()) {
+      if (!desired.containsKey(object.getMetadata().getName())) {
+        deletions.add(() -> delete(object));
       }
     }
-    List<String> done = writes.all(tasks);
+    List<String> done = new ArrayList<>(writes.all(tasks));
+    done.addAll(writes.all(deletions));
     Result result = new Result((int) done.stream().filter("create"::equals).count(),
         (int) done.stream().filter(op -> op.equals("update") || op.equals("replace")).count(),
         (int) done.stream().filter("delete"::equals).count(), conflicts);
-    if (!tasks.isEmpty()) {
-      log.info("mesh {}: node configs {} created, {} updated, {} deleted", meshName, result.created(), result.updated(), result.deleted());
+    if (!done.isEmpty()) {
+      log.info("mesh {}: {}s {} created, {} updated, {} deleted", meshName, kind.component(), result.created(), result.updated(),
+          result.deleted());
     }
     return result;
   }
 
-  static String meshOf(WireGuardNodeConfig config) {
-    String label = config.getMetadata().getLabels() == null ? null : config.getMetadata().getLabels().get(Labels.MESH);
-    return label != null ? label : config.getSpec() == null ? null : config.getSpec().getMesh();
-  }
-
-  private static boolean upToDate(WireGuardMesh mesh, WireGuardNodeConfig current, WireGuardNodeConfigSpec spec) {
+  private boolean upToDate(WireGuardMesh mesh, R current, S spec) {
     return spec.equals(current.getSpec()) && labelled(mesh, current) && owned(mesh, current);
   }
 
-  private String create(WireGuardMesh mesh, String name, WireGuardNodeConfigSpec spec) {
-    WireGuardNodeConfig config = new WireGuardNodeConfig();
-    config.setMetadata(new ObjectMetaBuilder()
+  private String create(WireGuardMesh mesh, String name, S spec) {
+    R object = kind.factory().get();
+    object.setMetadata(new ObjectMetaBuilder()
         .withName(name)
-        .withLabels(Labels.managed(mesh.getMetadata().getName(), "node-config"))
+        .withLabels(Labels.managed(mesh.getMetadata().getName(), kind.component()))
         .withOwnerReferences(ownerReference(mesh))
         .build());
-    config.setSpec(spec);
-    config.setStatus(null);
-    WireGuardNodeConfig created = client.resource(config).create();
+    object.setSpec(spec);
+    object.setStatus(null);
+    R created = client.resource(object).create();
     cache.handleRecentResourceCreate(ResourceID.fromResource(created), created);
-    metrics.nodeConfigWritten("create");
+    metrics.meshObjectWritten(kind.component(), "create");
     return "create";
   }
 
-  private String delete(WireGuardNodeConfig config) {
-    client.resources(WireGuardNodeConfig.class).withName(config.getMetadata().getName()).delete();
-    metrics.nodeConfigWritten("delete");
+  private String delete(R object) {
+    client.resources(kind.type()).withName(object.getMetadata().getName()).delete();
+    metrics.meshObjectWritten(kind.component(), "delete");
     return "delete";
   }
 
-  private String update(WireGuardMesh mesh, WireGuardNodeConfig current, WireGuardNodeConfigSpec spec) {
+  private String update(WireGuardMesh mesh, R current, S spec) {
     var serialization = client.getKubernetesSerialization();
     ArrayNode metadataOps = metadataOps(mesh, current);
-    WireGuardNodeConfig updated;
+    R updated;
     String operation = "update";
     try {
-      ArrayNode ops = SpecPatch.diff(current.getSpec(), spec, current.getMetadata().getResourceVersion(), serialization);
+      ArrayNode ops = kind.diff().diff(current.getSpec(), spec, current.getMetadata().getResourceVersion(), serialization);
       ops.addAll(metadataOps);
       updated = patch(current, ops);
     } catch (KubernetesClientException e) {
@@ -154,29 +188,30 @@ final class NodeConfigWriter {
       }
       // Our view was stale (409: the object changed since, e.g. an agent's status write): replace
       // the spec whole, which is right whatever the spec on the server is.
-      log.debug("diff patch of node config {} did not apply ({}); replacing its spec", current.getMetadata().getName(), e.getCode());
+      log.debug("diff patch of {} {} did not apply ({}); replacing its spec", kind.component(), current.getMetadata().getName(),
+          e.getCode());
       ArrayNode ops = SpecPatch.replace(spec, serialization);
       ops.addAll(metadataOps);
       updated = patch(current, ops);
       operation = "replace";
     }
     cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, current);
-    metrics.nodeConfigWritten(operation);
+    metrics.meshObjectWritten(kind.component(), operation);
     return operation;
   }
 
-  private WireGuardNodeConfig patch(WireGuardNodeConfig current, ArrayNode ops) {
-    // resource(current): the patch goes out without fetching the config first
+  private R patch(R current, ArrayNode ops) {
+    // resource(current): the patch goes out without fetching the object first
     return client.resource(current).patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
   }
 
-  /** The mesh label and owner reference, added to a config that lost them, keeping what else it has. */
-  private ArrayNode metadataOps(WireGuardMesh mesh, WireGuardNodeConfig current) {
+  /** The mesh label and owner reference, added to an object that lost them, keeping what else it has. */
+  private ArrayNode metadataOps(WireGuardMesh mesh, R current) {
     ArrayNode ops = JSON.arrayNode();
     if (!labelled(mesh, current)) {
       if (current.getMetadata().getLabels() == null) {
         ops.add(op("add", "/metadata/labels", client.getKubernetesSerialization()
-            .convertValue(Labels.managed(mesh.getMetadata().getName(), "node-config"), JsonNode.class)));
+            .convertValue(Labels.managed(mesh.getMetadata().getName(), kind.component()), JsonNode.class)));
       } else {
         ops.add(op("add", "/metadata/labels/" + Labels.MESH.replace("~", "~0").replace("/", "~1"),
             JSON.textNode(mesh.getMetadata().getName())));
@@ -193,12 +228,12 @@ final class NodeConfigWriter {
     return ops;
   }
 
-  private static boolean labelled(WireGuardMesh mesh, WireGuardNodeConfig config) {
+  private static boolean labelled(WireGuardMesh mesh, HasMetadata config) {
     return config.getMetadata().getLabels() != null
         && mesh.getMetadata().getName().equals(config.getMetadata().getLabels().get(Labels.MESH));
   }
 
-  private static boolean owned(WireGuardMesh mesh, WireGuardNodeConfig config) {
+  private static boolean owned(WireGuardMesh mesh, HasMetadata config) {
     return config.getMetadata().getOwnerReferences() != null && config.getMetadata().getOwnerReferences().stream()
         .anyMatch(r -> Objects.equals(r.getUid(), mesh.getMetadata().getUid()));
   }

@@ -7,6 +7,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.InvalidKeyException;
 import dev.wgmesh.operator.model.Conditions;
 import dev.wgmesh.operator.model.MeshPlan;
@@ -56,9 +57,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Reconciles one WireGuardMesh: its registry (key Secret, Deployment, Service, as JOSDK dependent
  * resources), then the plan ({@link MeshPlanner}, pure) for its peers and the cluster's nodes,
- * written out as WireGuardNodeConfigs, peer statuses and the mesh status, each only where it
- * changed. Events about peers, nodes and node configs map back to their mesh, so any change there
- * re-plans the mesh as a whole.
+ * written out as WireGuardPeerSets, WireGuardNodeConfigs, peer statuses and the mesh status, each
+ * only where it changed. Events about peers, nodes, node configs and peer sets map back to their
+ * mesh, so any change there re-plans the mesh as a whole.
  */
 @ControllerConfiguration(
     name = MeshReconciler.NAME,
@@ -88,6 +89,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   private InformerEventSource<WireGuardPeer, WireGuardMesh> peers;
   private InformerEventSource<Node, WireGuardMesh> nodes;
   private InformerEventSource<WireGuardNodeConfig, WireGuardMesh> configs;
+  private InformerEventSource<WireGuardPeerSet, WireGuardMesh> peerSets;
   private EventRecorder events;
 
   public MeshReconciler(OperatorSettings settings, Clock clock) {
@@ -146,12 +148,18 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .build(), context);
     configs = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardNodeConfig.class, WireGuardMesh.class)
         .withName("nodeconfigs")
-        .withSecondaryToPrimaryMapper(config -> meshId(NodeConfigWriter.meshOf(config)))
+        .withSecondaryToPrimaryMapper(config -> meshId(MeshObjectWriter.NODE_CONFIGS.meshOf(config)))
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
             || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
             || !Objects.equals(pathCounts(now.getStatus()), pathCounts(before.getStatus())))
         .build(), context);
-    List<EventSource<?, WireGuardMesh>> sources = new ArrayList<>(List.of(peers, nodes, configs));
+    peerSets = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardPeerSet.class, WireGuardMesh.class)
+        .withName("peersets")
+        .withSecondaryToPrimaryMapper(set -> meshId(MeshObjectWriter.PEER_SETS.meshOf(set)))
+        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+            || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels()))
+        .build(), context);
+    List<EventSource<?, WireGuardMesh>> sources = new ArrayList<>(List.of(peers, nodes, configs, peerSets));
     sources.addAll(EventSourceUtils.eventSourcesFromWorkflow(context, registryWorkflow));
     return sources;
   }
@@ -170,10 +178,15 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         key.publicKey());
 
     Collection<WireGuardNodeConfig> existing = context.getSecondaryResources(WireGuardNodeConfig.class);
-    NodeConfigWriter.Result written = new NodeConfigWriter.Result(0, 0, 0, List.of());
+    MeshObjectWriter.Result written = MeshObjectWriter.Result.NOTHING;
+    MeshObjectWriter.Result setsWritten = MeshObjectWriter.Result.NOTHING;
     // A typo in the mesh or a damaged key Secret must not tear the mesh down: configs stay as they are.
     if (plan.valid() && key.problem() == null) {
-      written = new NodeConfigWriter(context.getClient(), configs, settings.metrics(), writes).sync(mesh, plan.nodeConfigs(), existing);
+      // Peer sets first: a new node's config is only useful with its peers already there.
+      setsWritten = new MeshObjectWriter<>(MeshObjectWriter.PEER_SETS, context.getClient(), peerSets, settings.metrics(), writes)
+          .sync(mesh, plan.peerSets(), context.getSecondaryResources(WireGuardPeerSet.class));
+      written = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, context.getClient(), configs, settings.metrics(), writes)
+          .sync(mesh, plan.nodeConfigs(), existing);
     } else {
       log.warn("mesh {}: {}; its node configs are left as they are", mesh.getMetadata().getName(),
           key.problem() != null ? key.problem() : "the spec is not usable");
@@ -188,7 +201,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .registryKey(key.publicKey(), key.problem())
         .registryDeployment(deployment.getSecondaryResource(mesh, context).orElse(null))
         .paths(existing.stream().filter(c -> plan.nodeConfigs().containsKey(c.getMetadata().getName())).toList())
-        .conflicts(written.conflicts())
+        .conflicts(java.util.stream.Stream.concat(written.conflicts().stream(), setsWritten.conflicts().stream()).toList())
         .build();
     if (sameJson(context, status, mesh.getStatus())) {
       return UpdateControl.noUpdate();

@@ -102,7 +102,7 @@ final class MeshStatusAggregator {
         .forEach(conditions::add);
     if (!conflicts.isEmpty()) {
       conditions.add(Conditions.isTrue(CONFIG_CONFLICT, "OwnedByAnotherMesh",
-          "node configs owned by another mesh, left alone: " + String.join(", ", conflicts)));
+          "node configs or peer sets owned by another mesh, left alone: " + String.join(", ", conflicts)));
     }
     status.setConditions(StatusConditions.merge(previous.getConditions(), conditions, now, mesh.getMetadata().getGeneration()));
     return status;

@@ -74,11 +74,12 @@ public final class OperatorMetrics implements Metrics, AutoCloseable {
   }
 
   /**
-   * A WireGuardNodeConfig written: {@code create}, {@code update} (a diff), {@code replace} (the
-   * whole spec, when the diff did not apply to a stale view) or {@code delete}.
+   * A WireGuardNodeConfig ({@code kind} node-config) or WireGuardPeerSet ({@code peer-set})
+   * written: {@code create}, {@code update} (a diff), {@code replace} (the whole spec, when the
+   * diff did not apply to a stale view) or {@code delete}.
    */
-  public void nodeConfigWritten(String operation) {
-    registry.counter("wgmesh_operator_node_config_writes", "operation", operation).increment();
+  public void meshObjectWritten(String kind, String operation) {
+    registry.counter("wgmesh_operator_mesh_object_writes", "kind", kind, "operation", operation).increment();
   }
 
   public void peerStatusWritten() {

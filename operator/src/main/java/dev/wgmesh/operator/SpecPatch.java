@@ -5,14 +5,16 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import java.util.List;
 import java.util.Objects;
 
 /**
- * The JSON Patch (RFC 6902) that turns one node config spec into another. When a node joins, every
- * config gains one peer: sending just that peer instead of the whole spec (a thousand peers in a
- * thousand-node mesh) keeps a join cheap. The peer list is diffed by trimming the common head and
+ * The JSON Patch (RFC 6902) that turns one node config or peer set spec into another. When a node
+ * joins, one peer set and the registry's config gain one peer: sending just that peer instead of
+ * the whole spec (a thousand peers in the registry's config of a thousand-node mesh) keeps a join
+ * cheap. The peer list is diffed by trimming the common head and
  * tail, which finds a single insertion, removal or change exactly (the planner keeps peers in a
  * stable order) and degrades to replacing the middle otherwise; a general LCS diff would cost
  * O(n^2) per config.
@@ -38,16 +40,31 @@ final class SpecPatch {
     field(ops, "interface", before.getInterfaceSpec(), after.getInterfaceSpec(), serialization);
     field(ops, "registryPeer", before.getRegistryPeer(), after.getRegistryPeer(), serialization);
     field(ops, "discovery", before.getDiscovery(), after.getDiscovery(), serialization);
-    if (before.getPeers() == null || after.getPeers() == null) {
-      field(ops, "peers", before.getPeers(), after.getPeers(), serialization);
-    } else {
-      peers(ops, before.getPeers(), after.getPeers(), serialization);
-    }
+    peerList(ops, before.getPeers(), after.getPeers(), serialization);
     return ops;
   }
 
+  /** The same for a peer set: a join appends one member to one set. */
+  static ArrayNode diff(WireGuardPeerSetSpec before, WireGuardPeerSetSpec after, String resourceVersion,
+      KubernetesSerialization serialization) {
+    ArrayNode ops = JSON.arrayNode();
+    ops.add(op("replace", "/metadata/resourceVersion", JSON.textNode(resourceVersion)));
+    field(ops, "mesh", before.getMesh(), after.getMesh(), serialization);
+    peerList(ops, before.getPeers(), after.getPeers(), serialization);
+    return ops;
+  }
+
+  private static void peerList(ArrayNode ops, List<WireGuardNodeConfigSpec.Peer> before, List<WireGuardNodeConfigSpec.Peer> after,
+      KubernetesSerialization serialization) {
+    if (before == null || after == null) {
+      field(ops, "peers", before, after, serialization);
+    } else {
+      peers(ops, before, after, serialization);
+    }
+  }
+
   /** Replaces the whole spec: the fallback when the guarded diff does not apply. */
-  static ArrayNode replace(WireGuardNodeConfigSpec spec, KubernetesSerialization serialization) {
+  static ArrayNode replace(Object spec, KubernetesSerialization serialization) {
     ArrayNode ops = JSON.arrayNode();
     ops.add(op("add", "/spec", serialization.convertValue(spec, JsonNode.class)));
     return ops;

@@ -3,13 +3,17 @@
  * code {@link dev.wgmesh.operator.MeshOperator#start}).
  *
  * <p>One reconciler, {@link dev.wgmesh.operator.MeshReconciler}, with the WireGuardMesh as primary
- * resource. Peers, Nodes and node configs are secondary resources whose events map back to their
+ * resource. Peers, Nodes, node configs and peer sets are secondary resources whose events map back to their
  * mesh (Nodes to every mesh); each reconcile plans the whole mesh with the pure
  * {@link dev.wgmesh.operator.model.MeshPlanner} and writes what differs:
  *
  * <ul>
- *   <li>WireGuardNodeConfigs ({@link dev.wgmesh.operator.NodeConfigWriter}): created, patched with
- *       the difference only, or deleted; owned by the mesh and labelled {@code wgmesh.dev/mesh}.
+ *   <li>WireGuardPeerSets and WireGuardNodeConfigs ({@link dev.wgmesh.operator.MeshObjectWriter}):
+ *       created, patched with the difference only, or deleted; owned by the mesh and labelled
+ *       {@code wgmesh.dev/mesh}. The members every node has live in the mesh's (at most 16) peer
+ *       sets, written once per mesh; a node config holds what is the node's own (interface,
+ *       registry, discovery). A join thus writes one peer set, the registry's config and the new
+ *       node's config, however large the mesh.
  *   <li>WireGuardPeer status ({@link dev.wgmesh.operator.PeerStatusWriter}): the operator's fields
  *       only; the agent's {@code endpoint} and {@code mode} are never sent.
  *   <li>WireGuardMesh status ({@link dev.wgmesh.operator.MeshStatusAggregator}): counts, the

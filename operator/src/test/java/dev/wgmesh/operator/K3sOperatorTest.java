@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.NamespaceBuilder;
 import io.fabric8.kubernetes.api.model.Node;
@@ -72,7 +73,9 @@ class K3sOperatorTest {
         await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
           WireGuardNodeConfig config = client.resources(WireGuardNodeConfig.class).withName(nodeName).get();
           assertTrue(config != null && config.getSpec().getRegistryPeer() != null, "node config with the registry peer");
-          assertEquals(List.of("laptop"), config.getSpec().getPeers().stream().map(p -> p.getName()).toList());
+          List<String> members = client.resources(WireGuardPeerSet.class).withLabel(Labels.MESH, "k3s").list().getItems().stream()
+              .flatMap(set -> set.getSpec().getPeers().stream()).map(p -> p.getName()).sorted().toList();
+          assertEquals(List.of("laptop", nodeName).stream().sorted().toList(), members, "both members in the mesh's peer sets");
           WireGuardPeer laptop = client.resources(WireGuardPeer.class).withName("laptop").get();
           assertTrue(laptop.getStatus() != null && laptop.getStatus().getAddress() != null, "address allocated");
         });

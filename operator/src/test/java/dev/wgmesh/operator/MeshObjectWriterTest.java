@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.javaoperatorsdk.operator.api.reconciler.dependent.RecentOperationCacheFiller;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
@@ -15,7 +17,7 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The writer on its own, against the mock, with the informer's cache replaced by what the test says. */
-class NodeConfigWriterTest {
+class MeshObjectWriterTest {
   static final RecentOperationCacheFiller<WireGuardNodeConfig> NO_CACHE = new RecentOperationCacheFiller<>() {
     @Override
     public void handleRecentResourceCreate(ResourceID id, WireGuardNodeConfig resource) {}
@@ -39,7 +41,7 @@ class NodeConfigWriterTest {
     try (MockCluster cluster = new MockCluster(); Writes writes = new Writes(2)) {
       WireGuardMesh mesh = cluster.createMesh("m", "10.88.0.0/24", "203.0.113.5:51820");
       OperatorMetrics metrics = new OperatorMetrics();
-      NodeConfigWriter writer = new NodeConfigWriter(cluster.client, id -> Optional.empty(), NO_CACHE, metrics, writes);
+      MeshObjectWriter<WireGuardNodeConfig, WireGuardNodeConfigSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, cluster.client, id -> Optional.empty(), NO_CACHE, metrics, writes);
       writer.sync(mesh, Map.of("n1", spec("m", "a", "b")), List.of());
       WireGuardNodeConfig seen = cluster.config("n1");
 
@@ -50,11 +52,53 @@ class NodeConfigWriterTest {
         c.getSpec().getPeers().get(0).setAllowedIPs(List.of("10.99.0.1/32"));
         return c;
       });
-      NodeConfigWriter.Result result = writer.sync(mesh, Map.of("n1", spec("m", "a", "b", "c")), List.of(seen));
+      MeshObjectWriter.Result result = writer.sync(mesh, Map.of("n1", spec("m", "a", "b", "c")), List.of(seen));
 
       assertEquals(1, result.updated());
       assertEquals(spec("m", "a", "b", "c"), cluster.config("n1").getSpec());
-      assertEquals(1.0, metrics.meterRegistry().find("wgmesh_operator_node_config_writes").tag("operation", "replace").counter().count());
+      assertEquals(1.0, metrics.meterRegistry().find("wgmesh_operator_mesh_object_writes").tag("kind", "node-config").tag("operation", "replace").counter().count());
+    }
+  }
+
+  @Test
+  void peerSetsAreCreatedPatchedAndDeletedLikeConfigs() {
+    try (MockCluster cluster = new MockCluster(); Writes writes = new Writes(2)) {
+      WireGuardMesh mesh = cluster.createMesh("m", "10.88.0.0/24", "203.0.113.5:51820");
+      OperatorMetrics metrics = new OperatorMetrics();
+      Map<ResourceID, WireGuardPeerSet> cache = new java.util.concurrent.ConcurrentHashMap<>();
+      RecentOperationCacheFiller<WireGuardPeerSet> filler = new RecentOperationCacheFiller<>() {
+        @Override
+        public void handleRecentResourceCreate(ResourceID id, WireGuardPeerSet resource) {
+          cache.put(id, resource);
+        }
+
+        @Override
+        public void handleRecentResourceUpdate(ResourceID id, WireGuardPeerSet resource, WireGuardPeerSet previous) {
+          cache.put(id, resource);
+        }
+      };
+      MeshObjectWriter<WireGuardPeerSet, WireGuardPeerSetSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.PEER_SETS,
+          cluster.client, id -> Optional.ofNullable(cache.get(id)), filler, metrics, writes);
+      WireGuardPeerSetSpec one = new WireGuardPeerSetSpec("m", spec("m", "a").getPeers());
+      WireGuardPeerSetSpec two = new WireGuardPeerSetSpec("m", spec("m", "a", "b").getPeers());
+
+      writer.sync(mesh, Map.of("m-peers-1", one), List.of());
+      WireGuardPeerSet created = cluster.client.resources(WireGuardPeerSet.class).withName("m-peers-1").get();
+      assertEquals(one, created.getSpec());
+      assertEquals("m", created.getMetadata().getLabels().get(Labels.MESH));
+      assertEquals("peer-set", created.getMetadata().getLabels().get(Labels.COMPONENT));
+      assertEquals(mesh.getMetadata().getUid(), created.getMetadata().getOwnerReferences().get(0).getUid());
+
+      MeshObjectWriter.Result unchanged = writer.sync(mesh, Map.of("m-peers-1", one), List.of(created));
+      assertEquals(new MeshObjectWriter.Result(0, 0, 0, List.of()), unchanged, "nothing written when nothing changed");
+
+      writer.sync(mesh, Map.of("m-peers-1", two), List.of(created));
+      assertEquals(two, cluster.client.resources(WireGuardPeerSet.class).withName("m-peers-1").get().getSpec());
+      assertEquals(1.0, metrics.meterRegistry().find("wgmesh_operator_mesh_object_writes").tag("kind", "peer-set")
+          .tag("operation", "update").counter().count(), "a diff, not a replacement");
+
+      writer.sync(mesh, Map.of(), cluster.client.resources(WireGuardPeerSet.class).list().getItems());
+      assertNull(cluster.client.resources(WireGuardPeerSet.class).withName("m-peers-1").get());
     }
   }
 
@@ -72,9 +116,9 @@ class NodeConfigWriterTest {
       unlabelled = cluster.client.resource(unlabelled).create();
       Map<String, WireGuardNodeConfig> server = Map.of("n1", unlabelled, "n2", foreign);
 
-      NodeConfigWriter writer = new NodeConfigWriter(cluster.client, id -> Optional.ofNullable(server.get(id.getName())), NO_CACHE,
+      MeshObjectWriter<WireGuardNodeConfig, WireGuardNodeConfigSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, cluster.client, id -> Optional.ofNullable(server.get(id.getName())), NO_CACHE,
           new OperatorMetrics(), writes);
-      NodeConfigWriter.Result result = writer.sync(mesh, Map.of("n1", spec("m", "a"), "n2", spec("m", "a")), List.of());
+      MeshObjectWriter.Result result = writer.sync(mesh, Map.of("n1", spec("m", "a"), "n2", spec("m", "a")), List.of());
 
       assertEquals(List.of("n2"), result.conflicts());
       assertEquals(spec("other", "x"), cluster.config("n2").getSpec(), "not taken over");

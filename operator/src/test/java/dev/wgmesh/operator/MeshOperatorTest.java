@@ -12,6 +12,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.operator.registry.RegistryKeySecret;
 import dev.wgmesh.operator.registry.RegistryNames;
@@ -72,7 +73,7 @@ class MeshOperatorTest {
         WireGuardNodeConfig config = cluster.config(node);
         assertNotNull(config, "config of " + node);
         Set<String> others = members.stream().filter(m -> !m.equals(node)).collect(Collectors.toSet());
-        assertEquals(others, peerNames(config.getSpec()), "peers in the config of " + node);
+        assertEquals(others, peerNames(cluster.effectivePeers(node)), "peers in the config and peer sets of " + node);
         assertNotNull(config.getSpec().getRegistryPeer(), "registry peer in the config of " + node);
       }
       WireGuardNodeConfig registry = cluster.config(MESH + "-registry");
@@ -82,7 +83,11 @@ class MeshOperatorTest {
   }
 
   static Set<String> peerNames(WireGuardNodeConfigSpec spec) {
-    return spec.getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
+    return peerNames(spec.getPeers());
+  }
+
+  static Set<String> peerNames(List<WireGuardNodeConfigSpec.Peer> peers) {
+    return peers.stream().map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
   }
 
   static Map<String, String> addresses(MockCluster cluster) {
@@ -97,6 +102,8 @@ class MeshOperatorTest {
     Map<String, String> versions = new TreeMap<>();
     cluster.client.resources(WireGuardNodeConfig.class).list().getItems()
         .forEach(c -> versions.put("config/" + c.getMetadata().getName(), c.getMetadata().getResourceVersion()));
+    cluster.client.resources(WireGuardPeerSet.class).list().getItems()
+        .forEach(s -> versions.put("peerset/" + s.getMetadata().getName(), s.getMetadata().getResourceVersion()));
     cluster.client.resources(WireGuardPeer.class).list().getItems()
         .forEach(p -> versions.put("peer/" + p.getMetadata().getName(), p.getMetadata().getResourceVersion()));
     cluster.client.resources(WireGuardMesh.class).list().getItems()
@@ -170,7 +177,9 @@ class MeshOperatorTest {
         assertEquals(List.of(addresses.get("n" + i) + "/24"), spec.getInterfaceSpec().getAddresses());
         assertEquals(MESH, config.getMetadata().getLabels().get(Labels.MESH));
         assertEquals(mesh.getMetadata().getUid(), config.getMetadata().getOwnerReferences().get(0).getUid());
-        for (WireGuardNodeConfigSpec.Peer p : spec.getPeers()) {
+        assertEquals(List.of(), spec.getPeers(), "members are in the peer sets, not in each config");
+        assertEquals(2, cluster.effectivePeers("n" + i).size());
+        for (WireGuardNodeConfigSpec.Peer p : cluster.effectivePeers("n" + i)) {
           int j = Integer.parseInt(p.getName().substring(1));
           assertEquals(cluster.keys.get(p.getName()).publicKey().toBase64(), p.getPublicKey());
           assertEquals(List.of(addresses.get(p.getName()) + "/32", "10.244." + j + ".0/24"), p.getAllowedIPs(),
@@ -322,7 +331,7 @@ class MeshOperatorTest {
       awaitMeshOf(cluster, Set.of("laptop-a"), "n1", "n2", "n3");
       await().atMost(TIMEOUT).until(() -> cluster.peer("laptop-a").getStatus() != null
           && "10.88.0.10".equals(cluster.peer("laptop-a").getStatus().getAddress()));
-      Map<String, WireGuardNodeConfigSpec> before = specs(cluster, "n1", "n2", "n3");
+      Map<String, List<Object>> before = specs(cluster, "n1", "n2", "n3");
 
       // Created later (names also sort later), so the earlier peers keep their address and key.
       cluster.createExternalPeer(MESH, "laptop-b", KeyPair.generate().publicKey().toBase64(), "10.88.0.10");
@@ -358,10 +367,11 @@ class MeshOperatorTest {
     assertEquals(Condition.TRUE, condition(peer.getStatus().getConditions(), problem).getStatus());
   }
 
-  static Map<String, WireGuardNodeConfigSpec> specs(MockCluster cluster, String... names) {
-    Map<String, WireGuardNodeConfigSpec> specs = new HashMap<>();
+  /** Per node config: its spec and the peers its agent applies. */
+  static Map<String, List<Object>> specs(MockCluster cluster, String... names) {
+    Map<String, List<Object>> specs = new HashMap<>();
     for (String name : names) {
-      specs.put(name, cluster.config(name).getSpec());
+      specs.put(name, List.of(cluster.config(name).getSpec(), cluster.effectivePeers(name)));
     }
     return specs;
   }

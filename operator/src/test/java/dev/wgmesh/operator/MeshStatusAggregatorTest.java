@@ -41,7 +41,7 @@ class MeshStatusAggregatorTest {
     List<Condition> meshConditions = valid
         ? List.of(Conditions.isTrue(Conditions.REGISTRY_READY, "KeyReady", "the registry's key exists"))
         : List.of(Conditions.isFalse(Conditions.READY, Conditions.INVALID_SPEC, "spec.network is required"));
-    return new MeshPlan(peers, valid ? Map.of("n1", new dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec()) : Map.of(),
+    return new MeshPlan(peers, valid ? Map.of("n1", new dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec()) : Map.of(), Map.of(),
         meshConditions, valid ? "10.88.0.254" : null, valid);
   }
 

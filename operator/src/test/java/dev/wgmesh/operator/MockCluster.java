@@ -2,7 +2,9 @@ package dev.wgmesh.operator;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -35,7 +37,7 @@ import java.util.concurrent.TimeUnit;
 final class MockCluster implements AutoCloseable {
   static final String NAMESPACE = "wgmesh-system";
   static final String[] CRDS = {"wireguardmeshes.wgmesh.dev-v1.yml", "wireguardpeers.wgmesh.dev-v1.yml",
-      "wireguardnodeconfigs.wgmesh.dev-v1.yml"};
+      "wireguardnodeconfigs.wgmesh.dev-v1.yml", "wireguardpeersets.wgmesh.dev-v1.yml"};
 
   /** The mock logs every request at INFO through java.util.logging; kept here so the level sticks. */
   private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
@@ -139,6 +141,24 @@ final class MockCluster implements AutoCloseable {
 
   WireGuardNodeConfig config(String name) {
     return client.resources(WireGuardNodeConfig.class).withName(name).get();
+  }
+
+  /**
+   * The peers the agent of node config {@code name} applies: the config's own, then the members in
+   * its mesh's peer sets (by set name) but the node itself; null when there is no such config.
+   */
+  List<WireGuardNodeConfigSpec.Peer> effectivePeers(String name) {
+    WireGuardNodeConfig config = config(name);
+    if (config == null) {
+      return null;
+    }
+    List<WireGuardNodeConfigSpec.Peer> peers = new ArrayList<>(config.getSpec().getPeers());
+    client.resources(WireGuardPeerSet.class).withLabel(Labels.MESH, config.getSpec().getMesh()).list().getItems().stream()
+        .sorted(java.util.Comparator.comparing(set -> set.getMetadata().getName()))
+        .flatMap(set -> set.getSpec().getPeers().stream())
+        .filter(p -> !p.getName().equals(config.getSpec().getNodeName()))
+        .forEach(peers::add);
+    return peers;
   }
 
   WireGuardPeer peer(String name) {

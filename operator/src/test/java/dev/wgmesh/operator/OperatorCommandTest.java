@@ -62,12 +62,12 @@ class OperatorCommandTest {
     try (OperatorMetrics metrics = new OperatorMetrics()) {
       AtomicBoolean healthy = new AtomicBoolean(true);
       InetSocketAddress at = metrics.serve(new InetSocketAddress("127.0.0.1", 0), healthy::get);
-      metrics.nodeConfigWritten("create");
+      metrics.meshObjectWritten("node-config", "create");
       HttpClient http = HttpClient.newHttpClient();
       HttpResponse<String> scraped = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + at.getPort() + "/metrics")).build(),
           HttpResponse.BodyHandlers.ofString());
       assertEquals(200, scraped.statusCode());
-      assertTrue(scraped.body().contains("wgmesh_operator_node_config_writes_total{operation=\"create\"} 1.0"), scraped.body());
+      assertTrue(scraped.body().contains("wgmesh_operator_mesh_object_writes_total{kind=\"node-config\",operation=\"create\"} 1.0"), scraped.body());
       assertTrue(scraped.body().contains("wgmesh_operator_reconcile_seconds"), scraped.body());
       URI health = URI.create("http://127.0.0.1:" + at.getPort() + "/healthz");
       assertEquals(200, http.send(HttpRequest.newBuilder(health).build(), HttpResponse.BodyHandlers.ofString()).statusCode());

@@ -39,7 +39,7 @@ class OperatorProcessTest {
         HttpClient http = HttpClient.newHttpClient();
         HttpResponse<String> metrics = http.send(HttpRequest.newBuilder(URI.create("http://" + metricsAt.group(1) + "/metrics")).build(),
             HttpResponse.BodyHandlers.ofString());
-        assertTrue(metrics.body().contains("wgmesh_operator_node_config_writes_total{operation=\"create\"} 3.0"), metrics.body());
+        assertTrue(metrics.body().contains("wgmesh_operator_mesh_object_writes_total{kind=\"node-config\",operation=\"create\"} 3.0"), metrics.body());
         assertEquals(200, http.send(HttpRequest.newBuilder(URI.create("http://" + metricsAt.group(1) + "/healthz")).build(),
             HttpResponse.BodyHandlers.ofString()).statusCode());
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.fabric8.zjsonpatch.JsonPatch;
 import java.util.ArrayList;
@@ -51,6 +52,19 @@ class SpecPatchTest {
     assertEquals(2, ops.size(), ops.toString());
     assertEquals("add", ops.get(1).get("op").asText());
     assertEquals("/spec/peers/2", ops.get(1).get("path").asText());
+  }
+
+  @Test
+  void aJoinAppendsOneMemberToAPeerSet() {
+    WireGuardPeerSetSpec before = new WireGuardPeerSetSpec("m", List.of(peer(1), peer(2)));
+    WireGuardPeerSetSpec after = new WireGuardPeerSetSpec("m", List.of(peer(1), peer(2), peer(3)));
+    ArrayNode ops = SpecPatch.diff(before, after, "9", JSON);
+    assertEquals(2, ops.size(), ops.toString());
+    assertEquals("/spec/peers/2", ops.get(1).get("path").asText());
+    ObjectNode object = JsonNodeFactory.instance.objectNode();
+    object.set("metadata", JsonNodeFactory.instance.objectNode().put("resourceVersion", "9"));
+    object.set("spec", JSON.convertValue(before, JsonNode.class));
+    assertEquals(JSON.convertValue(after, JsonNode.class), JsonPatch.apply(wire(ops), wire(object)).get("spec"));
   }
 
   @Test

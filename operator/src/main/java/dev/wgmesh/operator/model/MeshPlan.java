@@ -2,8 +2,12 @@ package dev.wgmesh.operator.model;
 
 import dev.wgmesh.api.v1alpha1.Condition;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.zip.CRC32;
 
 /**
  * The desired state of one mesh, computed by {@link MeshPlanner#plan} without any I/O.
@@ -11,6 +15,8 @@ import java.util.Map;
  * @param peers outcome per WireGuardPeer name
  * @param nodeConfigs desired WireGuardNodeConfig spec per config name (node name, or
  *     {@code <mesh>-registry} for the registry's)
+ * @param peerSets desired WireGuardPeerSet spec per name ({@code <mesh>-peers-<n>}); only
+ *     non-empty sets are listed
  * @param meshConditions conditions of the WireGuardMesh itself (e.g. an invalid network)
  * @param registryAddress the registry's tunnel address (null when the mesh is invalid)
  * @param valid false when the mesh spec itself is unusable: then the plan holds no configs, and
@@ -19,11 +25,40 @@ import java.util.Map;
 public record MeshPlan(
     Map<String, PeerOutcome> peers,
     Map<String, WireGuardNodeConfigSpec> nodeConfigs,
+    Map<String, WireGuardPeerSetSpec> peerSets,
     List<Condition> meshConditions,
     String registryAddress,
     boolean valid) {
 
+  /**
+   * How many sets a mesh's members are spread over. Fixed, so that a member never moves between
+   * sets and no node config has to name them: 1000 members make sets of about 60 (15 KB), and an
+   * object stays far below etcd's 1.5 MB limit up to tens of thousands of members.
+   */
+  public static final int PEER_SETS = 16;
+
   public static String registryConfigName(String mesh) {
     return mesh + "-registry";
+  }
+
+  public static String peerSetName(String mesh, int set) {
+    return mesh + "-peers-" + set;
+  }
+
+  /** The set a member belongs to: a hash of its name that is the same in every JVM and release. */
+  public static int peerSetOf(String peerName) {
+    CRC32 crc = new CRC32();
+    crc.update(peerName.getBytes(StandardCharsets.UTF_8));
+    return (int) (crc.getValue() % PEER_SETS);
+  }
+
+  /**
+   * The peers a node ends up with, as its agent computes them: its config's own peers, then every
+   * peer set's members (by set name) except the member named {@code self}.
+   */
+  public List<WireGuardNodeConfigSpec.Peer> effectivePeers(String configName, String self) {
+    List<WireGuardNodeConfigSpec.Peer> out = new ArrayList<>(nodeConfigs.get(configName).getPeers());
+    peerSets.values().forEach(set -> set.getPeers().stream().filter(p -> !p.getName().equals(self)).forEach(out::add));
+    return out;
   }
 }

@@ -4,6 +4,7 @@ import dev.wgmesh.api.v1alpha1.Condition;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
@@ -24,8 +25,9 @@ import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The desired state of a mesh from its resources: validation, IPAM, effective AllowedIPs and one
- * WireGuardNodeConfig per node plus the registry's. A pure function, as Kilo's topology code is:
+ * The desired state of a mesh from its resources: validation, IPAM, effective AllowedIPs, one
+ * WireGuardNodeConfig per node plus the registry's, and the mesh's WireGuardPeerSets. A pure
+ * function, as Kilo's topology code is:
  * it reads no clock and does no I/O, so it is tested with resources built as values.
  *
  * <p>Peers are considered in a fixed order (creation time, then name), so the earlier of two
@@ -45,7 +47,7 @@ public final class MeshPlanner {
       network = Network.of(spec);
     } catch (IllegalArgumentException e) {
       List<Condition> conditions = List.of(Conditions.isFalse(Conditions.READY, Conditions.INVALID_SPEC, e.getMessage()));
-      return new MeshPlan(Map.of(), Map.of(), conditions, null, false);
+      return new MeshPlan(Map.of(), Map.of(), Map.of(), conditions, null, false);
     }
 
     Map<String, Node> eligibleNodes = new HashMap<>();
@@ -118,15 +120,16 @@ public final class MeshPlanner {
     List<Candidate> members = candidates.values().stream().filter(c -> c.address != null).toList();
     for (Candidate member : members) {
       if (member.node != null) {
-        configs.put(member.node.getMetadata().getName(), nodeConfig(meshName, spec, network, member, members, registryPublicKey));
+        configs.put(member.node.getMetadata().getName(), nodeConfig(meshName, spec, network, member, registryPublicKey));
       }
     }
     configs.put(MeshPlan.registryConfigName(meshName), registryConfig(meshName, spec, network, members));
+    Map<String, WireGuardPeerSetSpec> peerSets = peerSets(meshName, spec, members);
     List<Condition> meshConditions = new ArrayList<>();
     meshConditions.add(registryPublicKey == null
         ? Conditions.isFalse(Conditions.REGISTRY_READY, "KeyPending", "the registry's key is not created yet")
         : Conditions.isTrue(Conditions.REGISTRY_READY, "KeyReady", "the registry's key exists"));
-    return new MeshPlan(outcomes, configs, meshConditions, IpPrefix.hostText(network.registry), true);
+    return new MeshPlan(outcomes, configs, peerSets, meshConditions, IpPrefix.hostText(network.registry), true);
   }
 
   /** A peer that passed validation, collecting its address and AllowedIPs. */
@@ -264,8 +267,9 @@ public final class MeshPlanner {
     return out;
   }
 
+  /** A node's own part: interface, registry, discovery. Its peers are the mesh's peer sets. */
   private static WireGuardNodeConfigSpec nodeConfig(String mesh, WireGuardMeshSpec spec, Network network, Candidate self,
-      List<Candidate> members, String registryPublicKey) {
+      String registryPublicKey) {
     WireGuardNodeConfigSpec config = new WireGuardNodeConfigSpec();
     config.setMesh(mesh);
     config.setNodeName(self.node.getMetadata().getName());
@@ -281,14 +285,24 @@ public final class MeshPlanner {
       registry.setPersistentKeepalive(spec.getPersistentKeepalive());
       config.setRegistryPeer(registry);
     }
-    for (Candidate other : members) {
-      if (other != self) {
-        config.getPeers().add(new WireGuardNodeConfigSpec.Peer(other.name(), other.key.toBase64(),
-            other.allowed.stream().map(IpPrefix::toString).toList(), other.peer.getSpec().getEndpoint(), spec.getPersistentKeepalive()));
-      }
-    }
     config.getDiscovery().setRelay(spec.getRelay());
     return config;
+  }
+
+  /**
+   * Every member as the nodes configure it, spread over {@link MeshPlan#PEER_SETS} sets by a hash
+   * of its name: each node applies all of them but itself. Members keep the planner's order
+   * (oldest first), so a newcomer is appended to its set and a join is one small patch.
+   */
+  private static Map<String, WireGuardPeerSetSpec> peerSets(String mesh, WireGuardMeshSpec spec, List<Candidate> members) {
+    Map<String, WireGuardPeerSetSpec> sets = new TreeMap<>();
+    for (Candidate member : members) {
+      String setName = MeshPlan.peerSetName(mesh, MeshPlan.peerSetOf(member.name()));
+      sets.computeIfAbsent(setName, n -> new WireGuardPeerSetSpec(mesh, new ArrayList<>())).getPeers()
+          .add(new WireGuardNodeConfigSpec.Peer(member.name(), member.key.toBase64(), member.allowed.stream().map(IpPrefix::toString).toList(),
+              member.peer.getSpec().getEndpoint(), spec.getPersistentKeepalive()));
+    }
+    return sets;
   }
 
   /** The registry routes only tunnel addresses: it carries DNS-SD and relay frames, never pod traffic. */

@@ -20,6 +20,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
@@ -75,8 +76,11 @@ class MeshPlannerTest {
     assertEquals(List.of("10.88.0.1/24"), n1.getInterfaceSpec().getAddresses());
     assertEquals(51820, n1.getInterfaceSpec().getListenPort());
     assertEquals(1420, n1.getInterfaceSpec().getMtu());
-    assertEquals(List.of("n2", "n3"), n1.getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).toList());
-    WireGuardNodeConfigSpec.Peer n2 = n1.getPeers().get(0);
+    assertEquals(List.of(), n1.getPeers(), "the members are in the mesh's peer sets, not repeated per node");
+    List<WireGuardNodeConfigSpec.Peer> effective = plan.effectivePeers("n1", "n1");
+    assertEquals(Set.of("n2", "n3"), effective.stream().map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet()));
+    assertEquals(2, effective.size());
+    WireGuardNodeConfigSpec.Peer n2 = effective.stream().filter(p -> p.getName().equals("n2")).findFirst().orElseThrow();
     assertEquals(peers.get(1).getSpec().getPublicKey(), n2.getPublicKey());
     assertEquals(List.of("10.88.0.2/32", "10.244.2.0/24"), n2.getAllowedIPs());
     assertNull(n2.getEndpoint(), "discovered endpoints are the agent's, never the config's");
@@ -162,9 +166,10 @@ class MeshPlannerTest {
     assertFalse(condition(conflicted, Conditions.READY).isTrue());
     // The node that would have had .2 gets another address; the mesh stays whole.
     assertEquals(List.of("n1", "n2", "n3", "prod-registry"), List.copyOf(plan.nodeConfigs().keySet()));
-    List<String> names = plan.nodeConfigs().get("n1").getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getName).toList();
-    assertEquals(List.of("n2", "n3", "laptop"), names);
+    Set<String> names = plan.effectivePeers("n1", "n1").stream().map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
+    assertEquals(Set.of("n2", "n3", "laptop"), names);
     assertFalse(plan.nodeConfigs().values().stream().flatMap(c -> c.getPeers().stream()).anyMatch(p -> p.getName().equals("phone")));
+    assertFalse(plan.peerSets().values().stream().flatMap(s -> s.getPeers().stream()).anyMatch(p -> p.getName().equals("phone")));
   }
 
   @Test
@@ -218,7 +223,7 @@ class MeshPlannerTest {
     assertNotNull(condition(plan.peers().get("n2"), Conditions.NOT_SELECTED));
     assertNotNull(condition(plan.peers().get("n3"), Conditions.NODE_NOT_FOUND));
     assertEquals(List.of("n1", "prod-registry"), List.copyOf(plan.nodeConfigs().keySet()));
-    assertTrue(plan.nodeConfigs().get("n1").getPeers().isEmpty());
+    assertTrue(plan.effectivePeers("n1", "n1").isEmpty());
   }
 
   @Test
@@ -230,7 +235,7 @@ class MeshPlannerTest {
     MeshPlan plan = plan();
     assertFalse(plan.nodeConfigs().containsKey("home-server"), "external peers get no node config");
     for (String node : List.of("n1", "n2", "n3")) {
-      WireGuardNodeConfigSpec.Peer p = plan.nodeConfigs().get(node).getPeers().stream()
+      WireGuardNodeConfigSpec.Peer p = plan.effectivePeers(node, node).stream()
           .filter(x -> x.getName().equals("home-server")).findFirst().orElseThrow();
       assertEquals(List.of("10.88.0.4/32", "192.168.10.0/24"), p.getAllowedIPs());
       assertEquals("198.51.100.77:51820", p.getEndpoint());
@@ -295,6 +300,33 @@ class MeshPlannerTest {
     MeshPlan plan = MeshPlanner.plan(big, manyPeers, manyNodes, REGISTRY_KEY);
     assertEquals(1001, plan.nodeConfigs().size());
     assertEquals(1000, plan.peers().values().stream().map(PeerOutcome::address).distinct().count());
-    assertEquals(999, plan.nodeConfigs().get("node-0").getPeers().size());
+    assertEquals(999, plan.effectivePeers("node-0", "node-0").size());
+    assertEquals(MeshPlan.PEER_SETS, plan.peerSets().size(), "1000 members fill every set");
+    assertTrue(plan.peerSets().values().stream().allMatch(s -> s.getPeers().size() < 100), "no set much above the mean of 62");
+
+    // A join: one peer set and the registry's config change, one node config is new, nothing else.
+    manyNodes.add(node("node-new", "10.200.0.0/24", Map.of()));
+    manyPeers.add(peer("node-new", "node-new"));
+    MeshPlan joined = MeshPlanner.plan(big, manyPeers, manyNodes, REGISTRY_KEY);
+    List<String> changedSets = joined.peerSets().keySet().stream()
+        .filter(name -> !joined.peerSets().get(name).equals(plan.peerSets().get(name))).toList();
+    assertEquals(List.of(MeshPlan.peerSetName("prod", MeshPlan.peerSetOf("node-new"))), changedSets);
+    List<String> changedConfigs = joined.nodeConfigs().keySet().stream()
+        .filter(name -> !joined.nodeConfigs().get(name).equals(plan.nodeConfigs().get(name))).toList();
+    assertEquals(List.of("node-new", "prod-registry"), changedConfigs);
+    assertEquals(1000, joined.effectivePeers("node-new", "node-new").size());
+  }
+
+  @Test
+  void everyMemberIsInExactlyOneSetChosenByItsName() {
+    MeshPlan plan = plan();
+    for (String member : List.of("n1", "n2", "n3")) {
+      List<String> holders = plan.peerSets().entrySet().stream()
+          .filter(e -> e.getValue().getPeers().stream().anyMatch(p -> p.getName().equals(member))).map(Map.Entry::getKey).toList();
+      assertEquals(List.of(MeshPlan.peerSetName("prod", MeshPlan.peerSetOf(member))), holders, member);
+    }
+    assertTrue(plan.peerSets().values().stream().allMatch(s -> "prod".equals(s.getMesh())));
+    // Pinned: a different hash in a new release would move most members to another set at upgrade.
+    assertEquals(List.of(11, 12, 11), List.of(MeshPlan.peerSetOf("node-17"), MeshPlan.peerSetOf("n1"), MeshPlan.peerSetOf("laptop")));
   }
 }
