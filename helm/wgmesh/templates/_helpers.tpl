@@ -64,6 +64,14 @@ The meshes whose registry key Secret the registry may read (resourceNames).
 {{- toJson (uniq $names) -}}
 {{- end -}}
 
+{{- define "wgmesh.registryConfigs" -}}
+{{- $names := list (printf "%s-registry" .Values.mesh.name) -}}
+{{- range .Values.registry.extraMeshes -}}
+{{- $names = append $names (printf "%s-registry" .) -}}
+{{- end -}}
+{{- toJson (uniq $names) -}}
+{{- end -}}
+
 {{/*
 Checks that span values (the schema checks each value on its own).
 */}}

@@ -62,8 +62,12 @@ class RbacAllowListTest {
     Set<String> registry = new TreeSet<>();
     grant(registry, CLUSTER, "wgmesh.dev", List.of("wireguardnodeconfigs"), List.of("get", "list", "watch"));
     registry.add(tuple("ns", "", "secrets", "get", mesh + "-registry-key"));
+    registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "patch", mesh + "-registry"));
+    registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "update", mesh + "-registry"));
     for (String m : extraMeshes) {
       registry.add(tuple("ns", "", "secrets", "get", m + "-registry-key"));
+      registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "patch", m + "-registry"));
+      registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "update", m + "-registry"));
     }
     allow.put("wgmesh-registry", registry);
     return allow;
