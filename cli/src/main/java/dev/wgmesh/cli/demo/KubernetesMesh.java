@@ -37,6 +37,13 @@ public final class KubernetesMesh implements AutoCloseable {
   /** A site: a node behind a NAT of some kind, with its pod CIDR and one pod address in it. */
   public record Site(String name, NatKind nat, String podCidr, String podAddress) {}
 
+  /**
+   * The mock server logs every request at INFO through java.util.logging, which would bury the
+   * demo's output. Held in a field: java.util.logging keeps loggers weakly, and a collected one
+   * forgets its level.
+   */
+  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
+
   public final Lab lab;
   public final KubernetesMockServer api;
   public final KubernetesClient client;
@@ -47,6 +54,7 @@ public final class KubernetesMesh implements AutoCloseable {
   public ManagedProcess operator;
 
   public KubernetesMesh(String purpose) {
+    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
     lab = Lab.create(purpose);
     try {
       api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
