@@ -31,6 +31,7 @@ class ValuesSchemaTest {
         Arguments.of(Map.of("mesh.registry.endpoint", "203.0.113.10"), "/mesh/registry/endpoint", "does not match pattern"),
         Arguments.of(Map.of("mesh.registry.exposre", "LoadBalancer"), "/mesh/registry", "additional properties 'exposre' not allowed"),
         Arguments.of(Map.of("mesh.name", "Prod_Mesh"), "/mesh/name", "does not match pattern"),
+        Arguments.of(Map.of("mesh.name", "m".repeat(55)), "/mesh/name", "maxLength: got 55, want 54"),
         Arguments.of(Map.of("agent.interface", "a-much-too-long-interface"), "/agent/interface", "does not match pattern"),
         Arguments.of(Map.of("agent.stateDir", "relative/path"), "/agent/stateDir", "does not match pattern"),
         Arguments.of(Map.of("image.pullPolicy", "Sometimes"), "/image/pullPolicy", "value must be one of"),

@@ -2,6 +2,7 @@ package dev.wgmesh.api.v1alpha1;
 
 import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
 import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.ValidationRule;
 import io.fabric8.kubernetes.model.annotation.Group;
 import io.fabric8.kubernetes.model.annotation.Kind;
 import io.fabric8.kubernetes.model.annotation.Plural;
@@ -18,9 +19,14 @@ import io.fabric8.kubernetes.client.CustomResource;
 @Plural("wireguardmeshes")
 @Singular("wireguardmesh")
 @ShortNames({"wgmesh", "wgm"})
+// The registry's Service is named <mesh>-registry and must be a DNS label (63 characters).
+@ValidationRule(value = "size(self.metadata.name) <= " + WireGuardMesh.MAX_NAME_LENGTH,
+    message = "a mesh name has at most 54 characters (its registry's Service is named <name>-registry, a DNS label of 63)",
+    reason = "FieldValueTooLong")
 public class WireGuardMesh extends CustomResource<WireGuardMeshSpec, WireGuardMeshStatus> {
   public static final String GROUP = "wgmesh.dev";
   public static final String VERSION = "v1alpha1";
+  public static final int MAX_NAME_LENGTH = 54;
 
   /** Overridden only to mark spec as required in the CRD: an object without one is rejected. */
   @Override

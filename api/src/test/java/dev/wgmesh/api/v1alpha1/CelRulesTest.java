@@ -75,11 +75,14 @@ class CelRulesTest {
   @Test
   void everyRuleCompilesAndNamesRealFields() {
     List<Located> rules = allRules();
-    assertEquals(4, rules.size(), "rules: " + rules.stream().map(r -> r.crd + " " + r.path + ": " + r.rule.getRule()).toList());
+    assertEquals(5, rules.size(), "rules: " + rules.stream().map(r -> r.crd + " " + r.path + ": " + r.rule.getRule()).toList());
     for (Located r : rules) {
       compile(r.rule.getRule());
       Matcher refs = java.util.regex.Pattern.compile("\\b(self|oldSelf)((\\.[A-Za-z_][A-Za-z0-9_]*)+)").matcher(r.rule.getRule());
       while (refs.find()) {
+        if (r.path.isEmpty() && refs.group(2).equals(".metadata.name")) {
+          continue; // at the root, Kubernetes gives rules metadata.name (and generateName), not in any schema
+        }
         JSONSchemaProps at = r.schema;
         for (String field : refs.group(2).substring(1).split("\\.")) {
           at = at.getProperties() == null ? null : at.getProperties().get(field);
@@ -121,6 +124,14 @@ class CelRulesTest {
     assertTrue(eval(rule, Map.of("exposure", "HostNetwork")));
     assertTrue(eval(rule, Map.of("exposure", "LoadBalancer")));
     assertFalse(eval(rule, Map.of("exposure", "LoadBalancer", "nodeName", "cloud-a-node-1")));
+  }
+
+  @Test
+  void meshNameShortEnoughForItsRegistryService() {
+    String rule = rule(Crds.MESHES, "");
+    assertTrue(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(WireGuardMesh.MAX_NAME_LENGTH)))));
+    assertFalse(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(WireGuardMesh.MAX_NAME_LENGTH + 1)))));
+    assertEquals(63, ("m".repeat(WireGuardMesh.MAX_NAME_LENGTH) + "-registry").length(), "the longest Service name is a DNS label");
   }
 
   // --- WireGuardPeer
