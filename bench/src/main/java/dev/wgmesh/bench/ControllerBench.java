@@ -172,7 +172,7 @@ public final class ControllerBench {
   }
 
   static Set<String> memberNames(KubernetesClient client) {
-    return client.resources(WireGuardPeerSet.class).withLabel("wgmesh.dev/mesh", MESH).list().getItems().stream()
+    return client.resources(WireGuardPeerSet.class).withLabel(WireGuardMesh.MESH_LABEL, MESH).list().getItems().stream()
         .flatMap(set -> set.getSpec().getPeers().stream()).map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
   }
 

@@ -5,6 +5,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSets;
 import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -143,22 +144,14 @@ final class MockCluster implements AutoCloseable {
     return client.resources(WireGuardNodeConfig.class).withName(name).get();
   }
 
-  /**
-   * The peers the agent of node config {@code name} applies: the config's own, then the members in
-   * its mesh's peer sets (by set name) but the node itself; null when there is no such config.
-   */
+  /** The peers the agent of node config {@code name} applies: its config and its mesh's peer sets; null when there is no such config. */
   List<WireGuardNodeConfigSpec.Peer> effectivePeers(String name) {
     WireGuardNodeConfig config = config(name);
     if (config == null) {
       return null;
     }
-    List<WireGuardNodeConfigSpec.Peer> peers = new ArrayList<>(config.getSpec().getPeers());
-    client.resources(WireGuardPeerSet.class).withLabel(Labels.MESH, config.getSpec().getMesh()).list().getItems().stream()
-        .sorted(java.util.Comparator.comparing(set -> set.getMetadata().getName()))
-        .flatMap(set -> set.getSpec().getPeers().stream())
-        .filter(p -> !p.getName().equals(config.getSpec().getNodeName()))
-        .forEach(peers::add);
-    return peers;
+    List<WireGuardPeerSet> sets = client.resources(WireGuardPeerSet.class).withLabel(Labels.MESH, config.getSpec().getMesh()).list().getItems();
+    return WireGuardPeerSets.effectivePeers(config.getSpec(), sets, keys.get(config.getSpec().getNodeName()).publicKey().toBase64());
   }
 
   WireGuardPeer peer(String name) {

@@ -4,6 +4,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.util.Errors;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
@@ -230,7 +231,7 @@ public final class KubernetesAgent implements AutoCloseable {
         wait = settings.resync();
       } catch (RuntimeException e) {
         if (!failing) {
-          log.warn("cannot publish WireGuardPeer {}: {}; retrying", settings.nodeName(), StatusWriter.shortMessage(e));
+          log.warn("cannot publish WireGuardPeer {}: {}; retrying", settings.nodeName(), Errors.shortMessage(e));
         }
         failing = true;
         wait = backoff;

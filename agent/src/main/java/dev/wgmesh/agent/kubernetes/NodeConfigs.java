@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSets;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.relay.RelayFrame;
@@ -14,10 +15,8 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
@@ -48,37 +47,15 @@ public final class NodeConfigs {
 
   /**
    * The spec the agent applies: a copy of {@code config} whose peers are the config's own peers,
-   * then the peers of {@code sets} of the config's mesh (sets ordered by name; sets of another
-   * mesh are ignored). From the sets it leaves out, without a problem to report: this node's own
-   * entry (the one with {@code ownPublicKey}; every set lists all members), and an entry whose
-   * name is already taken, by one of the config's own peers or by an earlier set (a member is in
-   * two sets for a moment while the operator moves it; the first wins). Nothing is parsed here: a
-   * bad entry goes through, for {@link #translate} to leave out and report. The inputs are not
-   * changed.
+   * then the peers of {@code sets} of the config's mesh, as {@link WireGuardPeerSets#effectivePeers}
+   * combines them: this node's own entry and names already taken are left out without a problem to
+   * report. Nothing is parsed here: a bad entry goes through, for {@link #translate} to leave out
+   * and report. The inputs are not changed.
    */
   public static WireGuardNodeConfigSpec withPeerSets(WireGuardNodeConfigSpec config, Collection<WireGuardPeerSet> sets,
       WireGuardKey ownPublicKey) {
     WireGuardNodeConfigSpec merged = COPIER.convertValue(config, WireGuardNodeConfigSpec.class); // a deep copy, every field
-    List<WireGuardNodeConfigSpec.Peer> peers = new ArrayList<>(merged.getPeers() == null ? List.of() : merged.getPeers());
-    Set<String> names = new HashSet<>();
-    peers.stream().filter(Objects::nonNull).forEach(p -> names.add(p.getName()));
-    String own = ownPublicKey.toBase64(); // keys have one text form: equal keys are equal strings
-    List<WireGuardPeerSet> ordered = sets.stream()
-        .filter(s -> s.getSpec() != null && s.getSpec().getPeers() != null && Objects.equals(s.getSpec().getMesh(), config.getMesh()))
-        .sorted(Comparator.comparing((WireGuardPeerSet s) -> s.getMetadata() == null ? "" : String.valueOf(s.getMetadata().getName())))
-        .toList();
-    for (WireGuardPeerSet set : ordered) {
-      for (WireGuardNodeConfigSpec.Peer p : set.getSpec().getPeers()) {
-        if (p == null || (p.getPublicKey() != null && p.getPublicKey().strip().equals(own))) {
-          continue; // this node itself
-        }
-        if (p.getName() != null && !names.add(p.getName())) {
-          continue; // already there
-        }
-        peers.add(p);
-      }
-    }
-    merged.setPeers(peers);
+    merged.setPeers(WireGuardPeerSets.effectivePeers(merged, sets, ownPublicKey.toBase64()));
     return merged;
   }
 

@@ -1,7 +1,9 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.core.util.Errors;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
@@ -31,8 +33,6 @@ import org.slf4j.LoggerFactory;
 public final class ResourceWatch<T extends HasMetadata> implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(ResourceWatch.class);
 
-  /** The label the operator puts on every object of a mesh. */
-  public static final String MESH_LABEL = "wgmesh.dev/mesh";
 
   private final SharedIndexInformer<T> informer;
   private final String what;
@@ -46,7 +46,7 @@ public final class ResourceWatch<T extends HasMetadata> implements AutoCloseable
     informer.exceptionHandler((started, t) -> {
       if (!failing) {
         failing = true;
-        log.warn("cannot watch {}: {}; retrying (the interface stays as it is)", what, StatusWriter.shortMessage(t));
+        log.warn("cannot watch {}: {}; retrying (the interface stays as it is)", what, Errors.shortMessage(t));
       }
       return true; // always retry: an outage never stops the agent
     });
@@ -65,7 +65,7 @@ public final class ResourceWatch<T extends HasMetadata> implements AutoCloseable
    */
   public static ResourceWatch<WireGuardPeerSet> peerSets(KubernetesClient client, String mesh, Duration resync,
       Consumer<List<WireGuardPeerSet>> onSets) {
-    return lists(client.resources(WireGuardPeerSet.class).withLabel(MESH_LABEL, mesh).runnableInformer(resync.toMillis()),
+    return lists(client.resources(WireGuardPeerSet.class).withLabel(WireGuardMesh.MESH_LABEL, mesh).runnableInformer(resync.toMillis()),
         "the WireGuardPeerSets of mesh " + mesh, s -> s.getSpec() != null && mesh.equals(s.getSpec().getMesh()), onSets);
   }
 

@@ -2,6 +2,7 @@ package dev.wgmesh.agent.kubernetes;
 
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.core.util.Errors;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
@@ -85,9 +86,9 @@ public final class StatusWriter implements AutoCloseable {
         failures++;
         if (!failing) {
           failing = true;
-          log.warn("cannot write the status of WireGuardNodeConfig {}: {}; retrying", name, shortMessage(e));
+          log.warn("cannot write the status of WireGuardNodeConfig {}: {}; retrying", name, Errors.shortMessage(e));
         } else {
-          log.debug("status write failed again: {}", shortMessage(e));
+          log.debug("status write failed again: {}", Errors.shortMessage(e));
         }
       } finally {
         inFlight.set(false);
@@ -135,20 +136,6 @@ public final class StatusWriter implements AutoCloseable {
   public void reset() {
     written = null;
     writtenWithoutHandshakes = null;
-  }
-
-  /** The first line of an exception's message, with its cause's (fabric8 puts the reason there). */
-  static String shortMessage(Throwable e) {
-    String m = e.getMessage() == null ? e.toString() : e.getMessage();
-    int nl = m.indexOf('\n');
-    m = (nl < 0 ? m : m.substring(0, nl)).strip();
-    Throwable cause = e.getCause();
-    if (cause != null && cause != e && cause.getMessage() != null && !m.contains(cause.getMessage())) {
-      String c = cause.getMessage();
-      int cnl = c.indexOf('\n');
-      m = m + ": " + (cnl < 0 ? c : c.substring(0, cnl)).strip();
-    }
-    return m;
   }
 
   @Override

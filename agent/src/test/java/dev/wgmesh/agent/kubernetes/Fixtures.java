@@ -43,7 +43,7 @@ final class Fixtures {
   /** A peer set as the operator writes one: labelled with its mesh, which its spec names too. */
   static WireGuardPeerSet peerSet(String name, String mesh, WireGuardNodeConfigSpec.Peer... peers) {
     WireGuardPeerSet s = new WireGuardPeerSet();
-    s.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(ResourceWatch.MESH_LABEL, mesh).build());
+    s.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(dev.wgmesh.api.v1alpha1.WireGuardMesh.MESH_LABEL, mesh).build());
     s.setSpec(new WireGuardPeerSetSpec(mesh, new ArrayList<>(List.of(peers))));
     return s;
   }

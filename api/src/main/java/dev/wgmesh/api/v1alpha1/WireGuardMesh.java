@@ -27,6 +27,8 @@ public class WireGuardMesh extends CustomResource<WireGuardMeshSpec, WireGuardMe
   public static final String GROUP = "wgmesh.dev";
   public static final String VERSION = "v1alpha1";
   public static final int MAX_NAME_LENGTH = 54;
+  /** Names the mesh an object belongs to; the operator puts it on what it writes, agents select peer sets by it. */
+  public static final String MESH_LABEL = "wgmesh.dev/mesh";
 
   /** Overridden only to mark spec as required in the CRD: an object without one is rejected. */
   @Override

@@ -4,7 +4,6 @@ import dev.wgmesh.api.v1alpha1.Condition;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.CRC32;
@@ -50,15 +49,5 @@ public record MeshPlan(
     CRC32 crc = new CRC32();
     crc.update(peerName.getBytes(StandardCharsets.UTF_8));
     return (int) (crc.getValue() % PEER_SETS);
-  }
-
-  /**
-   * The peers a node ends up with, as its agent computes them: its config's own peers, then every
-   * peer set's members (by set name) except the member named {@code self}.
-   */
-  public List<WireGuardNodeConfigSpec.Peer> effectivePeers(String configName, String self) {
-    List<WireGuardNodeConfigSpec.Peer> out = new ArrayList<>(nodeConfigs.get(configName).getPeers());
-    peerSets.values().forEach(set -> set.getPeers().stream().filter(p -> !p.getName().equals(self)).forEach(out::add));
-    return out;
   }
 }

@@ -7,6 +7,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.util.Errors;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import dev.wgmesh.registry.RegistryMetrics;
@@ -149,7 +150,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     AtomicBoolean failing = new AtomicBoolean();
     informer.exceptionHandler((started, t) -> {
       if (failing.compareAndSet(false, true)) {
-        log.warn("cannot watch WireGuardNodeConfig {}: {}; retrying", settings.configName(), firstLine(t));
+        log.warn("cannot watch WireGuardNodeConfig {}: {}; retrying", settings.configName(), Errors.shortMessage(t));
       }
       return true;
     });
@@ -233,7 +234,7 @@ public final class KubernetesRegistry implements AutoCloseable {
         nextApply = Instant.MIN;
       }
     } catch (KubernetesClientException | IllegalArgumentException e) {
-      problem("key", "cannot read the registry's key: " + firstLine(e) + (keys == null ? "; waiting" : "; keeping the current key"));
+      problem("key", "cannot read the registry's key: " + Errors.shortMessage(e) + (keys == null ? "; waiting" : "; keeping the current key"));
     }
   }
 
@@ -256,7 +257,7 @@ public final class KubernetesRegistry implements AutoCloseable {
         nextApply = Instant.MIN;
       }
     } catch (KubernetesClientException e) {
-      problem("mesh", "cannot read WireGuardMesh " + settings.mesh() + ": " + firstLine(e)
+      problem("mesh", "cannot read WireGuardMesh " + settings.mesh() + ": " + Errors.shortMessage(e)
           + (e.getCode() == 403 ? " (give the registry --zone, or the right to get wireguardmeshes)" : "")
           + (zone == null ? "; waiting" : ""));
     }
@@ -404,22 +405,12 @@ public final class KubernetesRegistry implements AutoCloseable {
           statusForbidden = true; // RBAC without wireguardnodeconfigs/status: not an error, just no report
           log.info("not allowed to write the status of WireGuardNodeConfig {}; the registry does not report status", settings.configName());
         } else {
-          log.debug("cannot write the registry's status: {}", firstLine(e));
+          log.debug("cannot write the registry's status: {}", Errors.shortMessage(e));
         }
       } finally {
         statusInFlight.set(false);
       }
     });
-  }
-
-  static String firstLine(Throwable t) {
-    String m = t.getMessage() == null ? t.toString() : t.getMessage();
-    int nl = m.indexOf('\n');
-    m = nl < 0 ? m : m.substring(0, nl);
-    if (t.getCause() != null && t.getCause().getMessage() != null && !m.contains(t.getCause().getMessage())) {
-      m = m + ": " + t.getCause().getMessage().lines().findFirst().orElse("");
-    }
-    return m.strip();
   }
 
   @Override
