@@ -9,6 +9,8 @@ import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.ResourceWatch;
+import dev.wgmesh.kube.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -16,7 +16,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -87,22 +86,5 @@ public final class StatusBuilder {
       return PENDING;
     }
     return state.endpoint().map(isRelayEndpoint::test).orElse(false) ? RELAYED : DIRECT;
-  }
-
-  /**
-   * Everything a status says, as text, optionally without the handshake times: those change every
-   * two minutes per peer, so they alone do not justify a write at the fast rate.
-   */
-  public static String fingerprint(WireGuardNodeConfigStatus s, boolean withHandshakes) {
-    StringBuilder b = new StringBuilder();
-    b.append(s.getAppliedGeneration()).append('|').append(s.getDirect()).append('|').append(s.getRelayed()).append('|')
-        .append(s.getPending()).append('|').append(s.getPublicKey()).append('|').append(Objects.toString(s.getLastError(), ""));
-    for (WireGuardNodeConfigStatus.PeerStatus p : s.getPeers()) {
-      b.append('|').append(p.getName()).append(',').append(p.getMode()).append(',').append(p.getEndpoint());
-      if (withHandshakes) {
-        b.append(',').append(p.getLastHandshake());
-      }
-    }
-    return b.toString();
   }
 }

@@ -11,18 +11,15 @@ import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.DeviceState;
-import io.fabric8.kubernetes.client.ConfigBuilder;
+import dev.wgmesh.kube.ApiServers;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import io.fabric8.mockwebserver.Context;
 import io.fabric8.mockwebserver.MockWebServer;
 import io.fabric8.mockwebserver.http.MockResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.io.IOException;
 import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -48,31 +45,6 @@ class ApiOutageTest {
   final KeyPair n2 = KeyPair.generate();
   final KeyPair n3 = KeyPair.generate();
 
-  static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
-  }
-
-  static KubernetesMockServer apiServer(int port) {
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), port);
-    return server;
-  }
-
-  static KubernetesClient client(int port) {
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
-        .withMasterUrl("http://127.0.0.1:" + port)
-        .withNamespace("default")
-        .withAutoConfigure(false)
-        .withConnectionTimeout(1000)
-        .withRequestTimeout(2000)
-        .withRequestRetryBackoffLimit(0)
-        .withWatchReconnectInterval(200)
-        .build()).build();
-  }
-
   WireGuardNodeConfigSpec.Peer peer(String name, KeyPair keys, String... allowed) {
     return new WireGuardNodeConfigSpec.Peer(name, keys.publicKey().toBase64(), List.of(allowed), null, 25);
   }
@@ -84,12 +56,12 @@ class ApiOutageTest {
 
   @Test
   void restartWithoutApiServerUsesTheSavedConfigurationAndCatchesUpLater() throws Exception {
-    int port = freePort();
+    int port = ApiServers.freePort();
     String publicKey;
 
     // 1. A normal start: the configuration is applied and saved.
-    KubernetesMockServer first = apiServer(port);
-    try (KubernetesClient client = client(port)) {
+    KubernetesMockServer first = ApiServers.apiServer(port);
+    try (KubernetesClient client = ApiServers.client(port)) {
       seed(client, NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")));
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
@@ -104,7 +76,7 @@ class ApiOutageTest {
     }
 
     // 2. The node reboots (a fresh interface) while nothing answers at the API server's address.
-    try (KubernetesClient client = client(port)) {
+    try (KubernetesClient client = ApiServers.client(port)) {
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       FakeDiscovery discovery = new FakeDiscovery();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), discovery, Clock.systemUTC());
@@ -119,7 +91,7 @@ class ApiOutageTest {
         assertEquals(1L, agent.lastStatus().orElseThrow().getAppliedGeneration(), "the saved generation");
 
         // 3. The API server comes back, with a newer configuration (n3 joined): the agent catches up.
-        KubernetesMockServer second = apiServer(port);
+        KubernetesMockServer second = ApiServers.apiServer(port);
         try {
           seed(client, NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"),
               peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24")));
@@ -170,12 +142,12 @@ class ApiOutageTest {
 
   @Test
   void aNodeConfigIsNotAppliedBeforeThePeerSetsAreListedTheSavedPeersStay() throws Exception {
-    int port = freePort();
+    int port = ApiServers.freePort();
     PeerSetsBlocked dispatcher = new PeerSetsBlocked();
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(InetAddress.getLoopbackAddress(), port);
     KeyPair self = KeyStore.loadOrCreate(state);
-    try (KubernetesClient client = client(port)) {
+    try (KubernetesClient client = ApiServers.client(port)) {
       // 1. A normal start: the node config has no peers, the sets have all members; the merge is saved.
       seed(client, NodeConfigsTest.spec(registryKey));
       client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32"),
@@ -234,7 +206,7 @@ class ApiOutageTest {
   @Test
   void unreadableSavedConfigurationMeansWaitingForTheApiServer() throws Exception {
     Files.writeString(state.resolve(ConfigStore.FILE_NAME), "{not json");
-    try (KubernetesClient client = client(freePort())) {
+    try (KubernetesClient client = ApiServers.client(ApiServers.freePort())) {
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
           Clock.systemUTC());

@@ -3,11 +3,12 @@ package dev.wgmesh.registry.kubernetes;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
-import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.util.Errors;
+import dev.wgmesh.kube.ResourceWatch;
+import dev.wgmesh.kube.StatusWriter;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import dev.wgmesh.registry.RegistryMetrics;
@@ -18,8 +19,6 @@ import dev.wgmesh.registry.relay.RelayServer;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.informers.ResourceEventHandler;
-import io.fabric8.kubernetes.client.informers.SharedIndexInformer;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -27,16 +26,14 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,6 +51,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class KubernetesRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubernetesRegistry.class);
+  /** Handshake times alone never make a status write: they change every two minutes per peer. */
+  private static final Duration HANDSHAKE_TIMES_ALONE = ChronoUnit.CENTURIES.getDuration();
 
   /**
    * @param zone overrides the mesh's zone when present
@@ -76,15 +75,10 @@ public final class KubernetesRegistry implements AutoCloseable {
   private final Clock clock;
   private final AtomicReference<WireGuardNodeConfig> incoming = new AtomicReference<>();
   private final Semaphore wake = new Semaphore(0);
-  private final ExecutorService statusWriter = Executors.newSingleThreadExecutor(r -> {
-    Thread t = new Thread(r, "registry-status");
-    t.setDaemon(true);
-    return t;
-  });
-  private final AtomicBoolean statusInFlight = new AtomicBoolean();
+  private final StatusWriter statusWriter;
   private volatile boolean running;
   private Thread loop;
-  private SharedIndexInformer<WireGuardNodeConfig> informer;
+  private ResourceWatch<WireGuardNodeConfig> watch;
 
   // Owned by the loop thread.
   private KeyPair keys;
@@ -98,9 +92,6 @@ public final class KubernetesRegistry implements AutoCloseable {
   private Instant nextKeyCheck = Instant.MIN;
   private Instant nextStatus = Instant.MIN;
   private final java.util.Map<String, String> loggedProblems = new java.util.HashMap<>();
-  private volatile String writtenStatus;
-  private volatile boolean statusForbidden;
-  private volatile int statusWrites;
 
   /** What is being served, and where (as asked for: port 0 stays 0 here). */
   private record Serving(String zone, List<InetAddress> tunnel, List<InetSocketAddress> dns, List<InetSocketAddress> relay,
@@ -123,38 +114,17 @@ public final class KubernetesRegistry implements AutoCloseable {
     this.reconciler = reconciler;
     this.metrics = metrics;
     this.clock = clock;
+    this.statusWriter = new StatusWriter(client, settings.configName(), settings.statusMinInterval(), HANDSHAKE_TIMES_ALONE, clock);
   }
 
   /** Starts following the API server; returns at once. */
   public synchronized void start() {
     running = true;
-    informer = client.resources(WireGuardNodeConfig.class).withName(settings.configName()).runnableInformer(settings.resync().toMillis());
-    informer.addEventHandler(new ResourceEventHandler<>() {
-      @Override
-      public void onAdd(WireGuardNodeConfig c) {
-        incoming.set(c);
-        wake.release();
-      }
-
-      @Override
-      public void onUpdate(WireGuardNodeConfig before, WireGuardNodeConfig after) {
-        incoming.set(after);
-        wake.release();
-      }
-
-      @Override
-      public void onDelete(WireGuardNodeConfig c, boolean unknown) {
-        log.warn("WireGuardNodeConfig {} was deleted; the registry keeps its interface and goes on serving", settings.configName());
-      }
-    });
-    AtomicBoolean failing = new AtomicBoolean();
-    informer.exceptionHandler((started, t) -> {
-      if (failing.compareAndSet(false, true)) {
-        log.warn("cannot watch WireGuardNodeConfig {}: {}; retrying", settings.configName(), Errors.shortMessage(t));
-      }
-      return true;
-    });
-    informer.start();
+    watch = ResourceWatch.nodeConfig(client, settings.configName(), settings.resync(), c -> {
+      incoming.set(c);
+      wake.release();
+    }, c -> log.warn("WireGuardNodeConfig {} was deleted; the registry keeps its interface and goes on serving", settings.configName()));
+    watch.start();
     loop = new Thread(this::runLoop, "wgmesh-registry");
     loop.start();
   }
@@ -175,7 +145,7 @@ public final class KubernetesRegistry implements AutoCloseable {
   }
 
   public int statusWrites() {
-    return statusWrites;
+    return statusWriter.writes();
   }
 
   private void runLoop() {
@@ -213,7 +183,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     if (serving != null) {
       serving.service().refresh();
     }
-    if (!now.isBefore(nextStatus) && keys != null && (applied != null || lastError != null) && !statusForbidden) {
+    if (!now.isBefore(nextStatus) && keys != null && (applied != null || lastError != null)) {
       nextStatus = now.plus(settings.statusMinInterval());
       writeStatus();
     }
@@ -384,40 +354,15 @@ public final class KubernetesRegistry implements AutoCloseable {
     } catch (IOException | RuntimeException e) {
       state = Optional.empty();
     }
-    WireGuardNodeConfigStatus status = RegistryStatus.build(appliedGeneration, lastError, keys.publicKey(),
-        applied == null ? List.of() : applied.config().peers(), state, clock.instant());
-    String fingerprint = RegistryStatus.fingerprint(status);
-    if (fingerprint.equals(writtenStatus) || !statusInFlight.compareAndSet(false, true)) {
-      return;
-    }
-    statusWriter.execute(() -> {
-      try {
-        client.resources(WireGuardNodeConfig.class).withName(settings.configName()).editStatus(c -> {
-          WireGuardNodeConfigStatus s = c.getStatus() == null ? new WireGuardNodeConfigStatus() : c.getStatus();
-          s.applyReport(status);
-          c.setStatus(s);
-          return c;
-        });
-        writtenStatus = fingerprint;
-        statusWrites++;
-      } catch (KubernetesClientException e) {
-        if (e.getCode() == 403) {
-          statusForbidden = true; // RBAC without wireguardnodeconfigs/status: not an error, just no report
-          log.info("not allowed to write the status of WireGuardNodeConfig {}; the registry does not report status", settings.configName());
-        } else {
-          log.debug("cannot write the registry's status: {}", Errors.shortMessage(e));
-        }
-      } finally {
-        statusInFlight.set(false);
-      }
-    });
+    statusWriter.offer(RegistryStatus.build(appliedGeneration, lastError, keys.publicKey(),
+        applied == null ? List.of() : applied.config().peers(), state, clock.instant()));
   }
 
   @Override
   public synchronized void close() {
     running = false;
-    if (informer != null) {
-      informer.stop();
+    if (watch != null) {
+      watch.close();
     }
     if (loop != null) {
       wake.release();
@@ -431,7 +376,7 @@ public final class KubernetesRegistry implements AutoCloseable {
       serving.close();
       serving = null;
     }
-    statusWriter.shutdownNow();
+    statusWriter.close();
     reconciler.close();
   }
 }

@@ -49,13 +49,4 @@ public final class RegistryStatus {
     status.setPending(peers.size() - fresh);
     return status;
   }
-
-  /** Everything but handshake times, which alone do not justify a write. */
-  static String fingerprint(WireGuardNodeConfigStatus s) {
-    StringBuilder b = new StringBuilder();
-    b.append(s.getAppliedGeneration()).append('|').append(s.getDirect()).append('|').append(s.getPending()).append('|')
-        .append(s.getPublicKey()).append('|').append(s.getLastError());
-    s.getPeers().forEach(p -> b.append('|').append(p.getName()).append(',').append(p.getMode()).append(',').append(p.getEndpoint()));
-    return b.toString();
-  }
 }

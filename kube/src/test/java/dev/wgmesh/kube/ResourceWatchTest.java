@@ -1,17 +1,21 @@
-package dev.wgmesh.agent.kubernetes;
+package dev.wgmesh.kube;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
+import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import dev.wgmesh.core.key.KeyPair;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -37,6 +41,14 @@ class ResourceWatchTest {
     return new WireGuardNodeConfigSpec.Peer(name, KeyPair.generate().publicKey().toBase64(), List.of("10.88.0.2/32"), null, 25);
   }
 
+  /** A peer set as the operator writes one: labelled with its mesh, which its spec names too. */
+  static WireGuardPeerSet peerSet(String name, String mesh, WireGuardNodeConfigSpec.Peer... peers) {
+    WireGuardPeerSet s = new WireGuardPeerSet();
+    s.setMetadata(new ObjectMetaBuilder().withName(name).addToLabels(WireGuardMesh.MESH_LABEL, mesh).build());
+    s.setSpec(new WireGuardPeerSetSpec(mesh, new ArrayList<>(List.of(peers))));
+    return s;
+  }
+
   void watch(KubernetesClient c) {
     watch = ResourceWatch.peerSets(c, "prod", Duration.ofMinutes(5),
         sets -> delivered.add(sets.stream().map(s -> s.getMetadata().getName() + "=" + s.getSpec().getPeers().size()).toList()));
@@ -53,15 +65,15 @@ class ResourceWatchTest {
     await().atMost(Duration.ofSeconds(10)).until(() -> List.of().equals(last()));
     assertTrue(watch.hasSynced());
 
-    client.resource(Fixtures.peerSet("prod-peers-1", "prod", member("n1"))).create();
+    client.resource(peerSet("prod-peers-1", "prod", member("n1"))).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> List.of("prod-peers-1=1").equals(last()));
 
     // Another mesh's label is not watched; a set labelled for this mesh but naming another is left out.
-    client.resource(Fixtures.peerSet("staging-peers-0", "staging", member("s1"))).create();
-    WireGuardPeerSet mislabelled = Fixtures.peerSet("odd-peers-0", "prod", member("s2"));
+    client.resource(peerSet("staging-peers-0", "staging", member("s1"))).create();
+    WireGuardPeerSet mislabelled = peerSet("odd-peers-0", "prod", member("s2"));
     mislabelled.getSpec().setMesh("staging");
     client.resource(mislabelled).create();
-    client.resource(Fixtures.peerSet("prod-peers-0", "prod", member("n2"), member("n3"))).create();
+    client.resource(peerSet("prod-peers-0", "prod", member("n2"), member("n3"))).create();
     await().atMost(Duration.ofSeconds(10)).until(() -> List.of("prod-peers-0=2", "prod-peers-1=1").equals(last()));
 
     client.resources(WireGuardPeerSet.class).withName("prod-peers-1").edit(s -> {
@@ -79,8 +91,8 @@ class ResourceWatchTest {
 
   @Test
   void nothingIsDeliveredBeforeTheFirstListCompleted() throws Exception {
-    client.resource(Fixtures.peerSet("prod-peers-0", "prod", member("n1"))).create();
-    client.resource(Fixtures.peerSet("prod-peers-1", "prod", member("n2"))).create();
+    client.resource(peerSet("prod-peers-0", "prod", member("n1"))).create();
+    client.resource(peerSet("prod-peers-1", "prod", member("n2"))).create();
     watch(client);
     await().atMost(Duration.ofSeconds(10)).until(() -> !delivered.isEmpty());
     Thread.sleep(300); // the informer's add events of the first list
@@ -91,16 +103,16 @@ class ResourceWatchTest {
 
   @Test
   void whileTheApiServerIsAwayNothingIsDeliveredNotEvenAnEmptyList() throws Exception {
-    int port = ApiOutageTest.freePort();
-    try (KubernetesClient away = ApiOutageTest.client(port)) {
+    int port = ApiServers.freePort();
+    try (KubernetesClient away = ApiServers.client(port)) {
       watch(away);
       Thread.sleep(1500);
       assertEquals(List.of(), delivered, "not listed: not known, which is not the same as none");
       assertFalse(watch.hasSynced());
 
-      KubernetesMockServer back = ApiOutageTest.apiServer(port);
+      KubernetesMockServer back = ApiServers.apiServer(port);
       try (KubernetesClient admin = back.createClient()) {
-        admin.resource(Fixtures.peerSet("prod-peers-0", "prod", member("n1"))).create();
+        admin.resource(peerSet("prod-peers-0", "prod", member("n1"))).create();
         await().atMost(Duration.ofSeconds(30)).until(() -> List.of("prod-peers-0=1").equals(last()));
         assertEquals(List.of(List.of("prod-peers-0=1")), delivered);
       } finally {

@@ -1,4 +1,4 @@
-package dev.wgmesh.agent.kubernetes;
+package dev.wgmesh.kube;
 
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -20,8 +21,8 @@ import org.slf4j.LoggerFactory;
  * Writes a {@code WireGuardNodeConfig}'s status at a bounded rate, off the caller's thread: at most
  * once per {@code minInterval}, only when the status changed, and when only handshake times
  * changed at most once per {@code handshakeInterval}. Patches the status subresource (a JSON patch,
- * not server-side apply), setting every field the agent owns and clearing those it has no value
- * for; conditions are not touched. A failed write (API server unreachable) is tried again later,
+ * not server-side apply), setting every field a node daemon (agent or registry) reports and
+ * clearing those it has no value for; conditions are not touched. A failed write (API server unreachable) is tried again later,
  * with exponential backoff; it never blocks the caller.
  */
 public final class StatusWriter implements AutoCloseable {
@@ -57,8 +58,8 @@ public final class StatusWriter implements AutoCloseable {
 
   /** Offers the current status; returns true when a write was started. */
   public boolean offer(WireGuardNodeConfigStatus status) {
-    String full = StatusBuilder.fingerprint(status, true);
-    String partial = StatusBuilder.fingerprint(status, false);
+    String full = fingerprint(status, true);
+    String partial = fingerprint(status, false);
     Instant now = clock.instant();
     if (full.equals(written) || inFlight.get() || now.isBefore(lastAttempt.plus(interval()))) {
       return false;
@@ -98,7 +99,7 @@ public final class StatusWriter implements AutoCloseable {
   }
 
   /**
-   * Reads the object and patches the fields the agent owns into its status (a JSON patch computed
+   * Reads the object and patches the fields a node daemon reports into its status (a JSON patch computed
    * from the difference): other writers' fields, such as conditions, stay. A JSON merge patch
    * would need one request less, but fabric8's mock server merges lists instead of replacing them.
    */
@@ -138,6 +139,22 @@ public final class StatusWriter implements AutoCloseable {
     writtenWithoutHandshakes = null;
   }
 
+  /**
+   * Everything a status says, as text, optionally without the handshake times: those change every
+   * two minutes per peer, so they alone do not justify a write at the fast rate.
+   */
+  public static String fingerprint(WireGuardNodeConfigStatus s, boolean withHandshakes) {
+    StringBuilder b = new StringBuilder();
+    b.append(s.getAppliedGeneration()).append('|').append(s.getDirect()).append('|').append(s.getRelayed()).append('|')
+        .append(s.getPending()).append('|').append(s.getPublicKey()).append('|').append(Objects.toString(s.getLastError(), ""));
+    for (WireGuardNodeConfigStatus.PeerStatus p : s.getPeers()) {
+      b.append('|').append(p.getName()).append(',').append(p.getMode()).append(',').append(p.getEndpoint());
+      if (withHandshakes) {
+        b.append(',').append(p.getLastHandshake());
+      }
+    }
+    return b.toString();
+  }
   @Override
   public void close() {
     executor.shutdown();

@@ -1,4 +1,4 @@
-package dev.wgmesh.agent.kubernetes;
+package dev.wgmesh.kube;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
@@ -48,7 +48,7 @@ public final class ResourceWatch<T extends HasMetadata> implements AutoCloseable
         failing = true;
         log.warn("cannot watch {}: {}; retrying (the interface stays as it is)", what, Errors.shortMessage(t));
       }
-      return true; // always retry: an outage never stops the agent
+      return true; // always retry: an outage never stops the daemon
     });
   }
 

@@ -1,4 +1,4 @@
-package dev.wgmesh.agent.kubernetes;
+package dev.wgmesh.kube;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
 import java.time.Clock;
@@ -59,6 +60,17 @@ class StatusWriterTest {
     return s;
   }
 
+  /** A node config with just enough spec to exist; the writer touches its status only. */
+  static WireGuardNodeConfig config(String name) {
+    WireGuardNodeConfig c = new WireGuardNodeConfig();
+    c.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    c.getSpec().setMesh("prod");
+    c.getSpec().setNodeName(name);
+    c.getSpec().getInterfaceSpec().setAddresses(List.of("10.88.0.1/24"));
+    c.setStatus(null);
+    return c;
+  }
+
   boolean offer(StatusWriter w, WireGuardNodeConfigStatus s) {
     boolean started = w.offer(s);
     await().atMost(Duration.ofSeconds(5)).until(() -> !w.busy());
@@ -79,7 +91,7 @@ class StatusWriterTest {
       assertFalse(offer(w, status(1, "2026-11-24T11:59:00Z")), "after two failures: 20 s");
       assertEquals(0, w.writes());
 
-      client.resource(Fixtures.config("n1", NodeConfigsTest.spec(key))).create();
+      client.resource(config("n1")).create();
       clock.advance(Duration.ofSeconds(2));
       assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
       assertEquals(1, w.writes());
