@@ -48,7 +48,7 @@ class RbacAllowListTest {
     grant(operator, CLUSTER, "", List.of("events"), List.of("create", "patch"));
     grant(operator, "ns", "", List.of("secrets", "services"), List.of("create", "delete", "get", "list", "patch", "update", "watch"));
     grant(operator, "ns", "apps", List.of("deployments"), List.of("create", "delete", "get", "list", "patch", "update", "watch"));
-    grant(operator, "ns", "coordination.k8s.io", List.of("leases"), List.of("create", "get", "update"));
+    grant(operator, "ns", "coordination.k8s.io", List.of("leases"), List.of("create", "get", "patch", "update"));
     allow.put("wgmesh-operator", operator);
 
     Set<String> agent = new TreeSet<>();

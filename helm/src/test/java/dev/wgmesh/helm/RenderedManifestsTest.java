@@ -94,7 +94,7 @@ class RenderedManifestsTest {
       assertTrue(ids.add(d.kind() + "/" + d.object().getMetadata().getNamespace() + "/" + d.name()), "duplicate " + d);
     }
     Map<String, Integer> expected = new TreeMap<>(Map.of(
-        "ServiceAccount", 3, "ClusterRole", 3, "ClusterRoleBinding", 3, "Role", 2, "RoleBinding", 2,
+        "ServiceAccount", 3, "ClusterRole", 4, "ClusterRoleBinding", 3, "Role", 2, "RoleBinding", 2,
         "Service", 1, "Deployment", 1, "DaemonSet", 1));
     if (scenario != Scenario.TUNED) {
       expected.put("ValidatingAdmissionPolicy", 1);

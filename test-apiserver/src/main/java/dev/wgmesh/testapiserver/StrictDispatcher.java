@@ -1,0 +1,256 @@
+package dev.wgmesh.testapiserver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
+import io.fabric8.mockwebserver.dsl.HttpMethod;
+import io.fabric8.mockwebserver.http.Buffer;
+import io.fabric8.mockwebserver.http.Dispatcher;
+import io.fabric8.mockwebserver.http.Headers;
+import io.fabric8.mockwebserver.http.MockResponse;
+import io.fabric8.mockwebserver.http.RecordedRequest;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The request path of the test API server: authenticate (bearer tokens of known identities),
+ * authorize (RBAC, {@link Rbac}), then hand the request to fabric8's CRUD dispatcher for storage
+ * and watches, except for what that mock gets wrong:
+ *
+ * <ul>
+ *   <li>PATCH is applied here with the semantics of kube-apiserver ({@link Patches}) and stored as
+ *       an update of the result, on the same path: the CRUD dispatcher then applies the status
+ *       subresource rules (a write of the object keeps the stored status, a status write keeps all
+ *       else) and the resourceVersion precondition (409 when a patch sets another one);
+ *   <li>strategic merge patches of custom resources are refused (415), as kube-apiserver does;
+ *       server-side apply is refused too (415), because this server cannot judge it: wgmesh does
+ *       not use it;
+ *   <li>SelfSubjectRulesReviews and SelfSubjectAccessReviews are answered from the RBAC rules.
+ * </ul>
+ *
+ * Every refusal is recorded (see {@link StrictApiServer#rejections()}), so that a test fails on a
+ * request its component's RBAC does not allow even when the component logs and carries on.
+ */
+final class StrictDispatcher extends Dispatcher {
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+  private final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+  private final Map<String, Identity> tokens = new ConcurrentHashMap<>();
+  private final List<Rejection> rejections = new CopyOnWriteArrayList<>();
+  /** Patches read, apply and write back; no other write may come in between (a real server retries instead). */
+  private final ReentrantLock writes = new ReentrantLock();
+  private volatile Rbac rbac;
+
+  StrictDispatcher(Rbac rbac) {
+    this.rbac = rbac;
+  }
+
+  void rbac(Rbac rbac) {
+    this.rbac = rbac;
+  }
+
+  void token(String token, Identity identity) {
+    tokens.put(token, identity);
+  }
+
+  List<Rejection> rejections() {
+    return rejections;
+  }
+
+  @Override
+  public MockResponse dispatch(RecordedRequest request) {
+    String auth = request.getHeader("Authorization");
+    Identity who = auth != null && auth.startsWith("Bearer ") ? tokens.get(auth.substring(7).trim()) : null;
+    if (who == null) {
+      return refuse(401, "Unauthorized", "Unauthorized", "system:anonymous", request);
+    }
+    RequestAttributes attributes = RequestAttributes.parse(request.getMethod(), request.getPath());
+    if (attributes.isResourceRequest() && attributes.group().equals("authorization.k8s.io") && attributes.verb().equals("create")
+        && rbac.allows(who, attributes)) {
+      if (attributes.resource().equals("selfsubjectrulesreviews")) {
+        return rulesReview(who, request);
+      }
+      if (attributes.resource().equals("selfsubjectaccessreviews")) {
+        return accessReview(who, request);
+      }
+    }
+    if (!rbac.allows(who, attributes)) {
+      return refuse(403, "Forbidden", Rbac.denial(who, attributes), who.user(), request);
+    }
+    if (!request.getMethod().equalsIgnoreCase("PATCH")) {
+      if (request.getMethod().equalsIgnoreCase("GET")) {
+        return store.dispatch(request);
+      }
+      writes.lock();
+      try {
+        return store.dispatch(request);
+      } finally {
+        writes.unlock();
+      }
+    }
+    return patch(who, attributes, request);
+  }
+
+  private MockResponse patch(Identity who, RequestAttributes attributes, RecordedRequest request) {
+    String type = request.getHeader("Content-Type");
+    String mediaType = type == null ? "" : type.split(";")[0].trim();
+    boolean custom = !attributes.group().isEmpty() && !attributes.group().endsWith(".k8s.io") && !attributes.group().equals("apps")
+        && !attributes.group().equals("batch") && !attributes.group().equals("policy");
+    switch (mediaType) {
+      case "application/json-patch+json", "application/merge-patch+json" -> { }
+      case "application/strategic-merge-patch+json" -> {
+        if (custom) {
+          return refuse(415, "UnsupportedMediaType",
+              "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, "
+                  + "application/merge-patch+json, application/apply-patch+yaml", who.user(), request);
+        }
+        return locked(request); // built-in kinds: the mock's own merge
+      }
+      case "application/apply-patch+yaml", "application/apply-patch+cbor" -> {
+        return refuse(415, "UnsupportedMediaType", "server-side apply is not implemented by the test API server", who.user(), request);
+      }
+      default -> {
+        return refuse(415, "UnsupportedMediaType", "unknown patch type " + mediaType, who.user(), request);
+      }
+    }
+    writes.lock();
+    try {
+      String objectPath = objectPath(request.getPath(), attributes);
+      MockResponse current = store.handleGet(objectPath);
+      if (current.code() != 200) {
+        return current;
+      }
+      JsonNode stored = JSON.readTree(current.getBody().readUtf8());
+      JsonNode patch = JSON.readTree(request.getUtf8Body());
+      JsonNode patched;
+      try {
+        patched = mediaType.equals("application/json-patch+json") ? Patches.applyJsonPatch(stored, patch)
+            : Patches.applyMergePatch(stored, patch);
+      } catch (Patches.PatchException e) {
+        return refuse(422, "Invalid", "the server rejected our request due to an error in our request: " + e.getMessage(), who.user(),
+            request);
+      }
+      if (!patched.isObject()) {
+        return refuse(422, "Invalid", "the patched object is not a JSON object", who.user(), request);
+      }
+      String storePath = request.getPath().split("\\?")[0];
+      RecordedRequest update = new RecordedRequest("PUT " + storePath + " HTTP/1.1", HttpMethod.PUT, storePath,
+          Headers.builder().add("Content-Type", "application/json").build(),
+          new Buffer(JSON.writeValueAsString(patched).getBytes(StandardCharsets.UTF_8)));
+      MockResponse response = store.handleUpdate(update);
+      if (response.code() == 422 || response.code() == 400) {
+        record(response.code(), who.user(), request, response.getBody() == null ? "" : response.getBody().readUtf8());
+      }
+      return response;
+    } catch (IOException e) {
+      return refuse(400, "BadRequest", "the request body is not JSON: " + e.getMessage(), who.user(), request);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  private MockResponse locked(RecordedRequest request) {
+    writes.lock();
+    try {
+      return store.dispatch(request);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** The object's own path: without the subresource and the query. */
+  private static String objectPath(String path, RequestAttributes attributes) {
+    String p = path.split("\\?")[0];
+    if (attributes.subresource() != null) {
+      p = p.substring(0, p.length() - attributes.subresource().length() - 1);
+    }
+    return p;
+  }
+
+  private MockResponse rulesReview(Identity who, RecordedRequest request) {
+    String namespace = null;
+    try {
+      JsonNode body = JSON.readTree(request.getUtf8Body());
+      namespace = body.path("spec").path("namespace").asText(null);
+    } catch (IOException e) {
+      return refuse(400, "BadRequest", "the request body is not JSON", who.user(), request);
+    }
+    ArrayNode resourceRules = NODES.arrayNode();
+    ArrayNode nonResourceRules = NODES.arrayNode();
+    for (Rbac.Rule rule : rbac.rulesFor(who, namespace)) {
+      if (!rule.nonResourceURLs().isEmpty()) {
+        ObjectNode r = nonResourceRules.addObject();
+        r.set("verbs", strings(rule.verbs()));
+        r.set("nonResourceURLs", strings(rule.nonResourceURLs()));
+      } else {
+        ObjectNode r = resourceRules.addObject();
+        r.set("verbs", strings(rule.verbs()));
+        r.set("apiGroups", strings(rule.apiGroups()));
+        r.set("resources", strings(rule.resources()));
+        if (!rule.resourceNames().isEmpty()) {
+          r.set("resourceNames", strings(rule.resourceNames()));
+        }
+      }
+    }
+    ObjectNode review = NODES.objectNode();
+    review.put("apiVersion", "authorization.k8s.io/v1");
+    review.put("kind", "SelfSubjectRulesReview");
+    review.putObject("metadata");
+    review.putObject("spec").put("namespace", namespace);
+    ObjectNode status = review.putObject("status");
+    status.set("resourceRules", resourceRules);
+    status.set("nonResourceRules", nonResourceRules);
+    status.put("incomplete", false);
+    return new MockResponse().setResponseCode(201).setBody(review.toString());
+  }
+
+  private MockResponse accessReview(Identity who, RecordedRequest request) {
+    try {
+      ObjectNode body = (ObjectNode) JSON.readTree(request.getUtf8Body());
+      JsonNode ra = body.path("spec").path("resourceAttributes");
+      RequestAttributes asked = new RequestAttributes(ra.path("verb").asText(), ra.path("group").asText(""),
+          ra.path("version").asText(""), ra.path("namespace").asText(null), ra.path("resource").asText(),
+          ra.path("subresource").asText("").isEmpty() ? null : ra.path("subresource").asText(), ra.path("name").asText(null), "");
+      body.putObject("status").put("allowed", rbac.allows(who, asked));
+      return new MockResponse().setResponseCode(201).setBody(body.toString());
+    } catch (IOException | ClassCastException e) {
+      return refuse(400, "BadRequest", "the request body is not a SelfSubjectAccessReview", who.user(), request);
+    }
+  }
+
+  private MockResponse refuse(int code, String reason, String message, String user, RecordedRequest request) {
+    record(code, user, request, message);
+    ObjectNode status = NODES.objectNode();
+    status.put("kind", "Status");
+    status.put("apiVersion", "v1");
+    status.putObject("metadata");
+    status.put("status", "Failure");
+    status.put("message", message);
+    status.put("reason", reason);
+    status.put("code", code);
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(status.toString());
+  }
+
+  private void record(int code, String user, RecordedRequest request, String message) {
+    rejections.add(new Rejection(code, user, request.getMethod(), request.getPath(), message));
+  }
+
+  private static ArrayNode strings(java.util.Collection<String> values) {
+    ArrayNode array = NODES.arrayNode();
+    values.stream().sorted().forEach(array::add);
+    return array;
+  }
+
+  KubernetesCrudDispatcher store() {
+    return store;
+  }
+}
