@@ -1,19 +1,15 @@
 package dev.wgmesh.kube;
 
-import io.fabric8.kubernetes.client.ConfigBuilder;
+import dev.wgmesh.testapiserver.Identity;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.util.HashMap;
 
 /**
- * An API server that can be away and come back (fabric8's mock in CRUD mode on a fixed port), and
+ * An API server that can be away and come back (the strict test API server on a fixed port), and
  * a client that fails fast while it is away; for tests of what the node daemons do in an outage.
  */
 public final class ApiServers {
@@ -25,18 +21,19 @@ public final class ApiServers {
     }
   }
 
-  /** A CRUD mock API server on {@code port} of the loopback address, empty. */
-  public static KubernetesMockServer apiServer(int port) {
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
-        new KubernetesCrudDispatcher(), false);
-    server.init(InetAddress.getLoopbackAddress(), port);
-    return server;
+  /** A strict test API server on {@code port} of the loopback address: the CRDs, no objects. */
+  public static StrictApiServer apiServer(int port, String... meshes) {
+    return StrictApiServer.builder().meshes(meshes).listen(InetAddress.getLoopbackAddress(), port).start();
   }
 
-  /** A client of the API server at {@code port}, whether or not one answers there: short timeouts, no retries. */
-  public static KubernetesClient client(int port) {
-    return new KubernetesClientBuilder().withConfig(new ConfigBuilder()
+  /**
+   * A client that is {@code who}, of the API server at {@code port}, whether or not one answers
+   * there: short timeouts, no retries. Its token is valid on every instance of the test API server.
+   */
+  public static KubernetesClient client(int port, Identity who) {
+    return new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
         .withMasterUrl("http://127.0.0.1:" + port)
+        .withOauthToken(who.token())
         .withNamespace("default")
         .withAutoConfigure(false)
         .withConnectionTimeout(1000)

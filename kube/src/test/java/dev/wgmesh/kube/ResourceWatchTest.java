@@ -12,20 +12,29 @@ import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The peer set watch against fabric8's mock API server: whole lists, only once listed, only the mesh's. */
-@EnableKubernetesMockClient(crud = true)
+/** The peer set watch, as the agent (its RBAC), against the strict test API server: whole lists, only once listed, only the mesh's. */
 class ResourceWatchTest {
+  StrictApiServer api;
+  /** The test's own writes. */
   KubernetesClient client;
-  KubernetesMockServer server;
+  /** The watch's: the agent of node n1. */
+  KubernetesClient agent;
+
+  @BeforeEach
+  void start() {
+    api = StrictApiServer.start();
+    client = api.admin();
+    agent = api.client(StrictApiServer.agentOn("n1"));
+  }
 
   final List<List<String>> delivered = new CopyOnWriteArrayList<>();
   ResourceWatch<WireGuardPeerSet> watch;
@@ -35,6 +44,7 @@ class ResourceWatchTest {
     if (watch != null) {
       watch.close();
     }
+    api.close();
   }
 
   static WireGuardNodeConfigSpec.Peer member(String name) {
@@ -61,7 +71,7 @@ class ResourceWatchTest {
 
   @Test
   void anEmptyFirstListIsDeliveredThenEveryChangeAsAWholeSortedList() {
-    watch(client);
+    watch(agent);
     await().atMost(Duration.ofSeconds(10)).until(() -> List.of().equals(last()));
     assertTrue(watch.hasSynced());
 
@@ -93,7 +103,7 @@ class ResourceWatchTest {
   void nothingIsDeliveredBeforeTheFirstListCompleted() throws Exception {
     client.resource(peerSet("prod-peers-0", "prod", member("n1"))).create();
     client.resource(peerSet("prod-peers-1", "prod", member("n2"))).create();
-    watch(client);
+    watch(agent);
     await().atMost(Duration.ofSeconds(10)).until(() -> !delivered.isEmpty());
     Thread.sleep(300); // the informer's add events of the first list
     for (List<String> list : delivered) {
@@ -104,19 +114,16 @@ class ResourceWatchTest {
   @Test
   void whileTheApiServerIsAwayNothingIsDeliveredNotEvenAnEmptyList() throws Exception {
     int port = ApiServers.freePort();
-    try (KubernetesClient away = ApiServers.client(port)) {
+    try (KubernetesClient away = ApiServers.client(port, StrictApiServer.agentOn("n1"))) {
       watch(away);
       Thread.sleep(1500);
       assertEquals(List.of(), delivered, "not listed: not known, which is not the same as none");
       assertFalse(watch.hasSynced());
 
-      KubernetesMockServer back = ApiServers.apiServer(port);
-      try (KubernetesClient admin = back.createClient()) {
-        admin.resource(peerSet("prod-peers-0", "prod", member("n1"))).create();
+      try (StrictApiServer back = ApiServers.apiServer(port)) {
+        back.admin().resource(peerSet("prod-peers-0", "prod", member("n1"))).create();
         await().atMost(Duration.ofSeconds(30)).until(() -> List.of("prod-peers-0=1").equals(last()));
         assertEquals(List.of(List.of("prod-peers-0=1")), delivered);
-      } finally {
-        back.destroy();
       }
     }
   }

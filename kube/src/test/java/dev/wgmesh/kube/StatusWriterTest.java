@@ -10,7 +10,9 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
+import dev.wgmesh.testapiserver.StrictApiServer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -19,10 +21,25 @@ import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** The status writer's rate limits and backoff, with a clock the test moves. */
-@EnableKubernetesMockClient(crud = true)
+/** The status writer's rate limits and backoff, with a clock the test moves, as an agent against the strict test API server. */
 class StatusWriterTest {
+  StrictApiServer api;
+  /** The test's own reads and writes. */
   KubernetesClient client;
+  /** The writer's: the agent of node n1, with the chart's RBAC. */
+  KubernetesClient agent;
+
+  @BeforeEach
+  void start() {
+    api = StrictApiServer.start();
+    client = api.admin();
+    agent = api.client(StrictApiServer.agentOn("n1"));
+  }
+
+  @AfterEach
+  void stop() {
+    api.close();
+  }
 
   static final class MovableClock extends Clock {
     Instant now = Instant.parse("2026-11-24T12:00:00Z");
@@ -80,7 +97,7 @@ class StatusWriterTest {
   @Test
   void writesOnlyChangesAtTheRatesAndBacksOffOnFailure() {
     MovableClock clock = new MovableClock();
-    try (StatusWriter w = new StatusWriter(client, "n1", Duration.ofSeconds(5), Duration.ofSeconds(60), clock)) {
+    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), Duration.ofSeconds(60), clock)) {
       // The object does not exist yet: the write fails, and the next attempt waits longer each time.
       assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
       clock.advance(Duration.ofSeconds(6));
@@ -110,6 +127,30 @@ class StatusWriterTest {
       assertEquals(4, w.writes());
       assertEquals("2026-11-24T12:01:10Z",
           client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus().getPeers().get(0).getLastHandshake());
+    }
+  }
+
+  @Test
+  void theFirstWriteOfAConfigWithoutStatusWorksAndLeavesTheOperatorsConditions() {
+    client.resource(config("n1")).create();
+    MovableClock clock = new MovableClock();
+    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), Duration.ofSeconds(60), clock)) {
+      assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
+      assertEquals(1, w.writes(), "a new object has no status: the write must not depend on one");
+      client.resources(WireGuardNodeConfig.class).withName("n1").subresource("status").patch(
+          io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+          "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"Planned\",\"message\":\"\","
+              + "\"lastTransitionTime\":\"2026-11-24T12:00:00Z\"}]}}");
+      WireGuardNodeConfigStatus cleared = status(2, "2026-11-24T11:59:00Z");
+      cleared.setPeers(List.of());
+      cleared.setDirect(null);
+      clock.advance(Duration.ofSeconds(6));
+      assertTrue(offer(w, cleared));
+      WireGuardNodeConfigStatus stored = client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus();
+      assertEquals(2L, stored.getAppliedGeneration());
+      assertEquals(List.of(), stored.getPeers(), "lists are replaced, not merged");
+      assertEquals(null, stored.getDirect(), "a field without a value is removed");
+      assertEquals(1, stored.getConditions().size(), "the operator's conditions stay");
     }
   }
 }

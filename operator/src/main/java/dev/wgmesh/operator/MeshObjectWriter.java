@@ -205,25 +205,31 @@ final class MeshObjectWriter<R extends CustomResource<S, ?>, S> {
     return client.resource(current).patch(PatchContext.of(PatchType.JSON), client.getKubernetesSerialization().asJson(ops));
   }
 
-  /** The mesh label and owner reference, added to an object that lost them, keeping what else it has. */
+  /**
+   * The mesh label and owner reference, added to an object that lost them, keeping what else it
+   * has. Labels and owner references are written whole ({@code add} on the member replaces it, and
+   * {@code /metadata} always exists): an {@code add} into a map or list that the server does not
+   * have is refused (422), and an empty one looks the same as a missing one in the typed object.
+   * Together with the resourceVersion precondition of the spec diff, nothing added meanwhile is lost.
+   */
   private ArrayNode metadataOps(WireGuardMesh mesh, R current) {
     ArrayNode ops = JSON.arrayNode();
+    var serialization = client.getKubernetesSerialization();
     if (!labelled(mesh, current)) {
-      if (current.getMetadata().getLabels() == null) {
-        ops.add(op("add", "/metadata/labels", client.getKubernetesSerialization()
-            .convertValue(Labels.managed(mesh.getMetadata().getName(), kind.component()), JsonNode.class)));
-      } else {
-        ops.add(op("add", "/metadata/labels/" + Labels.MESH.replace("~", "~0").replace("/", "~1"),
-            JSON.textNode(mesh.getMetadata().getName())));
+      Map<String, String> labels = new java.util.TreeMap<>();
+      if (current.getMetadata().getLabels() != null) {
+        labels.putAll(current.getMetadata().getLabels());
       }
+      labels.putAll(Labels.managed(mesh.getMetadata().getName(), kind.component()));
+      ops.add(op("add", "/metadata/labels", serialization.convertValue(labels, JsonNode.class)));
     }
     if (!owned(mesh, current)) {
-      JsonNode reference = client.getKubernetesSerialization().convertValue(ownerReference(mesh), JsonNode.class);
-      if (current.getMetadata().getOwnerReferences() == null || current.getMetadata().getOwnerReferences().isEmpty()) {
-        ops.add(op("add", "/metadata/ownerReferences", JSON.arrayNode().add(reference)));
-      } else {
-        ops.add(op("add", "/metadata/ownerReferences/-", reference));
+      List<OwnerReference> references = new ArrayList<>();
+      if (current.getMetadata().getOwnerReferences() != null) {
+        references.addAll(current.getMetadata().getOwnerReferences());
       }
+      references.add(ownerReference(mesh));
+      ops.add(op("add", "/metadata/ownerReferences", serialization.convertValue(references, JsonNode.class)));
     }
     return ops;
   }

@@ -2,6 +2,7 @@ package dev.wgmesh.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.StatusPatch;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
@@ -17,10 +18,11 @@ import dev.wgmesh.operator.registry.RegistryKeySecret;
 import dev.wgmesh.operator.registry.RegistryNames;
 import dev.wgmesh.operator.registry.RegistryService;
 import io.fabric8.kubernetes.api.model.Node;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -203,16 +205,33 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .paths(existing.stream().filter(c -> plan.nodeConfigs().containsKey(c.getMetadata().getName())).toList())
         .conflicts(java.util.stream.Stream.concat(written.conflicts().stream(), setsWritten.conflicts().stream()).toList())
         .build();
-    if (sameJson(context, status, mesh.getStatus())) {
-      return UpdateControl.noUpdate();
+    if (!sameJson(context, status, mesh.getStatus())) {
+      writeStatus(context, mesh, status);
     }
-    return UpdateControl.patchStatus(withStatus(mesh, status));
+    return UpdateControl.noUpdate();
   }
 
   @Override
   public ErrorStatusUpdateControl<WireGuardMesh> updateErrorStatus(WireGuardMesh mesh, Context<WireGuardMesh> context, Exception e) {
     log.warn("reconciling mesh {} failed: {}", mesh.getMetadata().getName(), e.toString());
-    return ErrorStatusUpdateControl.patchStatus(withStatus(mesh, MeshStatusAggregator.failed(mesh, e, clock.instant())));
+    try {
+      writeStatus(context, mesh, MeshStatusAggregator.failed(mesh, e, clock.instant()));
+    } catch (RuntimeException writeFailure) {
+      log.warn("cannot write the status of mesh {}: {}", mesh.getMetadata().getName(), writeFailure.toString());
+    }
+    return ErrorStatusUpdateControl.noStatusUpdate();
+  }
+
+  /**
+   * The mesh status is the operator's alone: every field is written, removed where the new status
+   * has no value ({@link StatusPatch}). Not JOSDK's status patch: without server-side apply it sends
+   * a JSON Patch diffed against the cached object, which a real API server refuses (422) while the
+   * object has no status yet.
+   */
+  private static void writeStatus(Context<WireGuardMesh> context, WireGuardMesh mesh, WireGuardMeshStatus status) {
+    context.getClient().resources(WireGuardMesh.class).withName(mesh.getMetadata().getName()).subresource("status")
+        .patch(PatchContext.of(PatchType.JSON_MERGE), StatusPatch.of(status.fields(),
+            context.getClient().getKubernetesSerialization()));
   }
 
   /** The registry's public key (null until its Secret exists), or why the Secret is unusable. */
@@ -279,20 +298,6 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         events.warning(config, "RelayFallback", relayed + " peer(s) reached through the registry's relay" + (through.equals(": ") ? "" : through));
       }
     }
-  }
-
-  /** A new object with the mesh's identity and the new status: the status patch is built from it alone. */
-  private static WireGuardMesh withStatus(WireGuardMesh mesh, WireGuardMeshStatus status) {
-    WireGuardMesh fresh = new WireGuardMesh();
-    fresh.setMetadata(new ObjectMetaBuilder()
-        .withName(mesh.getMetadata().getName())
-        .withUid(mesh.getMetadata().getUid())
-        .withGeneration(mesh.getMetadata().getGeneration())
-        .withResourceVersion(mesh.getMetadata().getResourceVersion())
-        .build());
-    fresh.setSpec(mesh.getSpec());
-    fresh.setStatus(status);
-    return fresh;
   }
 
   private static boolean sameJson(Context<WireGuardMesh> context, Object a, Object b) {

@@ -1,10 +1,7 @@
 package dev.wgmesh.operator;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.StatusPatch;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerStatus;
@@ -14,7 +11,6 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.fabric8.kubernetes.client.dsl.base.PatchContext;
 import io.fabric8.kubernetes.client.dsl.base.PatchType;
-import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Instant;
@@ -29,16 +25,13 @@ import java.util.concurrent.Callable;
 
 /**
  * Writes the operator's part of each WireGuardPeer's status (address, allowedIPs, conditions,
- * ready, observedGeneration) with a JSON Patch of exactly those fields: {@code endpoint} and
- * {@code mode}, which agents report, are never sent and so never clobbered. A peer whose status
- * already says what the plan says is not written. (Not a merge patch: fabric8's mock server
- * appends to lists on a merge patch where RFC 7386 replaces them.)
+ * ready, observedGeneration) with a merge patch of exactly those fields ({@link StatusPatch}):
+ * {@code endpoint} and {@code mode}, which agents report, are never sent and so never clobbered. A
+ * peer whose status already says what the plan says is not written.
  */
 final class PeerStatusWriter {
   /** A peer whose status was written: what it said before, and what it says now. */
   record Change(WireGuardPeer peer, WireGuardPeerStatus before, WireGuardPeerStatus after) {}
-
-  private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
 
   private final KubernetesClient client;
   private final InformerEventSource<WireGuardPeer, WireGuardMesh> cache;
@@ -72,8 +65,8 @@ final class PeerStatusWriter {
   private Optional<Change> write(WireGuardPeer peer, WireGuardPeerStatus before, WireGuardPeerStatus after) {
     try {
       // resource(peer): the patch goes out without fetching the peer first
-      WireGuardPeer updated = client.resource(peer).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON), statusPatch(peer.getStatus(), after, client.getKubernetesSerialization()));
+      WireGuardPeer updated = client.resources(WireGuardPeer.class).withName(peer.getMetadata().getName()).subresource("status")
+          .patch(PatchContext.of(PatchType.JSON_MERGE), StatusPatch.of(ownedFields(after), client.getKubernetesSerialization()));
       cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, peer);
       metrics.peerStatusWritten();
       return Optional.of(new Change(updated, before, after));
@@ -106,42 +99,15 @@ final class PeerStatusWriter {
         && Objects.equals(a.getReady(), b.getReady());
   }
 
-  /**
-   * Sets our fields, removes those we no longer have a value for; a status not yet there is added
-   * whole (with our fields only: the agent's are not there either).
-   */
-  static String statusPatch(WireGuardPeerStatus current, WireGuardPeerStatus after, KubernetesSerialization serialization) {
-    Map<String, Object> wanted = new LinkedHashMap<>();
-    wanted.put("observedGeneration", after.getObservedGeneration());
-    wanted.put("address", after.getAddress());
-    wanted.put("allowedIPs", after.getAllowedIPs());
-    wanted.put("conditions", after.getConditions());
-    wanted.put("ready", after.getReady());
-    ArrayNode ops = JSON.arrayNode();
-    if (current == null) {
-      ObjectNode status = JSON.objectNode();
-      wanted.forEach((field, value) -> {
-        if (value != null) {
-          status.set(field, serialization.convertValue(value, JsonNode.class));
-        }
-      });
-      ops.add(JSON.objectNode().put("op", "add").put("path", "/status").set("value", status));
-      return serialization.asJson(ops);
-    }
-    Map<String, Object> present = new LinkedHashMap<>();
-    present.put("observedGeneration", current.getObservedGeneration());
-    present.put("address", current.getAddress());
-    present.put("allowedIPs", current.getAllowedIPs());
-    present.put("conditions", current.getConditions());
-    present.put("ready", current.getReady());
-    wanted.forEach((field, value) -> {
-      if (value != null) {
-        ops.add(JSON.objectNode().put("op", "add").put("path", "/status/" + field).set("value", serialization.convertValue(value, JsonNode.class)));
-      } else if (present.get(field) != null) {
-        ops.add(JSON.objectNode().put("op", "remove").put("path", "/status/" + field));
-      }
-    });
-    return serialization.asJson(ops);
+  /** The fields of a peer's status that the operator writes, null where it has no value. */
+  static Map<String, Object> ownedFields(WireGuardPeerStatus status) {
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("observedGeneration", status.getObservedGeneration());
+    fields.put("address", status.getAddress());
+    fields.put("allowedIPs", status.getAllowedIPs());
+    fields.put("conditions", status.getConditions());
+    fields.put("ready", status.getReady());
+    return fields;
   }
 
   private static <T> List<T> emptyIfNull(List<T> list) {

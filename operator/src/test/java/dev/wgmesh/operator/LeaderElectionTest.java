@@ -16,7 +16,7 @@ class LeaderElectionTest {
 
   @Test
   void oneInstanceLeadsAndAStoppedLeaderIsReplacedWithoutExiting() {
-    try (MockCluster cluster = new MockCluster(true)) {
+    try (MockCluster cluster = new MockCluster()) {
       MeshOperatorTest.meshWithNodes(cluster, 2);
       AtomicBoolean aExited = new AtomicBoolean();
       AtomicBoolean bExited = new AtomicBoolean();

@@ -41,7 +41,7 @@ class MeshObjectWriterTest {
     try (MockCluster cluster = new MockCluster(); Writes writes = new Writes(2)) {
       WireGuardMesh mesh = cluster.createMesh("m", "10.88.0.0/24", "203.0.113.5:51820");
       OperatorMetrics metrics = new OperatorMetrics();
-      MeshObjectWriter<WireGuardNodeConfig, WireGuardNodeConfigSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, cluster.client, id -> Optional.empty(), NO_CACHE, metrics, writes);
+      MeshObjectWriter<WireGuardNodeConfig, WireGuardNodeConfigSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, cluster.operatorClient, id -> Optional.empty(), NO_CACHE, metrics, writes);
       writer.sync(mesh, Map.of("n1", spec("m", "a", "b")), List.of());
       WireGuardNodeConfig seen = cluster.config("n1");
 
@@ -78,7 +78,7 @@ class MeshObjectWriterTest {
         }
       };
       MeshObjectWriter<WireGuardPeerSet, WireGuardPeerSetSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.PEER_SETS,
-          cluster.client, id -> Optional.ofNullable(cache.get(id)), filler, metrics, writes);
+          cluster.operatorClient, id -> Optional.ofNullable(cache.get(id)), filler, metrics, writes);
       WireGuardPeerSetSpec one = new WireGuardPeerSetSpec("m", spec("m", "a").getPeers());
       WireGuardPeerSetSpec two = new WireGuardPeerSetSpec("m", spec("m", "a", "b").getPeers());
 
@@ -116,7 +116,7 @@ class MeshObjectWriterTest {
       unlabelled = cluster.client.resource(unlabelled).create();
       Map<String, WireGuardNodeConfig> server = Map.of("n1", unlabelled, "n2", foreign);
 
-      MeshObjectWriter<WireGuardNodeConfig, WireGuardNodeConfigSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, cluster.client, id -> Optional.ofNullable(server.get(id.getName())), NO_CACHE,
+      MeshObjectWriter<WireGuardNodeConfig, WireGuardNodeConfigSpec> writer = new MeshObjectWriter<>(MeshObjectWriter.NODE_CONFIGS, cluster.operatorClient, id -> Optional.ofNullable(server.get(id.getName())), NO_CACHE,
           new OperatorMetrics(), writes);
       MeshObjectWriter.Result result = writer.sync(mesh, Map.of("n1", spec("m", "a"), "n2", spec("m", "a")), List.of());
 

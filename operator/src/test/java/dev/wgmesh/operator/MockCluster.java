@@ -11,74 +11,36 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.api.model.authorization.v1.SelfSubjectRulesReviewBuilder;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMixedDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.ServerRequest;
-import io.fabric8.mockwebserver.ServerResponse;
 import io.fabric8.mockwebserver.http.RecordedRequest;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import io.javaoperatorsdk.operator.Operator;
-import java.io.IOException;
-import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Queue;
-import java.util.concurrent.TimeUnit;
 
 /**
- * fabric8's mock API server in CRUD mode with the wgmesh CRDs installed (so that, as on a real API
- * server, status is a subresource: writes to the object leave it alone, and status writes do not
- * bump the generation), a client, and the operator under test.
+ * A cluster for operator tests on the strict test API server ({@link StrictApiServer}): the wgmesh
+ * CRDs installed, status a subresource, kube-apiserver's patch semantics, and the chart's RBAC.
+ * The operator under test runs as its ServiceAccount ({@link #operatorClient}); the test itself
+ * sets up and checks as an administrator ({@link #client}). Closing fails the test when the server
+ * refused any request the test did not expect.
  */
 final class MockCluster implements AutoCloseable {
-  static final String NAMESPACE = "wgmesh-system";
-  static final String[] CRDS = {"wireguardmeshes.wgmesh.dev-v1.yml", "wireguardpeers.wgmesh.dev-v1.yml",
-      "wireguardnodeconfigs.wgmesh.dev-v1.yml", "wireguardpeersets.wgmesh.dev-v1.yml"};
+  static final String NAMESPACE = StrictApiServer.NAMESPACE;
 
-  /** The mock logs every request at INFO through java.util.logging; kept here so the level sticks. */
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
-  static {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-  }
-
-  final KubernetesMockServer server;
+  final StrictApiServer api;
+  /** An administrator: the test's own set-up and checks. */
   final KubernetesClient client;
+  /** The operator's ServiceAccount, with the chart's RBAC. */
+  final KubernetesClient operatorClient;
   final List<Operator> operators = new ArrayList<>();
   final Map<String, KeyPair> keys = new HashMap<>();
 
   MockCluster() {
-    this(false);
-  }
-
-  /**
-   * @param answerRulesReviews also answer SelfSubjectRulesReviews (which the CRUD mock would just
-   *     store) with full rights: JOSDK asks one before it takes part in leader election
-   */
-  MockCluster(boolean answerRulesReviews) {
-    Map<ServerRequest, Queue<ServerResponse>> expectations = new HashMap<>();
-    server = new KubernetesMockServer(new Context(), new MockWebServer(), expectations,
-        answerRulesReviews ? new KubernetesMixedDispatcher(expectations) : new KubernetesCrudDispatcher(), false);
-    server.init();
-    if (answerRulesReviews) {
-      server.expect().post().withPath("/apis/authorization.k8s.io/v1/selfsubjectrulesreviews")
-          .andReturn(201, new SelfSubjectRulesReviewBuilder().withNewStatus().addNewResourceRule()
-              .withApiGroups("*").withResources("*").withVerbs("*").endResourceRule().withIncomplete(false).endStatus().build())
-          .always();
-    }
-    client = server.createClient();
-    for (String crd : CRDS) {
-      try (InputStream in = WireGuardMesh.class.getResourceAsStream("/META-INF/fabric8/" + crd)) {
-        client.apiextensions().v1().customResourceDefinitions().load(in).create();
-      } catch (IOException e) {
-        throw new IllegalStateException(e);
-      }
-    }
+    api = StrictApiServer.start();
+    client = api.admin();
+    operatorClient = api.client(StrictApiServer.OPERATOR);
   }
 
   static OperatorSettings settings() {
@@ -91,7 +53,7 @@ final class MockCluster implements AutoCloseable {
   }
 
   Operator startOperator(OperatorSettings settings) {
-    Operator operator = MeshOperator.start(client, settings);
+    Operator operator = MeshOperator.start(operatorClient, settings);
     operators.add(operator);
     return operator;
   }
@@ -162,14 +124,9 @@ final class MockCluster implements AutoCloseable {
     return client.resources(WireGuardMesh.class).withName(name).get();
   }
 
-  /** Requests the server received since the last call (the mock records every one). */
+  /** Requests the server received since the last call (it records every one). */
   List<RecordedRequest> drainRequests() throws InterruptedException {
-    List<RecordedRequest> requests = new ArrayList<>();
-    RecordedRequest r;
-    while ((r = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
-      requests.add(r);
-    }
-    return requests;
+    return api.drainRequests();
   }
 
   void stopOperators() {
@@ -180,7 +137,6 @@ final class MockCluster implements AutoCloseable {
   @Override
   public void close() {
     stopOperators();
-    client.close();
-    server.destroy();
+    api.close();
   }
 }

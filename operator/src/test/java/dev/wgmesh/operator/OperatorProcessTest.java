@@ -4,6 +4,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wgmesh.testapiserver.StrictApiServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,9 +29,7 @@ class OperatorProcessTest {
           "-cp", System.getProperty("java.class.path"), OperatorCommand.class.getName(),
           "--namespace", MockCluster.NAMESPACE, "--no-leader-election", "--metrics", "127.0.0.1:0")
           .redirectErrorStream(true).redirectOutput(log.toFile());
-      builder.environment().put("KUBERNETES_MASTER", cluster.client.getConfiguration().getMasterUrl());
-      builder.environment().put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
-      builder.environment().put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
+      builder.environment().putAll(cluster.api.environment(StrictApiServer.OPERATOR));
       Process process = builder.start();
       try {
         MeshOperatorTest.awaitMeshOf(cluster, "n1", "n2");

@@ -1,5 +1,6 @@
 package dev.wgmesh.testapiserver;
 
+import java.io.IOException;
 import java.util.List;
 import java.util.Map;
 
@@ -34,11 +35,41 @@ public record Identity(String user, List<String> groups, Map<String, List<String
     return new Identity(name, List.copyOf(all), Map.of());
   }
 
+  private static final String TOKEN_PREFIX = "wgmesh-test.";
+  private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+
+  /**
+   * The bearer token of this identity: the identity itself, encoded, so that every instance of the
+   * test API server (one that restarts on the same port, say) knows it, as a real cluster keeps
+   * accepting a ServiceAccount's token across API server restarts. Unsigned: for tests only.
+   */
+  public String token() {
+    try {
+      return TOKEN_PREFIX + java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(JSON.writeValueAsBytes(this));
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  /** The identity a token stands for, or null for a token that is not one of {@link #token()}. */
+  static Identity fromToken(String token) {
+    if (token == null || !token.startsWith(TOKEN_PREFIX)) {
+      return null;
+    }
+    try {
+      return JSON.readValue(java.util.Base64.getUrlDecoder().decode(token.substring(TOKEN_PREFIX.length())), Identity.class);
+    } catch (IOException | IllegalArgumentException e) {
+      return null;
+    }
+  }
+
+  @com.fasterxml.jackson.annotation.JsonIgnore
   public boolean isAdmin() {
     return groups.contains("system:masters");
   }
 
   /** The ServiceAccount's namespace and name, or null for a user. */
+  @com.fasterxml.jackson.annotation.JsonIgnore
   String[] serviceAccount() {
     if (!user.startsWith("system:serviceaccount:")) {
       return null;

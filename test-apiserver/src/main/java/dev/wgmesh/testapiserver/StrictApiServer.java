@@ -19,7 +19,6 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.function.Predicate;
 
 /**
@@ -53,7 +52,6 @@ public final class StrictApiServer implements AutoCloseable {
 
   private final StrictDispatcher dispatcher;
   private final KubernetesMockServer server;
-  private final Map<Identity, String> tokens = new HashMap<>();
   private final List<KubernetesClient> clients = new ArrayList<>();
   private final KubernetesClient admin;
   private boolean closed;
@@ -127,13 +125,9 @@ public final class StrictApiServer implements AutoCloseable {
     return server.getPort();
   }
 
-  /** The bearer token of {@code who} (made on first use). */
-  public synchronized String token(Identity who) {
-    return tokens.computeIfAbsent(who, w -> {
-      String token = UUID.randomUUID().toString();
-      dispatcher.token(token, w);
-      return token;
-    });
+  /** The bearer token of {@code who}. */
+  public String token(Identity who) {
+    return who.token();
   }
 
   /** A client that is {@code who}; closed with the server. */
@@ -194,6 +188,26 @@ public final class StrictApiServer implements AutoCloseable {
       left.stream().limit(20).forEach(r -> b.append("\n  ").append(r));
       throw new AssertionError(b.toString());
     }
+  }
+
+  /** Answers 503 to authorized requests whose path matches, from now on (a test's partial outage); {@code p -> false} ends it. */
+  public void unavailable(Predicate<String> paths) {
+    dispatcher.unavailable(paths);
+  }
+
+  /** How many authorized requests so far had a path that matches. */
+  public int requestCount(Predicate<String> paths) {
+    return (int) dispatcher.seen().stream().filter(paths).count();
+  }
+
+  /** The requests received since the last call, in order (every request is recorded). */
+  public List<io.fabric8.mockwebserver.http.RecordedRequest> drainRequests() throws InterruptedException {
+    List<io.fabric8.mockwebserver.http.RecordedRequest> requests = new ArrayList<>();
+    io.fabric8.mockwebserver.http.RecordedRequest r;
+    while ((r = server.takeRequest(10, java.util.concurrent.TimeUnit.MILLISECONDS)) != null) {
+      requests.add(r);
+    }
+    return requests;
   }
 
   /** Stops serving (clients see connection errors) without checking; {@link #close()} still checks. */

@@ -15,8 +15,6 @@ import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -44,22 +42,25 @@ final class StrictDispatcher extends Dispatcher {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
-  private final Map<String, Identity> tokens = new ConcurrentHashMap<>();
   private final List<Rejection> rejections = new CopyOnWriteArrayList<>();
   /** Patches read, apply and write back; no other write may come in between (a real server retries instead). */
   private final ReentrantLock writes = new ReentrantLock();
   private volatile Rbac rbac;
+  /** Paths answered 503 while the predicate holds (a test's outage of one resource). */
+  private volatile java.util.function.Predicate<String> unavailable = p -> false;
+  /** Every resource path requested, in order. */
+  private final java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
   StrictDispatcher(Rbac rbac) {
     this.rbac = rbac;
   }
 
-  void rbac(Rbac rbac) {
-    this.rbac = rbac;
+  void unavailable(java.util.function.Predicate<String> paths) {
+    this.unavailable = paths;
   }
 
-  void token(String token, Identity identity) {
-    tokens.put(token, identity);
+  java.util.Queue<String> seen() {
+    return seen;
   }
 
   List<Rejection> rejections() {
@@ -69,7 +70,7 @@ final class StrictDispatcher extends Dispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     String auth = request.getHeader("Authorization");
-    Identity who = auth != null && auth.startsWith("Bearer ") ? tokens.get(auth.substring(7).trim()) : null;
+    Identity who = auth != null && auth.startsWith("Bearer ") ? Identity.fromToken(auth.substring(7).trim()) : null;
     if (who == null) {
       return refuse(401, "Unauthorized", "Unauthorized", "system:anonymous", request);
     }
@@ -85,6 +86,11 @@ final class StrictDispatcher extends Dispatcher {
     }
     if (!rbac.allows(who, attributes)) {
       return refuse(403, "Forbidden", Rbac.denial(who, attributes), who.user(), request);
+    }
+    seen.add(request.getPath());
+    if (unavailable.test(request.getPath())) {
+      return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+          + "\"message\":\"the server is currently unable to handle the request\",\"reason\":\"ServiceUnavailable\",\"code\":503}");
     }
     if (!request.getMethod().equalsIgnoreCase("PATCH")) {
       if (request.getMethod().equalsIgnoreCase("GET")) {

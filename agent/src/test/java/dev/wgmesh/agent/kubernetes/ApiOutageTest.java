@@ -12,22 +12,16 @@ import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.kube.ApiServers;
+import dev.wgmesh.testapiserver.Identity;
+import dev.wgmesh.testapiserver.StrictApiServer;
+import java.util.function.Predicate;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,6 +32,11 @@ import org.junit.jupiter.api.io.TempDir;
  * together with the mesh's peer sets: while they cannot be listed, the saved peers stay.
  */
 class ApiOutageTest {
+  /** The agent runs as its ServiceAccount, bound to node n1, against the strict test API server. */
+  static final Identity AGENT = StrictApiServer.agentOn("n1");
+  static final Predicate<String> PEER_SETS = path -> path.contains("/wireguardpeersets");
+  static final Predicate<String> CONFIGS = path -> path.contains("/wireguardnodeconfigs");
+
   @TempDir
   Path state;
 
@@ -60,9 +59,9 @@ class ApiOutageTest {
     String publicKey;
 
     // 1. A normal start: the configuration is applied and saved.
-    KubernetesMockServer first = ApiServers.apiServer(port);
-    try (KubernetesClient client = ApiServers.client(port)) {
-      seed(client, NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")));
+    StrictApiServer first = ApiServers.apiServer(port);
+    try (KubernetesClient client = ApiServers.client(port, AGENT)) {
+      seed(first.admin(), NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")));
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
           Clock.systemUTC());
@@ -72,11 +71,11 @@ class ApiOutageTest {
           && iface.device().peer(n2.publicKey()).isPresent());
       agent.close();
     } finally {
-      first.destroy();
+      first.close();
     }
 
     // 2. The node reboots (a fresh interface) while nothing answers at the API server's address.
-    try (KubernetesClient client = ApiServers.client(port)) {
+    try (KubernetesClient client = ApiServers.client(port, AGENT)) {
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       FakeDiscovery discovery = new FakeDiscovery();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), discovery, Clock.systemUTC());
@@ -91,20 +90,20 @@ class ApiOutageTest {
         assertEquals(1L, agent.lastStatus().orElseThrow().getAppliedGeneration(), "the saved generation");
 
         // 3. The API server comes back, with a newer configuration (n3 joined): the agent catches up.
-        KubernetesMockServer second = ApiServers.apiServer(port);
+        StrictApiServer second = ApiServers.apiServer(port);
         try {
-          seed(client, NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"),
+          seed(second.admin(), NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"),
               peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24")));
           await().atMost(Duration.ofSeconds(30)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
           await().atMost(Duration.ofSeconds(30)).until(agent::peerPublished);
-          assertEquals(publicKey, client.resources(WireGuardPeer.class).withName("n1").get().getSpec().getPublicKey());
+          assertEquals(publicKey, second.admin().resources(WireGuardPeer.class).withName("n1").get().getSpec().getPublicKey());
           await().atMost(Duration.ofSeconds(10)).until(() -> {
-            WireGuardNodeConfig c = client.resources(WireGuardNodeConfig.class).withName("n1").get();
+            WireGuardNodeConfig c = second.admin().resources(WireGuardNodeConfig.class).withName("n1").get();
             return c.getStatus() != null && c.getStatus().getPeers().size() == 2;
           });
           assertEquals(1, discovery.started.size(), "discovery kept running throughout");
         } finally {
-          second.destroy();
+          second.close();
         }
 
         // 4. The API server goes away again: nothing is torn down.
@@ -120,37 +119,16 @@ class ApiOutageTest {
     }
   }
 
-  /** The CRUD API server, but requests about peer sets fail while {@code blocked} (say, the agent's RBAC lacks them). */
-  static final class PeerSetsBlocked extends KubernetesCrudDispatcher {
-    volatile boolean blocked;
-    final AtomicInteger refused = new AtomicInteger();
-    final AtomicInteger configRequests = new AtomicInteger();
-
-    @Override
-    public MockResponse dispatch(RecordedRequest request) {
-      if (request.getPath().contains("/wireguardnodeconfigs")) {
-        configRequests.incrementAndGet();
-      }
-      if (blocked && request.getPath().contains("/wireguardpeersets")) {
-        refused.incrementAndGet();
-        return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-            + "\"message\":\"peer sets unavailable\",\"code\":503}");
-      }
-      return super.dispatch(request);
-    }
-  }
-
   @Test
   void aNodeConfigIsNotAppliedBeforeThePeerSetsAreListedTheSavedPeersStay() throws Exception {
     int port = ApiServers.freePort();
-    PeerSetsBlocked dispatcher = new PeerSetsBlocked();
-    KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    server.init(InetAddress.getLoopbackAddress(), port);
+    StrictApiServer server = ApiServers.apiServer(port);
+    KubernetesClient admin = server.admin();
     KeyPair self = KeyStore.loadOrCreate(state);
-    try (KubernetesClient client = ApiServers.client(port)) {
+    try (KubernetesClient client = ApiServers.client(port, AGENT)) {
       // 1. A normal start: the node config has no peers, the sets have all members; the merge is saved.
-      seed(client, NodeConfigsTest.spec(registryKey));
-      client.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32"),
+      seed(admin, NodeConfigsTest.spec(registryKey));
+      admin.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32"),
           peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"), peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24"))).create();
       Fixtures.FakeInterface first = Fixtures.FakeInterface.create();
       KubernetesAgent before = new KubernetesAgent(Fixtures.fast("n1", state), client, first.reconciler(), new FakeDiscovery(),
@@ -162,36 +140,37 @@ class ApiOutageTest {
 
       // 2. The node restarts; the API server serves its node config (a new generation: another
       // port) but cannot list the peer sets. Applying the node config alone would strip n2 and n3.
-      dispatcher.blocked = true;
-      client.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
+      server.unavailable(PEER_SETS);
+      admin.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
         c.getSpec().getInterfaceSpec().setListenPort(51900);
         return c;
       });
-      long generation = client.resources(WireGuardNodeConfig.class).withName("n1").get().getMetadata().getGeneration();
+      long generation = admin.resources(WireGuardNodeConfig.class).withName("n1").get().getMetadata().getGeneration();
       assertTrue(generation >= 2);
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(), Clock.systemUTC());
       try {
-        int configRequestsBefore = dispatcher.configRequests.get();
+        int configRequestsBefore = server.requestCount(CONFIGS);
+        int refusedBefore = server.requestCount(PEER_SETS);
         agent.start();
         await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
-        await().atMost(Duration.ofSeconds(10)).until(() -> dispatcher.configRequests.get() > configRequestsBefore
-            && dispatcher.refused.get() > 0 && agent.peerPublished());
+        await().atMost(Duration.ofSeconds(10)).until(() -> server.requestCount(CONFIGS) > configRequestsBefore
+            && server.requestCount(PEER_SETS) > refusedBefore && agent.peerPublished());
         Thread.sleep(1500); // the node config has had time to arrive; three reconcile intervals
         DeviceState device = iface.device().read();
         assertEquals(51820, device.listenPort(), "the saved configuration, not the API server's new one");
         assertTrue(device.peer(n2.publicKey()).isPresent() && device.peer(n3.publicKey()).isPresent(), "the saved peers stay");
         assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
-        assertTrue(dispatcher.refused.get() > 1, "the agent keeps trying to list the sets");
+        assertTrue(server.requestCount(PEER_SETS) > refusedBefore + 1, "the agent keeps trying to list the sets");
         assertEquals(1L, agent.lastStatus().orElseThrow().getAppliedGeneration(), "the saved generation");
 
         // 3. The peer sets can be listed again: the new node config is applied with the sets' peers.
-        dispatcher.blocked = false;
+        server.unavailable(path -> false);
         await().atMost(Duration.ofSeconds(30)).until(() -> iface.device().read().listenPort() == 51900);
         assertTrue(iface.device().peer(n2.publicKey()).isPresent() && iface.device().peer(n3.publicKey()).isPresent());
         assertTrue(iface.device().peer(self.publicKey()).isEmpty());
         await().atMost(Duration.ofSeconds(10)).until(() -> {
-          WireGuardNodeConfig c = client.resources(WireGuardNodeConfig.class).withName("n1").get();
+          WireGuardNodeConfig c = admin.resources(WireGuardNodeConfig.class).withName("n1").get();
           return c.getStatus() != null && Long.valueOf(generation).equals(c.getStatus().getAppliedGeneration())
               && c.getStatus().getPeers().size() == 2;
         });
@@ -199,14 +178,14 @@ class ApiOutageTest {
         agent.close();
       }
     } finally {
-      server.destroy();
+      server.close();
     }
   }
 
   @Test
   void unreadableSavedConfigurationMeansWaitingForTheApiServer() throws Exception {
     Files.writeString(state.resolve(ConfigStore.FILE_NAME), "{not json");
-    try (KubernetesClient client = ApiServers.client(ApiServers.freePort())) {
+    try (KubernetesClient client = ApiServers.client(ApiServers.freePort(), AGENT)) {
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
           Clock.systemUTC());

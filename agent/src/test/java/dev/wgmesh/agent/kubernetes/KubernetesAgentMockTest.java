@@ -20,8 +20,7 @@ import dev.wgmesh.core.wg.PeerState;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.OwnerReference;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -39,11 +38,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The agent's Kubernetes edges against fabric8's mock API server in CRUD mode, with an in-memory interface. */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * The agent's Kubernetes edges against the strict test API server, as the agent's ServiceAccount
+ * bound to node n1 (the chart's RBAC), with an in-memory interface.
+ */
 class KubernetesAgentMockTest {
+  StrictApiServer api;
+  /** The test's own set-up and checks. */
   KubernetesClient client;
-  KubernetesMockServer server;
+  /** The agent's. */
+  KubernetesClient agentClient;
 
   @TempDir
   Path state;
@@ -58,6 +62,9 @@ class KubernetesAgentMockTest {
 
   @BeforeEach
   void cluster() {
+    api = StrictApiServer.start();
+    client = api.admin();
+    agentClient = api.client(StrictApiServer.agentOn("n1"));
     node = client.resource(Fixtures.node("n1")).create();
     iface = Fixtures.FakeInterface.create();
   }
@@ -67,6 +74,7 @@ class KubernetesAgentMockTest {
     if (agent != null) {
       agent.close();
     }
+    api.close();
   }
 
   WireGuardNodeConfigSpec spec(WireGuardNodeConfigSpec.Peer... peers) {
@@ -78,7 +86,7 @@ class KubernetesAgentMockTest {
   }
 
   KubernetesAgent start(KubernetesAgent.Settings settings) throws Exception {
-    agent = new KubernetesAgent(settings, client, iface.reconciler(), discovery, Clock.systemUTC());
+    agent = new KubernetesAgent(settings, agentClient, iface.reconciler(), discovery, Clock.systemUTC());
     agent.start();
     return agent;
   }
@@ -110,8 +118,7 @@ class KubernetesAgentMockTest {
     String privateBase64 = agent.keys().privateKey().toBase64();
     String privateHex = agent.keys().privateKey().toHex();
     List<String> everything = new ArrayList<>();
-    RecordedRequest request;
-    while ((request = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+    for (RecordedRequest request : api.drainRequests()) {
       everything.add(request.getPath() + " " + request.getBody().readUtf8());
     }
     assertTrue(everything.size() >= 3, "requests were recorded: " + everything.size());

@@ -45,4 +45,18 @@ public class WireGuardMeshStatus {
   public void setRegistryAddress(String registryAddress) { this.registryAddress = registryAddress; }
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
+
+  /** Every field by name, null where there is no value: the mesh status has one writer, the operator. */
+  public java.util.Map<String, Object> fields() {
+    java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+    fields.put("observedGeneration", observedGeneration);
+    fields.put("peers", peers);
+    fields.put("ready", ready);
+    fields.put("direct", direct);
+    fields.put("relayed", relayed);
+    fields.put("registryPublicKey", registryPublicKey);
+    fields.put("registryAddress", registryAddress);
+    fields.put("conditions", conditions);
+    return fields;
+  }
 }

@@ -46,17 +46,19 @@ public class WireGuardNodeConfigStatus {
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 
   /**
-   * Copies the fields the node's agent (or the registry) reports into this status, keeping what
-   * other writers own (conditions).
+   * The fields the node's agent (or the registry) reports, by name, null where it has no value: a
+   * status patch of exactly these leaves what other writers own (conditions) as it is.
    */
-  public void applyReport(WireGuardNodeConfigStatus report) {
-    appliedGeneration = report.appliedGeneration;
-    direct = report.direct;
-    relayed = report.relayed;
-    pending = report.pending;
-    lastError = report.lastError;
-    publicKey = report.publicKey;
-    peers = report.peers;
+  public java.util.Map<String, Object> reportedFields() {
+    java.util.Map<String, Object> fields = new java.util.LinkedHashMap<>();
+    fields.put("appliedGeneration", appliedGeneration);
+    fields.put("direct", direct);
+    fields.put("relayed", relayed);
+    fields.put("pending", pending);
+    fields.put("lastError", lastError);
+    fields.put("publicKey", publicKey);
+    fields.put("peers", peers);
+    return fields;
   }
 
   /** How this node reaches one peer. */

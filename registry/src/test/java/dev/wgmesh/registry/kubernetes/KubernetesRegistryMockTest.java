@@ -18,8 +18,7 @@ import dev.wgmesh.registry.RegistryMetrics;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import io.fabric8.mockwebserver.http.RecordedRequest;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -47,14 +46,18 @@ import org.xbill.DNS.Type;
 
 /**
  * The registry in Kubernetes mode against fabric8's mock API server in CRUD mode: key from the
- * Secret, interface (in memory) from its WireGuardNodeConfig, zone from the mesh, and DNS-SD and
+ * Secret, interface (in memory) from its WireGuardNodeConfig, the zone given as the operator gives it
+ * (--zone: under the chart's RBAC the registry may not read the mesh), and DNS-SD and
  * the relay served as standalone (bound to loopback here: the in-memory interface has no addresses).
  */
-@EnableKubernetesMockClient(crud = true)
 class KubernetesRegistryMockTest {
-  static final String NS = "wgmesh-system";
+  static final String NS = StrictApiServer.NAMESPACE;
+  /** The strict test API server, with the chart's RBAC for mesh "prod". */
+  StrictApiServer api;
+  /** The test's own set-up and checks. */
   KubernetesClient client;
-  KubernetesMockServer server;
+  /** The registry's ServiceAccount. */
+  KubernetesClient registryClient;
 
   final KeyPair registryKeys = KeyPair.generate();
   final KeyPair n1 = KeyPair.generate();
@@ -66,6 +69,9 @@ class KubernetesRegistryMockTest {
 
   @BeforeEach
   void resources() {
+    api = StrictApiServer.builder().meshes("prod").start();
+    client = api.admin();
+    registryClient = api.client(StrictApiServer.REGISTRY);
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
     mesh.getSpec().setNetwork("10.88.0.0/24");
@@ -82,6 +88,7 @@ class KubernetesRegistryMockTest {
       registry.close();
     }
     metrics.close();
+    api.close();
   }
 
   WireGuardNodeConfig config(WireGuardNodeConfigSpec.Peer... peers) {
@@ -98,14 +105,14 @@ class KubernetesRegistryMockTest {
 
   void startRegistry() {
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    KubernetesRegistry.Settings settings = new KubernetesRegistry.Settings("prod", NS, Optional.empty(), List.of(loopback), 53,
+    KubernetesRegistry.Settings settings = new KubernetesRegistry.Settings("prod", NS, Optional.of("mesh.example.com"), List.of(loopback), 53,
         List.of(loopback), 51821, Optional.of(Duration.ofSeconds(180)), Duration.ofMillis(100), 1232, 1,
         Duration.ofMillis(500), Duration.ofMillis(300), Duration.ofMinutes(5));
     InterfaceReconciler reconciler = new InterfaceReconciler("wgreg", links, iface -> {
       links.create(iface);
       return () -> links.remove(iface);
     }, (iface, how) -> device, InetAddress::getByName, Clock.systemUTC());
-    registry = new KubernetesRegistry(settings, client, reconciler, metrics, Clock.systemUTC());
+    registry = new KubernetesRegistry(settings, registryClient, reconciler, metrics, Clock.systemUTC());
     registry.start();
   }
 
@@ -163,8 +170,7 @@ class KubernetesRegistryMockTest {
     // The registry reads its key; it never writes it anywhere.
     String privateBase64 = registryKeys.privateKey().toBase64();
     List<String> sent = new ArrayList<>();
-    RecordedRequest request;
-    while ((request = server.takeRequest(10, TimeUnit.MILLISECONDS)) != null) {
+    for (RecordedRequest request : api.drainRequests()) {
       sent.add(request.getMethod() + " " + request.getPath() + " " + request.getBody().readUtf8());
     }
     assertTrue(sent.stream().anyMatch(s -> s.startsWith("PATCH")), sent.toString());
