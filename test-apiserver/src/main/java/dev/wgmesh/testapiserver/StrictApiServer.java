@@ -54,6 +54,7 @@ public final class StrictApiServer implements AutoCloseable {
   private final KubernetesMockServer server;
   private final List<KubernetesClient> clients = new ArrayList<>();
   private final KubernetesClient admin;
+  private final String host;
   private boolean closed;
 
   /** How to start one: the meshes the chart's registry Roles name, where to listen, whether to install the CRDs. */
@@ -104,6 +105,7 @@ public final class StrictApiServer implements AutoCloseable {
     dispatcher = new StrictDispatcher(Rbac.of(rbac));
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(b.address, b.port);
+    host = b.address.getHostAddress().contains(":") ? "[" + b.address.getHostAddress() + "]" : b.address.getHostAddress();
     admin = client(Identity.ADMIN);
     if (b.crds) {
       for (String crd : CRDS) {
@@ -118,7 +120,7 @@ public final class StrictApiServer implements AutoCloseable {
 
   /** The URL clients use. */
   public String url() {
-    return "http://" + server.getHostName() + ":" + server.getPort();
+    return "http://" + host + ":" + server.getPort();
   }
 
   public int port() {

@@ -88,6 +88,10 @@ final class StrictDispatcher extends Dispatcher {
       return refuse(403, "Forbidden", Rbac.denial(who, attributes), who.user(), request);
     }
     seen.add(request.getPath());
+    if (isCustom(attributes.group()) && attributes.isResourceRequest() && !served(attributes)) {
+      return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
+          + "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"code\":404}");
+    }
     if (unavailable.test(request.getPath())) {
       return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
           + "\"message\":\"the server is currently unable to handle the request\",\"reason\":\"ServiceUnavailable\",\"code\":503}");
@@ -106,11 +110,20 @@ final class StrictDispatcher extends Dispatcher {
     return patch(who, attributes, request);
   }
 
+  /** A group that only a CustomResourceDefinition can serve. */
+  private static boolean isCustom(String group) {
+    return group != null && group.contains(".") && !group.endsWith(".k8s.io");
+  }
+
+  /** Whether a CRD for the request's resource is installed: without one a real server answers 404. */
+  private boolean served(RequestAttributes a) {
+    return store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group()).code() == 200;
+  }
+
   private MockResponse patch(Identity who, RequestAttributes attributes, RecordedRequest request) {
     String type = request.getHeader("Content-Type");
     String mediaType = type == null ? "" : type.split(";")[0].trim();
-    boolean custom = !attributes.group().isEmpty() && !attributes.group().endsWith(".k8s.io") && !attributes.group().equals("apps")
-        && !attributes.group().equals("batch") && !attributes.group().equals("policy");
+    boolean custom = isCustom(attributes.group());
     switch (mediaType) {
       case "application/json-patch+json", "application/merge-patch+json" -> { }
       case "application/strategic-merge-patch+json" -> {

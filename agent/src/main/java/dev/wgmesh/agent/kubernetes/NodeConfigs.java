@@ -105,7 +105,7 @@ public final class NodeConfigs {
         } else {
           Optional<InetAddress> own = shape.addresses().stream().map(IpPrefix::address)
               .filter(a -> (a instanceof Inet6Address) == (address instanceof Inet6Address)).findFirst();
-          boolean relay = spec.getDiscovery() == null || relayOn(spec.getDiscovery().getRelay());
+          boolean relay = spec.getDiscovery() == null || WireGuardMeshSpec.Relay.enabled(spec.getDiscovery().getRelay());
           discovery = Optional.of(new DiscoveryTarget(address,
               registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(), registry.getZone(),
               registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), relay, own,
@@ -131,14 +131,6 @@ public final class NodeConfigs {
     }
     InterfaceConfig config = new InterfaceConfig(shape.addresses(), shape.listenPort(), shape.mtu(), peers);
     return new Translated(config, discovery, problems);
-  }
-
-  /**
-   * False for {@code Disabled} (the API's value) and {@code Off} (what configurations saved by older
-   * agents may say), in any case; true for {@code Auto}, absent or anything else.
-   */
-  static boolean relayOn(String relay) {
-    return !(WireGuardMeshSpec.Relay.Disabled.name().equalsIgnoreCase(relay) || "Off".equalsIgnoreCase(relay));
   }
 
   /** The listen port a discovery target should tell the relay, falling back to the device's. */

@@ -35,7 +35,18 @@ public class WireGuardMeshSpec {
    * Values of {@link #getRelay()}; the field stays a String, this type gives the CRD its enum.
    * Not "Off": YAML 1.1 (kubectl) reads a bare Off as the boolean false.
    */
-  public enum Relay { Auto, Disabled }
+  public enum Relay {
+    Auto, Disabled;
+
+    /**
+     * Whether a relay setting lets the relay be used: false for {@code Disabled} and for {@code Off}
+     * (what configurations saved by older agents may say), in any case; true for {@code Auto},
+     * absent or anything else. The one rule for agent and registry.
+     */
+    public static boolean enabled(String value) {
+      return !(Disabled.name().equalsIgnoreCase(value) || "Off".equalsIgnoreCase(value));
+    }
+  }
 
   /** Values of {@link RegistrySpec#getExposure()}. */
   public enum Exposure { HostNetwork, LoadBalancer }

@@ -11,10 +11,6 @@ import dev.wgmesh.lab.NatKind;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,48 +19,46 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
- * A wgmesh cluster in the NAT lab, built the way a cluster is: an embedded API server (fabric8's
- * mock in CRUD mode, reachable from every lab host), Node objects with pod CIDRs and a
+ * A wgmesh cluster in the NAT lab, built the way a cluster is: an API server reachable from every
+ * lab host ({@link ClusterApi}), Node objects with pod CIDRs and a
  * WireGuardMesh; then the operator, the registry and one agent per node in Kubernetes mode, all
  * real processes. Each node also gets a "pod" address from its pod CIDR.
  */
 public final class KubernetesMesh implements AutoCloseable {
   public static final String NAMESPACE = "wgmesh-system";
   public static final String MESH = "lab";
+  /** The DNS-SD zone, passed to the registry as the operator passes it. */
+  public static final String ZONE = "wgmesh.internal";
+  /** The components' ServiceAccounts, as the chart names them. */
+  public static final String OPERATOR = "wgmesh-operator";
+  public static final String REGISTRY = "wgmesh-registry";
+  public static final String AGENT = "wgmesh-agent";
 
   /** A site: a node behind a NAT of some kind, with its pod CIDR and one pod address in it. */
   public record Site(String name, NatKind nat, String podCidr, String podAddress) {}
 
-  /**
-   * The mock server logs every request at INFO through java.util.logging, which would bury the
-   * demo's output. Held in a field: java.util.logging keeps loggers weakly, and a collected one
-   * forgets its level.
-   */
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
-
   public final Lab lab;
-  public final KubernetesMockServer api;
+  public final ClusterApi api;
   public final KubernetesClient client;
   public final Host registryHost;
   public final Host operatorHost;
   public final Map<String, Host> nodes = new LinkedHashMap<>();
-  private final Map<String, String> kubeEnv;
   public ManagedProcess operator;
 
+  /** With fabric8's CRUD mock as the API server (the demo). */
   public KubernetesMesh(String purpose) {
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
+    this(purpose, ClusterApi::crudMock);
+  }
+
+  /** With the API server {@code api} makes, listening on the lab's address of this machine. */
+  public KubernetesMesh(String purpose, Function<InetAddress, ClusterApi> apiServer) {
     lab = Lab.create(purpose);
     try {
-      api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), new KubernetesCrudDispatcher(), false);
-      InetAddress machine = lab.attachThisMachine();
-      api.init(machine, 0);
-      client = api.createClient();
-      kubeEnv = Map.of(
-          "KUBERNETES_MASTER", "http://" + machine.getHostAddress() + ":" + api.getPort(),
-          "KUBERNETES_AUTH_TRYKUBECONFIG", "false", "KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false",
-          "POD_NAMESPACE", NAMESPACE);
+      api = apiServer.apply(lab.attachThisMachine());
+      client = api.admin();
       registryHost = lab.publicHost("reg");
       operatorHost = lab.publicHost("ops");
     } catch (RuntimeException e) {
@@ -96,16 +90,25 @@ public final class KubernetesMesh implements AutoCloseable {
 
   /** The operator, then (once it rendered the registry's config) the registry and the agents. */
   public void startComponents(Duration limit) {
-    operator = operatorHost.spawn("operator", wgmesh("operator", "--namespace", NAMESPACE, "--no-leader-election", "--metrics", "off"), kubeEnv);
+    operator = operatorHost.spawn("operator", wgmesh("operator", "--namespace", NAMESPACE, "--no-leader-election", "--metrics", "off"),
+        env(OPERATOR, null));
     StandaloneMesh.waitFor(limit, () -> client.resources(WireGuardNodeConfig.class).withName(MESH + "-registry").get() != null,
         "the operator did not render the registry's config (log: " + operator.logFile() + ")");
-    registryHost.spawn("registry", wgmesh("registry", "--kubernetes", "--mesh", MESH, "--interface", lab.id() + "reg", "--metrics", "off"), kubeEnv);
+    registryHost.spawn("registry", wgmesh("registry", "--kubernetes", "--mesh", MESH, "--interface", lab.id() + "reg", "--metrics", "off",
+        "--zone", ZONE), env(REGISTRY, "reg"));
     for (String name : nodes.keySet()) {
-      Map<String, String> env = new HashMap<>(kubeEnv);
+      Map<String, String> env = env(AGENT, name);
       env.put("NODE_NAME", name);
       nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
           "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", lab.id() + name), env);
     }
+  }
+
+  /** A component's environment: the API server as its ServiceAccount, on {@code node}. */
+  private Map<String, String> env(String serviceAccount, String node) {
+    Map<String, String> env = new HashMap<>(api.environment(serviceAccount, node));
+    env.put("POD_NAMESPACE", NAMESPACE);
+    return env;
   }
 
   /** Tunnel addresses of the nodes, from their WireGuardPeers' status. */
@@ -151,13 +154,9 @@ public final class KubernetesMesh implements AutoCloseable {
   @Override
   public void close() {
     try {
-      client.close();
+      lab.close();
     } finally {
-      try {
-        lab.close();
-      } finally {
-        api.destroy();
-      }
+      api.close();
     }
   }
 }

@@ -13,23 +13,40 @@ import dev.wgmesh.core.key.KeyPair;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
-import io.fabric8.kubernetes.client.server.mock.EnableKubernetesMockClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** wgmesh ctl against a mock API server holding a small mesh, as the operator and agents leave it. */
-@EnableKubernetesMockClient(crud = true)
+/**
+ * wgmesh ctl against the strict test API server holding a small mesh, as the operator and agents
+ * leave it (objects created, then their status written, as a real server needs); ctl reads as a
+ * user bound to the chart's wgmesh-view ClusterRole.
+ */
 class CtlTest {
+  StrictApiServer api;
+  /** The test's own set-up. */
   KubernetesClient client;
-  KubernetesMockServer server;
+
+  /** Creates the object and then writes its status, as its writers do (a create drops the status). */
+  <T extends io.fabric8.kubernetes.client.CustomResource<?, ?>> void createWithStatus(T object) {
+    Object status = object.getStatus();
+    T created = client.resource(object).create();
+    client.resource(created).subresource("status").patch(io.fabric8.kubernetes.client.dsl.base.PatchContext.of(
+        io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE), client.getKubernetesSerialization().asJson(Map.of("status", status)));
+  }
+
+  @org.junit.jupiter.api.AfterEach
+  void stop() {
+    api.close();
+  }
   final KeyPair laptopKeys = KeyPair.generate();
   final String registryKey = KeyPair.generate().publicKey().toBase64();
 
@@ -62,6 +79,8 @@ class CtlTest {
 
   @BeforeEach
   void mesh() {
+    api = StrictApiServer.start();
+    client = api.admin();
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
     mesh.getSpec().setNetwork("10.88.0.0/24");
@@ -72,31 +91,31 @@ class CtlTest {
     mesh.getStatus().setReady(3);
     mesh.getStatus().setDirect(1);
     mesh.getStatus().setRelayed(1);
-    client.resource(mesh).create();
-    client.resource(peer("n1", "n1", KeyPair.generate().publicKey().toBase64(), "10.88.0.1", List.of("10.88.0.1/32", "10.244.1.0/24"),
-        ready(true, "InMesh", "in mesh"))).create();
+    createWithStatus(mesh);
+    createWithStatus(peer("n1", "n1", KeyPair.generate().publicKey().toBase64(), "10.88.0.1", List.of("10.88.0.1/32", "10.244.1.0/24"),
+        ready(true, "InMesh", "in mesh")));
     WireGuardPeer n2 = peer("n2", "n2", KeyPair.generate().publicKey().toBase64(), "10.88.0.2", List.of("10.88.0.2/32", "10.244.2.0/24"),
         ready(true, "InMesh", "in mesh"));
     n2.getStatus().setEndpoint("198.51.100.20:51820");
-    client.resource(n2).create();
-    client.resource(peer("laptop", null, laptopKeys.publicKey().toBase64(), "10.88.0.3", List.of("10.88.0.3/32"),
-        ready(true, "InMesh", "in mesh"))).create();
-    client.resource(peer("copycat", null, laptopKeys.publicKey().toBase64(), null, List.of(),
+    createWithStatus(n2);
+    createWithStatus(peer("laptop", null, laptopKeys.publicKey().toBase64(), "10.88.0.3", List.of("10.88.0.3/32"),
+        ready(true, "InMesh", "in mesh")));
+    createWithStatus(peer("copycat", null, laptopKeys.publicKey().toBase64(), null, List.of(),
         ready(false, "DuplicateKey", "public key already used by peer laptop"),
-        new Condition("DuplicateKey", "True", "DuplicateKey", "public key already used by peer laptop"))).create();
-    client.resource(config("n1", "10.88.0.1/24",
+        new Condition("DuplicateKey", "True", "DuplicateKey", "public key already used by peer laptop")));
+    createWithStatus(config("n1", "10.88.0.1/24",
         new WireGuardNodeConfigStatus.PeerStatus("n2", "direct", "198.51.100.20:51820", "2026-11-24T12:00:00Z"),
-        new WireGuardNodeConfigStatus.PeerStatus("laptop", "relayed", "127.0.0.1:40001", "2026-11-24T12:00:03Z"))).create();
-    client.resource(config("n2", "10.88.0.2/24",
+        new WireGuardNodeConfigStatus.PeerStatus("laptop", "relayed", "127.0.0.1:40001", "2026-11-24T12:00:03Z")));
+    createWithStatus(config("n2", "10.88.0.2/24",
         new WireGuardNodeConfigStatus.PeerStatus("n1", "direct", "203.0.113.11:40000", "2026-11-24T12:00:00Z"),
-        new WireGuardNodeConfigStatus.PeerStatus("laptop", "pending", null, null))).create();
+        new WireGuardNodeConfigStatus.PeerStatus("laptop", "pending", null, null)));
   }
 
   record Run(int code, String out, String err) {}
 
-  /** Runs ctl with a fresh client of the mock server (ctl closes the client it is given). */
+  /** Runs ctl with a fresh client of the test API server (ctl closes the client it is given). */
   Run ctl(String... args) {
-    return ctl(server::createClient, args);
+    return ctl(() -> api.client(StrictApiServer.VIEWER), args);
   }
 
   Run ctl(java.util.function.Supplier<KubernetesClient> clients, String... args) {

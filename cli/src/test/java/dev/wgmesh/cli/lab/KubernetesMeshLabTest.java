@@ -5,7 +5,15 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.cli.demo.ClusterApi;
+import dev.wgmesh.testapiserver.Identity;
+import dev.wgmesh.testapiserver.StrictApiServer;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetAddress;
+import java.util.Map;
 import dev.wgmesh.cli.demo.KubernetesMesh;
 import dev.wgmesh.cli.demo.KubernetesMesh.Site;
 import dev.wgmesh.lab.LabTest;
@@ -15,8 +23,9 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * The whole system in the NAT lab: an API server (fabric8's mock in CRUD mode, reachable from
- * the lab's hosts), the operator, the registry and three agents in Kubernetes mode on hosts behind
+ * The whole system in the NAT lab: the strict test API server (reachable from the lab's hosts; the
+ * chart's RBAC for each component's ServiceAccount, the agents' tokens bound to their nodes, real
+ * patch and status subresource semantics; any refused request fails the test), the operator, the registry and three agents in Kubernetes mode on hosts behind
  * different NATs (one symmetric), all real processes. Everything is created from Node objects and
  * a WireGuardMesh, as in a cluster.
  */
@@ -29,7 +38,7 @@ class KubernetesMeshLabTest {
 
   @Test
   void clusterOfNodesBehindNatsBecomesOneMeshFromResourcesAlone() throws Exception {
-    try (KubernetesMesh cluster = new KubernetesMesh("k8s")) {
+    try (KubernetesMesh cluster = new KubernetesMesh("k8s", KubernetesMeshLabTest::strictApiServer)) {
       SITES.forEach(cluster::addNode);
       cluster.createMesh("10.99.0.0/24");
       cluster.startComponents(Duration.ofSeconds(60));
@@ -53,6 +62,14 @@ class KubernetesMeshLabTest {
         assertTrue(cluster.nodeConfig("n1").getStatus().getDirect() >= 1, "n1 reaches n2 directly");
       });
 
+      // Statuses and printer columns are filled: peers got their addresses, the mesh counts them.
+      WireGuardMesh mesh = cluster.client.resources(WireGuardMesh.class).withName(KubernetesMesh.MESH).get();
+      assertEquals(SITES.size(), mesh.getStatus().getPeers(), "mesh status: " + mesh.getStatus().fields());
+      assertNotNull(mesh.getStatus().getRegistryPublicKey());
+      for (Site site : SITES) {
+        assertNotNull(cluster.client.resources(WireGuardPeer.class).withName(site.name()).get().getStatus().getAddress(), site.name());
+      }
+
       // Killing the operator changes nothing in the data plane.
       cluster.operator.stop();
       for (int i = 0; i < 10; i++) {
@@ -60,5 +77,27 @@ class KubernetesMeshLabTest {
         Thread.sleep(1000);
       }
     }
+  }
+
+  /** The strict test API server on the lab's address of this machine, each component as its ServiceAccount. */
+  static ClusterApi strictApiServer(InetAddress address) {
+    StrictApiServer api = StrictApiServer.builder().meshes(KubernetesMesh.MESH).listen(address, 0).start();
+    return new ClusterApi() {
+      @Override
+      public KubernetesClient admin() {
+        return api.admin();
+      }
+
+      @Override
+      public Map<String, String> environment(String serviceAccount, String node) {
+        return api.environment(node == null ? Identity.serviceAccount(StrictApiServer.NAMESPACE, serviceAccount)
+            : Identity.serviceAccountOnNode(StrictApiServer.NAMESPACE, serviceAccount, node));
+      }
+
+      @Override
+      public void close() {
+        api.close();
+      }
+    };
   }
 }

@@ -48,7 +48,7 @@ public final class RegistryConfigs {
     if (config.addresses().isEmpty()) {
       throw new IllegalArgumentException("no interface address: the registry serves DNS-SD and the relay on its tunnel addresses");
     }
-    boolean relay = spec.getDiscovery() == null || !"Off".equalsIgnoreCase(spec.getDiscovery().getRelay());
+    boolean relay = spec.getDiscovery() == null || dev.wgmesh.api.v1alpha1.WireGuardMeshSpec.Relay.enabled(spec.getDiscovery().getRelay());
     return new Translated(config, relay, problems);
   }
 }

@@ -85,7 +85,9 @@ class RegistryPureTest {
     assertEquals(2, t.problems().size(), t.problems().toString());
     WireGuardNodeConfigSpec off = spec();
     off.getDiscovery().setRelay("Off");
-    assertFalse(RegistryConfigs.translate(off, registry.publicKey()).relay());
+    assertFalse(RegistryConfigs.translate(off, registry.publicKey()).relay(), "Off, as older configurations say");
+    off.getDiscovery().setRelay("Disabled");
+    assertFalse(RegistryConfigs.translate(off, registry.publicKey()).relay(), "Disabled, the API's value");
     WireGuardNodeConfigSpec noAddress = spec();
     noAddress.getInterfaceSpec().setAddresses(List.of());
     assertThrows(IllegalArgumentException.class, () -> RegistryConfigs.translate(noAddress, registry.publicKey()));
