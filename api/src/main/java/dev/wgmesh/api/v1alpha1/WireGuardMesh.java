@@ -22,7 +22,7 @@ import io.fabric8.kubernetes.client.CustomResource;
 // The registry's Service is named <mesh>-registry and must be a DNS label (63 characters).
 @ValidationRule(value = "size(self.metadata.name) <= " + WireGuardMesh.MAX_NAME_LENGTH,
     message = "a mesh name has at most 54 characters (its registry's Service is named <name>-registry, a DNS label of 63)",
-    reason = "FieldValueTooLong")
+    reason = "FieldValueInvalid")
 public class WireGuardMesh extends CustomResource<WireGuardMeshSpec, WireGuardMeshStatus> {
   public static final String GROUP = "wgmesh.dev";
   public static final String VERSION = "v1alpha1";
