@@ -515,7 +515,9 @@ final class ApiServerCrdRules {
    * server derives from the schema node: objects with properties are structs with exactly those
    * fields, additionalProperties maps of string to the value type, arrays lists, strings string
    * (bytes, duration, timestamp for formats byte, duration, date/date-time), integer int, number
-   * double, boolean bool; int-or-string and objects preserving unknown fields without properties dyn.
+   * double, boolean bool; int-or-string, and a node without a type that preserves unknown fields,
+   * dyn. (An object that preserves unknown fields is a struct of its declared properties only: the
+   * unknown fields are not accessible to rules, as the Kubernetes CEL reference says.)
    */
   static Compiled compile(String expression, JSONSchemaProps self, boolean optionalOldSelf) {
     Types types = new Types();
@@ -569,9 +571,6 @@ final class ApiServerCrdRules {
           if (s.getAdditionalProperties() != null && s.getAdditionalProperties().getSchema() != null) {
             yield MapType.create(SimpleType.STRING, of(s.getAdditionalProperties().getSchema(), name + ".@values"));
           }
-          if ((s.getProperties() == null || s.getProperties().isEmpty()) && Boolean.TRUE.equals(s.getXKubernetesPreserveUnknownFields())) {
-            yield SimpleType.DYN;
-          }
           Map<String, CelType> fields = new LinkedHashMap<>();
           if (s.getProperties() != null) {
             s.getProperties().forEach((field, schema) -> fields.put(field, of(schema, name + "." + field)));
@@ -593,6 +592,37 @@ final class ApiServerCrdRules {
     @Override
     public Optional<CelType> findType(String typeName) {
       return Optional.ofNullable(structs.get(typeName));
+    }
+  }
+
+  /** The names of the functions an expression calls (operators included, e.g. _==_). */
+  static Set<String> functions(CelExpr e) {
+    Set<String> into = new java.util.TreeSet<>();
+    collectFunctions(e, into);
+    return into;
+  }
+
+  private static void collectFunctions(CelExpr e, Set<String> into) {
+    switch (e.getKind()) {
+      case SELECT -> collectFunctions(e.select().operand(), into);
+      case CALL -> {
+        into.add(e.call().function());
+        e.call().target().ifPresent(t -> collectFunctions(t, into));
+        e.call().args().forEach(a -> collectFunctions(a, into));
+      }
+      case LIST -> e.list().elements().forEach(a -> collectFunctions(a, into));
+      case MAP -> e.map().entries().forEach(en -> {
+        collectFunctions(en.key(), into);
+        collectFunctions(en.value(), into);
+      });
+      case STRUCT -> e.struct().entries().forEach(en -> collectFunctions(en.value(), into));
+      case COMPREHENSION -> {
+        CelExpr.CelComprehension c = e.comprehension();
+        for (CelExpr part : List.of(c.iterRange(), c.accuInit(), c.loopCondition(), c.loopStep(), c.result())) {
+          collectFunctions(part, into);
+        }
+      }
+      default -> { }
     }
   }
 

@@ -30,11 +30,13 @@ import java.util.List;
  * The CEL environment of Kubernetes' CRD validation rules, as far as the tests can reproduce it with
  * cel-java: CEL's standard library and macros, the cel-go extensions Kubernetes enables (strings,
  * encoders (base64), math, sets, cel.bind, optional types), and Kubernetes' own libraries declared
- * with their real signatures (see the Kubernetes "CEL" reference, k8s.io/apiserver/pkg/cel/library):
- * IP and CIDR, quantity, regex {@code find}/{@code findAll}, lists ({@code isSorted}, {@code sum},
- * {@code min}, {@code max}, {@code indexOf}, {@code lastIndexOf} on lists), URLs and formats. A
- * rule calling anything not declared here does not compile, so the rules stay within what an API
- * server of the chart's minimum version knows (and what these tests can vouch for).
+ * with their signatures as the Kubernetes "Common Expression Language in Kubernetes" reference
+ * documents them (k8s.io/apiserver/pkg/cel/library): IP and CIDR (Kubernetes 1.31+), quantity
+ * (1.29+), regex {@code find}/{@code findAll}, lists ({@code isSorted}, {@code sum}, {@code min},
+ * {@code max}, {@code indexOf}, {@code lastIndexOf} on lists), URLs (all versions) and formats
+ * (1.32+, newer than the chart's minimum: CrdApiServerRulesTest keeps the CRDs from using them).
+ * Not declared: semver (1.34+), two-variable comprehensions (1.33+) and the authorizer (admission
+ * only). A rule calling anything not declared here does not compile.
  *
  * <p>Only the IP/CIDR functions the rules use have a runtime implementation (isIP, isCIDR, cidr,
  * containsIP with a string), emulated with Go netip's strict text forms; the others compile but
@@ -95,7 +97,7 @@ final class KubeCel {
         // IP library (Kubernetes 1.31 for CRD rules)
         newFunctionDeclaration("ip", newGlobalOverload("string_to_ip", IP, SimpleType.STRING)),
         newFunctionDeclaration("isIP", newGlobalOverload("is_ip_string", SimpleType.BOOL, SimpleType.STRING)),
-        newFunctionDeclaration("ip.isCanonical", newGlobalOverload("ip_is_canonical", SimpleType.BOOL, SimpleType.STRING)),
+        newFunctionDeclaration("isCanonical", newMemberOverload("ip_is_canonical", SimpleType.BOOL, IP)),
         newFunctionDeclaration("family", newMemberOverload("ip_family", SimpleType.INT, IP)),
         newFunctionDeclaration("isUnspecified", newMemberOverload("ip_is_unspecified", SimpleType.BOOL, IP)),
         newFunctionDeclaration("isLoopback", newMemberOverload("ip_is_loopback", SimpleType.BOOL, IP)),
