@@ -7,23 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import dev.cel.common.CelAbstractSyntaxTree;
-import dev.cel.common.CelFunctionDecl;
-import dev.cel.common.CelOverloadDecl;
 import dev.cel.common.CelValidationResult;
-import dev.cel.common.types.OpaqueType;
 import dev.cel.common.types.SimpleType;
 import dev.cel.compiler.CelCompiler;
-import dev.cel.compiler.CelCompilerFactory;
-import dev.cel.parser.CelStandardMacro;
-import dev.cel.runtime.CelFunctionBinding;
 import dev.cel.runtime.CelRuntime;
-import dev.cel.runtime.CelRuntimeFactory;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.JSONSchemaProps;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.ValidationRule;
-import java.math.BigInteger;
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -34,39 +24,14 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Compiles every CEL rule of the generated CRDs and runs the interesting ones on good and bad
- * values. The environment has CEL's standard library plus the part of Kubernetes' IP/CIDR library
- * the rules use (isIP, isCIDR, cidr, containsIP), emulated here; a rule calling anything else does
- * not compile, which keeps the rules within what this test can vouch for. Field references
- * (self.x.y, oldSelf.x) must exist in the schema where the rule sits.
+ * values, in the environment of {@link KubeCel} (CEL's standard library, the extensions and
+ * Kubernetes' libraries that CRD rules may use; of those only the IP/CIDR functions the rules use
+ * can run here). Field references (self.x.y, oldSelf.x) must exist in the schema where the rule
+ * sits. What else the API server checks of a CRD is in CrdApiServerRulesTest.
  */
 class CelRulesTest {
-  private static final OpaqueType PREFIX_TYPE = OpaqueType.create("net.IPPrefix");
-
-  private static final CelCompiler COMPILER = CelCompilerFactory.standardCelCompilerBuilder()
-      .setStandardMacros(CelStandardMacro.STANDARD_MACROS)
-      .addVar("self", SimpleType.DYN)
-      .addVar("oldSelf", SimpleType.DYN)
-      .addFunctionDeclarations(
-          CelFunctionDecl.newFunctionDeclaration("isIP", CelOverloadDecl.newGlobalOverload("is_ip", SimpleType.BOOL, SimpleType.STRING)),
-          CelFunctionDecl.newFunctionDeclaration("isCIDR", CelOverloadDecl.newGlobalOverload("is_cidr", SimpleType.BOOL, SimpleType.STRING)),
-          CelFunctionDecl.newFunctionDeclaration("cidr", CelOverloadDecl.newGlobalOverload("string_to_cidr", PREFIX_TYPE, SimpleType.STRING)),
-          CelFunctionDecl.newFunctionDeclaration("containsIP",
-              CelOverloadDecl.newMemberOverload("cidr_contains_ip_string", SimpleType.BOOL, PREFIX_TYPE, SimpleType.STRING)))
-      .build();
-
-  private static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
-      .addFunctionBindings(
-          CelFunctionBinding.from("is_ip", String.class, s -> parseIp(s) != null),
-          CelFunctionBinding.from("is_cidr", String.class, s -> Prefix.parse(s) != null),
-          CelFunctionBinding.from("string_to_cidr", String.class, s -> {
-            Prefix p = Prefix.parse(s);
-            if (p == null) {
-              throw new IllegalArgumentException("network address parse error during conversion from string: " + s);
-            }
-            return p;
-          }),
-          CelFunctionBinding.from("cidr_contains_ip_string", Prefix.class, String.class, (p, ip) -> p.contains(parseIp(ip))))
-      .build();
+  private static final CelCompiler COMPILER = KubeCel.untypedCompiler();
+  private static final CelRuntime RUNTIME = KubeCel.runtime();
 
   private record Located(String crd, String path, JSONSchemaProps schema, ValidationRule rule) {}
 
@@ -218,42 +183,6 @@ class CelRulesTest {
     }
     if (schema.getItems() != null && schema.getItems().getSchema() != null) {
       collect(crd, path + "[]", schema.getItems().getSchema(), into);
-    }
-  }
-
-  // --- the IP/CIDR library, as far as the rules use it (Go netip semantics: strict text forms)
-
-  private static InetAddress parseIp(String text) {
-    boolean v4 = text.matches(Patterns.IPV4_ADDRESS);
-    boolean v6 = text.matches("^" + Patterns.V6 + "$");
-    if (!v4 && !v6) {
-      return null;
-    }
-    try {
-      return InetAddress.getByName(text);
-    } catch (UnknownHostException e) {
-      return null;
-    }
-  }
-
-  record Prefix(InetAddress address, int length) {
-    static Prefix parse(String text) {
-      int slash = text.indexOf('/');
-      if (slash < 0 || !text.matches(Patterns.CIDR)) {
-        return null;
-      }
-      InetAddress address = parseIp(text.substring(0, slash));
-      return address == null ? null : new Prefix(address, Integer.parseInt(text.substring(slash + 1)));
-    }
-
-    boolean contains(InetAddress ip) {
-      if (ip == null || ip.getAddress().length != address.getAddress().length) {
-        return false;
-      }
-      int bits = address.getAddress().length * 8;
-      BigInteger mask = BigInteger.ONE.shiftLeft(bits).subtract(BigInteger.ONE)
-          .xor(BigInteger.ONE.shiftLeft(bits - length).subtract(BigInteger.ONE));
-      return new BigInteger(1, address.getAddress()).and(mask).equals(new BigInteger(1, ip.getAddress()).and(mask));
     }
   }
 }
