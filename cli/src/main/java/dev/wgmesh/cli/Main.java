@@ -2,7 +2,6 @@ package dev.wgmesh.cli;
 
 import dev.wgmesh.agent.AgentCommand;
 import dev.wgmesh.cli.ctl.CtlCommand;
-import dev.wgmesh.cli.demo.DemoCommand;
 import dev.wgmesh.operator.OperatorCommand;
 import dev.wgmesh.registry.RegistryCommand;
 import picocli.CommandLine;
@@ -14,7 +13,7 @@ import picocli.CommandLine.Command;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "WireGuard meshes across clouds and NATs.",
-    subcommands = {RegistryCommand.class, AgentCommand.class, OperatorCommand.class, DemoCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {RegistryCommand.class, AgentCommand.class, OperatorCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 
   public static void main(String[] args) {

@@ -1,4 +1,4 @@
-package dev.wgmesh.cli.demo;
+package dev.wgmesh.demo;
 
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;

@@ -1,6 +1,5 @@
-package dev.wgmesh.cli.demo;
+package dev.wgmesh.demo;
 
-import dev.wgmesh.cli.Main;
 import dev.wgmesh.lab.Host;
 import dev.wgmesh.lab.Lab;
 import dev.wgmesh.lab.ManagedProcess;
@@ -53,8 +52,8 @@ public final class StandaloneMesh implements AutoCloseable {
   }
 
   public void startRegistry() {
-    registry = registryHost.spawnJava("registry", Main.class.getName(), "registry", "--device", registryWg.name(), "--zone", ZONE,
-        "--relay", "--refresh", "500ms", "--metrics", "off");
+    registry = registryHost.spawn("registry", Product.command("registry", "--device", registryWg.name(), "--zone", ZONE,
+        "--relay", "--refresh", "500ms", "--metrics", "off"));
     registry.awaitLog("relaying for the mesh", Duration.ofSeconds(30));
   }
 
@@ -77,8 +76,8 @@ public final class StandaloneMesh implements AutoCloseable {
   }
 
   public void startAgent(Node node) {
-    node.agent = node.host.spawnJava("agent", Main.class.getName(), "agent", "--device", node.wg.name(),
-        "--registry", REGISTRY_IP + ":53", "--zone", ZONE);
+    node.agent = node.host.spawn("agent", Product.command("agent", "--device", node.wg.name(),
+        "--registry", REGISTRY_IP + ":53", "--zone", ZONE));
     node.agent.awaitLog("agent on", Duration.ofSeconds(30));
   }
 

@@ -1,4 +1,4 @@
-package dev.wgmesh.cli.lab;
+package dev.wgmesh.demo;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -8,14 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
-import dev.wgmesh.cli.demo.ClusterApi;
+import dev.wgmesh.demo.ClusterApi;
 import dev.wgmesh.testapiserver.Identity;
 import dev.wgmesh.testapiserver.StrictApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetAddress;
 import java.util.Map;
-import dev.wgmesh.cli.demo.KubernetesMesh;
-import dev.wgmesh.cli.demo.KubernetesMesh.Site;
+import dev.wgmesh.demo.KubernetesMesh;
+import dev.wgmesh.demo.KubernetesMesh.Site;
 import dev.wgmesh.lab.LabTest;
 import dev.wgmesh.lab.NatKind;
 import java.time.Duration;

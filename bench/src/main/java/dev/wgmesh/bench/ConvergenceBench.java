@@ -1,4 +1,4 @@
-package dev.wgmesh.cli.bench;
+package dev.wgmesh.bench;
 
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.lab.Host;
@@ -9,7 +9,6 @@ import dev.wgmesh.lab.WgInterface;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
-import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,7 @@ import java.util.regex.Pattern;
 
 /**
  * The driver of {@code bench/convergence}: how fast agents connect, in the NAT lab, with real
- * wireguard-go, iptables NATs, registry and agent processes (DESIGN.md section 6):
+ * wireguard-go, iptables NATs, registry and agent processes (the targets in docs/architecture.md):
  *
  * <ol>
  *   <li><b>direct</b>: two nodes behind two port-restricted NATs; from the moment both agents run
@@ -83,7 +82,8 @@ public final class ConvergenceBench {
       if (args[i].equals("--out") && i + 1 < args.length) {
         outFile = Path.of(args[++i]);
       } else if (args[i].equals("--help") || args[i].equals("-h")) {
-        System.out.println("usage: java -cp wgmesh.jar " + ConvergenceBench.class.getName() + " [--out FILE]\n" + Settings.HELP);
+        System.out.println("usage: java -Dwgmesh.jar=<product jar> -cp wgmesh-bench.jar " + ConvergenceBench.class.getName()
+            + " [--out FILE]\n" + Settings.HELP);
         return;
       } else {
         System.err.println("unknown argument: " + args[i]);
@@ -98,13 +98,15 @@ public final class ConvergenceBench {
       System.exit(2);
       return;
     }
-    ConvergenceBench bench = new ConvergenceBench(settings, ownJar());
+    Path product = Path.of(System.getProperty("wgmesh.jar", "cli/target/wgmesh.jar"));
+    if (!java.nio.file.Files.isRegularFile(product)) {
+      System.err.println("convergence: the product jar " + product + " does not exist (-Dwgmesh.jar=<path>)");
+      System.exit(2);
+      return;
+    }
+    ConvergenceBench bench = new ConvergenceBench(settings, product);
     int failures = bench.run(outFile);
     System.exit(failures == 0 ? 0 : 1);
-  }
-
-  private static Path ownJar() throws URISyntaxException {
-    return Path.of(ConvergenceBench.class.getProtectionDomain().getCodeSource().getLocation().toURI());
   }
 
   /** Runs the scenarios; returns the number of targets missed. */
@@ -167,7 +169,7 @@ public final class ConvergenceBench {
       report.addAll(rssRows);
     }
     report.add("");
-    report.add("targets (DESIGN.md section 6):");
+    report.add("targets (the targets in docs/architecture.md):");
     int failures = 0;
     for (Verdict v : verdicts) {
       report.add("  " + v.text());

@@ -1,9 +1,8 @@
-package dev.wgmesh.cli.demo;
+package dev.wgmesh.demo;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
-import dev.wgmesh.cli.Main;
 import dev.wgmesh.lab.Host;
 import dev.wgmesh.lab.Lab;
 import dev.wgmesh.lab.ManagedProcess;
@@ -142,13 +141,9 @@ public final class KubernetesMesh implements AutoCloseable {
     return client.resources(WireGuardNodeConfig.class).withName(node).get();
   }
 
-  /** A wgmesh process of this build (the jar, or the test class path). */
+  /** A wgmesh process: the product jar, by path. */
   static List<String> wgmesh(String... args) {
-    List<String> cmd = new ArrayList<>(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-        "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-cp", System.getProperty("java.class.path"), Main.class.getName()));
-    cmd.addAll(List.of(args));
-    return cmd;
+    return Product.command(args);
   }
 
   @Override

@@ -1,4 +1,4 @@
-package dev.wgmesh.cli.lab;
+package dev.wgmesh.demo;
 
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wgmesh.cli.demo.StandaloneMesh;
+import dev.wgmesh.demo.StandaloneMesh;
 import dev.wgmesh.lab.ExecResult;
 import dev.wgmesh.lab.LabTest;
 import dev.wgmesh.lab.ManagedProcess;

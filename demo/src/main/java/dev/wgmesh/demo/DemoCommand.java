@@ -1,4 +1,4 @@
-package dev.wgmesh.cli.demo;
+package dev.wgmesh.demo;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
@@ -6,8 +6,9 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.cli.ctl.MeshView;
 import dev.wgmesh.cli.ctl.Renderers;
-import dev.wgmesh.cli.demo.StandaloneMesh.Route;
+import dev.wgmesh.demo.StandaloneMesh.Route;
 import dev.wgmesh.core.util.Durations;
+import dev.wgmesh.core.util.Errors;
 import dev.wgmesh.lab.LabPrerequisites;
 import dev.wgmesh.lab.NatKind;
 import java.io.IOException;
@@ -20,6 +21,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -31,10 +33,12 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", mixinStandardHelpOptions = true,
     description = "Bring up a WireGuard mesh across simulated NATs on this machine (root; Linux).")
 public final class DemoCommand implements Callable<Integer> {
-  static final List<String> PACKAGES = List.of("wireguard-go", "wireguard-tools", "iproute2", "iptables", "iputils-ping", "bind9-dnsutils");
+  /** What the demo installs when the lab lacks a tool: the lab's one list (LabPrerequisites). */
+  static final List<String> PACKAGES = LabPrerequisites.packages();
 
-  @Option(names = "--timeout", defaultValue = "120s", description = "Give up when the mesh is not connected by then (default: ${DEFAULT-VALUE})")
-  String timeout;
+  @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+      description = "Give up when the mesh is not connected by then, e.g. 90s or 3m (default: ${DEFAULT-VALUE})")
+  Duration timeout;
 
   @Option(names = "--keep", description = "Leave the mesh up for exploring until Ctrl-C")
   boolean keep;
@@ -54,9 +58,40 @@ public final class DemoCommand implements Callable<Integer> {
       new Site("cloud", NatKind.CONE, "cloud VM (full-cone NAT)"),
       new Site("cafe", NatKind.SYMMETRIC, "cafe hotspot (symmetric NAT: punching fails)"));
 
+  /** A duration option value: a bad one is a one-line usage error (exit 2), not a stack trace. */
+  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+    @Override
+    public Duration convert(String value) {
+      try {
+        return Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 90s, 3m, 500ms)");
+      }
+    }
+  }
+
+  /** {@code java -jar wgmesh-demo.jar [options]}, as {@code bin/wgmesh demo} runs it. */
+  public static void main(String[] args) {
+    System.exit(run(args));
+  }
+
+  /** Runs the demo's command line: usage errors are one line and exit 2, failures one line and exit 1. */
+  static int run(String... args) {
+    CommandLine cl = new CommandLine(new DemoCommand()).setCommandName("wgmesh demo");
+    cl.setParameterExceptionHandler((e, a) -> {
+      System.err.println("wgmesh demo: " + e.getMessage() + " (try wgmesh demo --help)");
+      return 2;
+    });
+    cl.setExecutionExceptionHandler((e, line, parsed) -> {
+      System.err.println("wgmesh demo: " + Errors.shortMessage(e));
+      return 1;
+    });
+    return cl.execute(args);
+  }
+
   @Override
   public Integer call() throws Exception {
-    Duration limit = Durations.parse(timeout);
+    Duration limit = timeout;
     if (!installPrerequisites()) {
       return 1;
     }
