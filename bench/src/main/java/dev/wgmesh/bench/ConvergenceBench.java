@@ -25,7 +25,7 @@ import java.util.regex.Pattern;
 
 /**
  * The driver of {@code bench/convergence}: how fast agents connect, in the NAT lab, with real
- * wireguard-go, iptables NATs, registry and agent processes (the targets in docs/architecture.md):
+ * wireguard-go, iptables NATs, registry and agent processes (docs/architecture.md, Targets):
  *
  * <ol>
  *   <li><b>direct</b>: two nodes behind two port-restricted NATs; from the moment both agents run
@@ -169,7 +169,7 @@ public final class ConvergenceBench {
       report.addAll(rssRows);
     }
     report.add("");
-    report.add("targets (the targets in docs/architecture.md):");
+    report.add("targets checked here (the project's targets: docs/architecture.md, Targets):");
     int failures = 0;
     for (Verdict v : verdicts) {
       report.add("  " + v.text());

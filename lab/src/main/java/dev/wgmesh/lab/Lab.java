@@ -365,7 +365,7 @@ public final class Lab implements AutoCloseable {
       }
     }
     Path socket = Leftovers.WG_SOCKET_DIR.resolve(name + ".sock");
-    // Foreground mode, output kept: the daemonising mode died right after start (DESIGN §5).
+    // Foreground mode, output kept: the daemonising mode died right after start.
     ManagedProcess process = host.spawn("wireguard-go-" + name, List.of("wireguard-go", "-f", name),
         Map.of("LOG_LEVEL", "verbose"));
     long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();

@@ -34,7 +34,7 @@ public final class DeviceReconciliation {
   /**
    * A handshake younger than this marks a working path. WireGuard rehandshakes about every two
    * minutes while traffic flows (keepalives do not refresh it), so anything below ~180 s would
-   * call live peers stale (DESIGN.md §5).
+   * call live peers stale.
    */
   public static final Duration FRESH_HANDSHAKE = Duration.ofSeconds(180);
 

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * A userspace WireGuard interface: {@code wireguard-go -f <iface>} as a child process in the
  * foreground, its output logged line by line (its self-daemonising mode was seen to die right after
- * start when its output went nowhere, DESIGN.md §5). Closing it stops the process, which removes the
+ * start when its output went nowhere). Closing it stops the process, which removes the
  * interface and its UAPI socket.
  */
 public final class WireGuardGo implements AutoCloseable {
