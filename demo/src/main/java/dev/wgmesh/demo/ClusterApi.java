@@ -29,6 +29,18 @@ public interface ClusterApi extends AutoCloseable {
   @Override
   void close();
 
+  /**
+   * The mock server logs every request at INFO through java.util.logging, which would bury the
+   * demo's output. Held in a field: java.util.logging keeps loggers weakly, and a collected one
+   * forgets its level.
+   */
+  java.util.logging.Logger MOCK_LOG = quiet(java.util.logging.Logger.getLogger("io.fabric8.mockwebserver"));
+
+  private static java.util.logging.Logger quiet(java.util.logging.Logger logger) {
+    logger.setLevel(java.util.logging.Level.WARNING);
+    return logger;
+  }
+
   /** fabric8's mock API server in CRUD mode, listening on {@code address}: no authentication, no authorization. */
   static ClusterApi crudMock(InetAddress address) {
     KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(),
