@@ -60,6 +60,13 @@ class KubernetesMeshLabTest {
         assertEquals(n3.getMetadata().getGeneration(), n3.getStatus().getAppliedGeneration());
         assertTrue(n3.getStatus().getRelayed() >= 1, "n3 (symmetric NAT) relays: " + n3.getStatus().getPeers());
         assertTrue(cluster.nodeConfig("n1").getStatus().getDirect() >= 1, "n1 reaches n2 directly");
+        // kubectl get wgp: the endpoint the registry sees for each node, and how the node reaches its peers.
+        WireGuardPeer n3peer = cluster.client.resources(WireGuardPeer.class).withName("n3").get();
+        assertEquals("relayed", n3peer.getStatus().getMode(), "n3's peer status: " + n3peer.getStatus().getMode());
+        for (Site site : SITES) {
+          assertNotNull(cluster.client.resources(WireGuardPeer.class).withName(site.name()).get().getStatus().getEndpoint(),
+              site.name() + "'s endpoint as the registry sees it");
+        }
       });
 
       // Statuses and printer columns are filled: peers got their addresses, the mesh counts them.

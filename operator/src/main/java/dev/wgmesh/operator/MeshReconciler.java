@@ -153,7 +153,8 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .withSecondaryToPrimaryMapper(config -> meshId(MeshObjectWriter.NODE_CONFIGS.meshOf(config)))
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
             || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
-            || !Objects.equals(pathCounts(now.getStatus()), pathCounts(before.getStatus())))
+            || !Objects.equals(pathCounts(now.getStatus()), pathCounts(before.getStatus()))
+            || !Objects.equals(observedEndpoints(now), observedEndpoints(before)))
         .build(), context);
     peerSets = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardPeerSet.class, WireGuardMesh.class)
         .withName("peersets")
@@ -193,8 +194,9 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
       log.warn("mesh {}: {}; its node configs are left as they are", mesh.getMetadata().getName(),
           key.problem() != null ? key.problem() : "the spec is not usable");
     }
+    PeerStatusWriter.Observed observed = PeerStatusWriter.Observed.of(existing);
     List<PeerStatusWriter.Change> changes = new PeerStatusWriter(context.getClient(), peers, settings.metrics(), writes)
-        .sync(meshPeers, plan.peers(), now);
+        .sync(meshPeers, plan.peers(), observed, now);
     recordPeerEvents(changes);
     recordRelayFallbacks(mesh, existing);
 
@@ -309,11 +311,11 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     return mesh == null ? Set.of() : Set.of(new ResourceID(mesh));
   }
 
-  /** The part of a peer the plan reads or we write (endpoint and mode are the agent's). */
+  /** The part of a peer the plan reads or we write. */
   private static List<Object> plannedPart(WireGuardPeer peer) {
     var s = peer.getStatus();
     return s == null ? List.of() : java.util.Arrays.asList(s.getAddress(), s.getAllowedIPs(), s.getConditions(), s.getReady(),
-        s.getObservedGeneration());
+        s.getObservedGeneration(), s.getEndpoint(), s.getMode());
   }
 
   /** NODE_FIELDS of a node (the informer hands over the new object whole and the old one reduced). */
@@ -322,6 +324,16 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
         node.getSpec() == null ? null : node.getSpec().getPodCIDRs(),
         node.getStatus() == null ? null : node.getStatus().getAddresses());
+  }
+
+  /** The endpoints the registry reports in its config's status (null for a node's config). */
+  private static Map<String, String> observedEndpoints(WireGuardNodeConfig config) {
+    if (config.getStatus() == null || config.getSpec() == null || !Boolean.TRUE.equals(config.getSpec().getRegistry())) {
+      return null;
+    }
+    Map<String, String> endpoints = new java.util.TreeMap<>();
+    config.getStatus().getPeers().forEach(p -> endpoints.put(p.getName(), p.getEndpoint()));
+    return endpoints;
   }
 
   private static List<Integer> pathCounts(WireGuardNodeConfigStatus status) {

@@ -39,7 +39,7 @@ import java.util.TreeMap;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The operator against fabric8's mock API server (CRUD mode): what a cluster would see. */
+/** The operator against the strict test API server, as its ServiceAccount: what a cluster would see. */
 class MeshOperatorTest {
   static final Duration TIMEOUT = Duration.ofSeconds(30);
   static final String MESH = "m";
@@ -136,6 +136,38 @@ class MeshOperatorTest {
 
   static Condition condition(List<Condition> conditions, String type) {
     return conditions.stream().filter(c -> c.getType().equals(type)).findFirst().orElse(null);
+  }
+
+  /** Writes a node config's status as its agent (or the registry) would report it. */
+  static void report(MockCluster cluster, String config, String statusJson) {
+    cluster.client.resources(WireGuardNodeConfig.class).withName(config).subresource("status").patch(
+        io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
+        "{\"status\":" + statusJson + "}");
+  }
+
+  @Test
+  void peerStatusesShowTheEndpointTheRegistrySeesAndHowTheNodeReachesItsPeers() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 2);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2");
+      report(cluster, MESH + "-registry", "{\"appliedGeneration\":1,\"direct\":2,\"relayed\":0,\"pending\":0,"
+          + "\"peers\":[{\"name\":\"n1\",\"mode\":\"direct\",\"endpoint\":\"198.51.100.7:41000\"},"
+          + "{\"name\":\"n2\",\"mode\":\"direct\",\"endpoint\":\"203.0.113.9:51820\"}]}");
+      report(cluster, "n1", "{\"appliedGeneration\":1,\"direct\":0,\"relayed\":1,\"pending\":0}");
+      report(cluster, "n2", "{\"appliedGeneration\":1,\"direct\":1,\"relayed\":0,\"pending\":0}");
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertEquals("198.51.100.7:41000", cluster.peer("n1").getStatus().getEndpoint());
+        assertEquals("relayed", cluster.peer("n1").getStatus().getMode());
+        assertEquals("203.0.113.9:51820", cluster.peer("n2").getStatus().getEndpoint());
+        assertEquals("direct", cluster.peer("n2").getStatus().getMode());
+      });
+      // A NAT mapping changes: the registry reports it, the peer's status follows; the plan's fields stay.
+      report(cluster, MESH + "-registry", "{\"peers\":[{\"name\":\"n1\",\"mode\":\"direct\",\"endpoint\":\"198.51.100.7:42000\"},"
+          + "{\"name\":\"n2\",\"mode\":\"direct\",\"endpoint\":\"203.0.113.9:51820\"}]}");
+      await().atMost(TIMEOUT).until(() -> "198.51.100.7:42000".equals(cluster.peer("n1").getStatus().getEndpoint()));
+      assertNotNull(cluster.peer("n1").getStatus().getAddress());
+    }
   }
 
   @Test
@@ -512,20 +544,17 @@ class MeshOperatorTest {
   }
 
   @Test
-  void agentFieldsAreKeptAndARelayFallbackIsReportedOnce() {
+  void aRelayFallbackIsReportedOnceAndShowsInThePeersMode() {
     try (MockCluster cluster = new MockCluster()) {
       meshWithNodes(cluster, 3);
       cluster.startOperator();
       awaitMeshOf(cluster, "n1", "n2", "n3");
       await().atMost(TIMEOUT).until(() -> cluster.peer("n1").getStatus() != null && cluster.peer("n1").getStatus().getAddress() != null);
 
-      // The agents report: n1's endpoint and mode; n2 reaches n3 only through the relay.
-      cluster.client.resources(WireGuardPeer.class).withName("n1").subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE),
-              "{\"status\":{\"endpoint\":\"192.0.2.1:40000\",\"mode\":\"direct\"}}");
+      // n2's agent reports: it reaches n3 only through the relay.
       cluster.client.resources(WireGuardNodeConfig.class).withName("n2").subresource("status")
           .patch(PatchContext.of(PatchType.JSON_MERGE),
-              "{\"status\":{\"direct\":1,\"relayed\":1,\"pending\":0,\"peers\":[{\"name\":\"n1\",\"mode\":\"direct\"},"
+              "{\"status\":{\"appliedGeneration\":1,\"direct\":1,\"relayed\":1,\"pending\":0,\"peers\":[{\"name\":\"n1\",\"mode\":\"direct\"},"
                   + "{\"name\":\"n3\",\"mode\":\"relayed\"}]}}");
 
       await().atMost(TIMEOUT).untilAsserted(() -> {
@@ -538,12 +567,13 @@ class MeshOperatorTest {
       assertEquals("n2", fallback.getInvolvedObject().getName());
       assertTrue(fallback.getMessage().contains("n3"), fallback.getMessage());
 
-      // A change that rewrites n1's status (a new node) keeps what the agent reported.
+      await().atMost(TIMEOUT).until(() -> "relayed".equals(cluster.peer("n2").getStatus().getMode()));
+      assertNull(cluster.peer("n1").getStatus().getMode(), "n1's agent has reported nothing yet");
+
+      // A change elsewhere (a new node) neither repeats the event nor loses the mode.
       addNode(cluster, 4);
       awaitMeshOf(cluster, "n1", "n2", "n3", "n4");
-      WireGuardPeer n1 = cluster.peer("n1");
-      assertEquals("192.0.2.1:40000", n1.getStatus().getEndpoint());
-      assertEquals("direct", n1.getStatus().getMode());
+      assertEquals("relayed", cluster.peer("n2").getStatus().getMode());
       assertEquals(1, events(cluster, "RelayFallback").size(), "reported once");
     }
   }
