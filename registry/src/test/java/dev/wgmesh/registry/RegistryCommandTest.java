@@ -14,7 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import dev.wgmesh.core.cli.Cli;
 
 /** What a user sees when the registry cannot start: a message and a non-zero exit code. */
 class RegistryCommandTest {
@@ -25,7 +25,7 @@ class RegistryCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try {
       System.setErr(new PrintStream(err, true));
-      int code = new CommandLine(new RegistryCommand()).execute(args);
+      int code = Cli.commandLine(new RegistryCommand()).execute(args);
       return new Run(code, err.toString());
     } finally {
       System.setErr(old);
