@@ -52,7 +52,8 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
   @Option(names = "--device", description = "WireGuard interface to read, e.g. wg0 (standalone mode: required)")
   String deviceName;
 
-  @Option(names = "--zone", description = "DNS zone to serve, e.g. wg.example.com (standalone mode: required; Kubernetes mode: default the mesh's)")
+  @Option(names = "--zone", converter = ZoneConverter.class,
+      description = "DNS zone to serve, e.g. wg.example.com (standalone mode: required; Kubernetes mode: default the mesh's)")
   String zone;
 
   @Option(names = "--kubernetes",
