@@ -5,7 +5,9 @@ import dev.wgmesh.agent.discovery.RegistryClient;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.relay.RelayFrame;
-import dev.wgmesh.core.util.Durations;
+import dev.wgmesh.core.cli.Cli;
+import dev.wgmesh.core.cli.DurationConverter;
+import dev.wgmesh.core.cli.EndpointConverter;
 import dev.wgmesh.core.wg.DeviceNotFoundException;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.WireGuardDevice;
@@ -34,8 +36,10 @@ import picocli.CommandLine.Option;
     name = "agent",
     mixinStandardHelpOptions = true,
     description = {
-      "Discover peers' NAT endpoints from the registry, punch holes, and fall back to the",
-      "registry relay where a NAT defeats punching. Runs as a daemon; --once does one pass."
+      "Keep a WireGuard device's peers connected, directly or relayed.",
+      "",
+      "Discovers the peers' NAT endpoints from the registry, punches holes through the NATs, and falls back to the "
+          + "registry's relay where a NAT defeats punching. Runs as a daemon; --once does one pass."
     })
 public final class AgentCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
@@ -43,16 +47,16 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--device", description = "WireGuard interface to manage, e.g. wg0 (standalone mode: required)")
   String deviceName;
 
-  @Option(names = "--registry", paramLabel = "<ip:port>",
+  @Option(names = "--registry", paramLabel = "<ip:port>", converter = EndpointConverter.class,
       description = "The registry's DNS address inside the tunnel, e.g. 10.99.0.254:53 (standalone mode: required)")
-  String registryAddress;
+  InetSocketAddress registryAddress;
 
   @Option(names = "--zone", description = "The registry's DNS zone (standalone mode: required)")
   String zone;
 
   @Option(names = "--kubernetes",
-      description = {"Kubernetes mode: publish this node's WireGuardPeer, create and configure the interface from its",
-          "WireGuardNodeConfig (registry, zone, relay and ports come from there), run discovery on it"})
+      description = "Kubernetes mode: publish this node's WireGuardPeer, create and configure the interface from its "
+          + "WireGuardNodeConfig (registry, zone, relay and ports come from there), run discovery on it")
   boolean kubernetes;
 
   @Option(names = "--mesh", description = "Kubernetes mode: the WireGuardMesh this node joins")
@@ -70,9 +74,9 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Kubernetes mode: the WireGuard interface to create and configure (default: ${DEFAULT-VALUE})")
   String interfaceName;
 
-  @Option(names = "--interval", defaultValue = "1s", paramLabel = "<duration>",
+  @Option(names = "--interval", defaultValue = "1s", paramLabel = "<duration>", converter = DurationConverter.class,
       description = "How often to look at the device (default: ${DEFAULT-VALUE})")
-  String interval;
+  Duration interval;
 
   @Option(names = "--relay", defaultValue = "auto", paramLabel = "auto|off",
       description = "Relay through the registry when punching fails (default: ${DEFAULT-VALUE})")
@@ -87,28 +91,20 @@ public final class AgentCommand implements Callable<Integer> {
 
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(new picocli.CommandLine(new AgentCommand()).execute(args));
+    System.exit(Cli.commandLine(new AgentCommand()).execute(args));
   }
 
   @Override
   public Integer call() throws Exception {
     if (kubernetes) {
-      Duration tick;
-      try {
-        tick = Durations.parse(interval);
-      } catch (IllegalArgumentException e) {
-        return fail(2, e.getMessage());
-      }
-      return dev.wgmesh.agent.kubernetes.KubernetesAgentMain.run(nodeName, mesh, stateDir, interfaceName, tick);
+      return dev.wgmesh.agent.kubernetes.KubernetesAgentMain.run(nodeName, mesh, stateDir, interfaceName, interval);
     }
     if (deviceName == null || registryAddress == null || zone == null) {
       return fail(2, "--device, --registry and --zone are required (or --kubernetes --mesh <name>)");
     }
-    Duration tick;
-    InetSocketAddress registry;
+    Duration tick = interval;
+    InetSocketAddress registry = registryAddress;
     try {
-      tick = Durations.parse(interval);
-      registry = Endpoints.parse(registryAddress);
       if (!relayMode.equals("auto") && !relayMode.equals("off")) {
         throw new IllegalArgumentException("--relay is auto or off, not '" + relayMode + "'");
       }

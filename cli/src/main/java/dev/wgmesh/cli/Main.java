@@ -5,7 +5,10 @@ import dev.wgmesh.cli.ctl.CtlCommand;
 import dev.wgmesh.operator.OperatorCommand;
 import dev.wgmesh.registry.RegistryCommand;
 import picocli.CommandLine;
+import dev.wgmesh.core.cli.Cli;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 /** The {@code wgmesh} command: one launcher, one subcommand per component. */
 @Command(
@@ -20,14 +23,22 @@ public final class Main implements Runnable {
     System.exit(run(args));
   }
 
+  @Spec
+  CommandSpec spec;
+
   /** Runs the command line and returns its exit code (tests call this instead of main). */
   public static int run(String... args) {
-    return new CommandLine(new Main()).execute(args);
+    return commandLine().execute(args);
+  }
+
+  /** The {@code wgmesh} command line with every subcommand, set up as all wgmesh commands are ({@link Cli}). */
+  public static CommandLine commandLine() {
+    return Cli.commandLine(new Main());
   }
 
   @Override
   public void run() {
-    new CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   static final class Version implements CommandLine.IVersionProvider {

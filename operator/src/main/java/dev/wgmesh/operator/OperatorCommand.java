@@ -1,7 +1,8 @@
 package dev.wgmesh.operator;
 
 import dev.wgmesh.core.net.Endpoints;
-import dev.wgmesh.core.util.Durations;
+import dev.wgmesh.core.cli.Cli;
+import dev.wgmesh.core.cli.DurationConverter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import io.javaoperatorsdk.operator.Operator;
@@ -13,7 +14,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -22,9 +22,11 @@ import picocli.CommandLine.Option;
     name = "operator",
     mixinStandardHelpOptions = true,
     description = {
-      "Run the wgmesh Kubernetes operator: allocate tunnel addresses, render one WireGuardNodeConfig per",
-      "node and one for the registry, run each mesh's registry, and report status, conditions and Events.",
-      "It finds the API server as kubectl does (in-cluster service account, KUBECONFIG, ~/.kube/config)."
+      "Run the Kubernetes operator that builds meshes from the CRDs.",
+      "",
+      "Allocates tunnel addresses, renders one WireGuardNodeConfig per node and one for the registry, runs each mesh's "
+          + "registry, and reports status, conditions and Events. It finds the API server as kubectl does (in-cluster "
+          + "service account, KUBECONFIG, ~/.kube/config)."
     })
 public final class OperatorCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(OperatorCommand.class);
@@ -53,9 +55,9 @@ public final class OperatorCommand implements Callable<Integer> {
       description = "Name of the leader-election Lease (default: ${DEFAULT-VALUE})")
   String leaseName;
 
-  @Option(names = "--lease-duration", defaultValue = "15s", paramLabel = "<duration>",
+  @Option(names = "--lease-duration", defaultValue = "15s", paramLabel = "<duration>", converter = DurationConverter.class,
       description = "How long a Lease outlives its holder's last renewal (default: ${DEFAULT-VALUE})")
-  String leaseDuration;
+  Duration leaseDuration;
 
   @Option(names = "--identity", paramLabel = "<name>",
       description = "This instance's name in the Lease and in Events (default: $POD_NAME, else host name and pid)")
@@ -67,7 +69,7 @@ public final class OperatorCommand implements Callable<Integer> {
 
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(new CommandLine(new OperatorCommand()).execute(args));
+    System.exit(Cli.commandLine(new OperatorCommand()).execute(args));
   }
 
   @Override
@@ -76,11 +78,15 @@ public final class OperatorCommand implements Callable<Integer> {
     InetSocketAddress metricsAt = null;
     try {
       settings = settings();
+    } catch (IllegalArgumentException e) {
+      return fail(2, e.getMessage());
+    }
+    try {
       if (!metricsListen.equals("off")) {
         metricsAt = Endpoints.parse(metricsListen);
       }
     } catch (IllegalArgumentException e) {
-      return fail(2, e.getMessage());
+      return fail(2, "--metrics: " + e.getMessage());
     }
     KubernetesClient client = new KubernetesClientBuilder().build();
     OperatorMetrics metrics = settings.metrics();
@@ -112,7 +118,7 @@ public final class OperatorCommand implements Callable<Integer> {
         .withRegistryImage(registryImage == null ? OperatorSettings.defaultRegistryImage() : registryImage, registryImagePullPolicy)
         .withRegistryServiceAccount(registryServiceAccount);
     if (leaderElection) {
-      Duration lease = Durations.parse(leaseDuration);
+      Duration lease = leaseDuration;
       if (lease.compareTo(Duration.ofSeconds(3)) < 0) {
         throw new IllegalArgumentException("--lease-duration must be at least 3s");
       }

@@ -3,6 +3,9 @@ package dev.wgmesh.registry;
 import dev.wgmesh.core.util.Shutdown;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.cli.Cli;
+import dev.wgmesh.core.cli.DurationConverter;
+import dev.wgmesh.core.cli.EndpointConverter;
 import dev.wgmesh.core.util.Durations;
 import dev.wgmesh.core.wg.DeviceNotFoundException;
 import dev.wgmesh.core.wg.WireGuardDevice;
@@ -37,9 +40,11 @@ import picocli.CommandLine.Option;
     name = "registry",
     mixinStandardHelpOptions = true,
     description = {
-      "Serve the NAT endpoints that a WireGuard device observes as DNS-SD records (wgsd-compatible).",
-      "Only peers with a recent handshake are published. By default DNS is served only on the",
-      "device's own tunnel addresses, port 53: inside the tunnel, not on the internet."
+      "Serve peers' NAT endpoints over DNS-SD (wgsd-compatible).",
+      "",
+      "Publishes the endpoints that a WireGuard device observes for its peers as DNS-SD records; only peers with a "
+          + "recent handshake are published. By default DNS is served only on the device's own tunnel addresses, port 53: "
+          + "inside the tunnel, not on the internet."
     })
 public final class RegistryCommand implements java.util.concurrent.Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RegistryCommand.class);
@@ -47,7 +52,8 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
   @Option(names = "--device", description = "WireGuard interface to read, e.g. wg0 (standalone mode: required)")
   String deviceName;
 
-  @Option(names = "--zone", description = "DNS zone to serve, e.g. wg.example.com (standalone mode: required; Kubernetes mode: default the mesh's)")
+  @Option(names = "--zone", converter = ZoneConverter.class,
+      description = "DNS zone to serve, e.g. wg.example.com (standalone mode: required; Kubernetes mode: default the mesh's)")
   String zone;
 
   @Option(names = "--kubernetes",
@@ -65,20 +71,20 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       description = "Kubernetes mode: the WireGuard interface to create and configure (default: ${DEFAULT-VALUE})")
   String interfaceName;
 
-  @Option(names = "--listen", split = ",", paramLabel = "<ip:port>",
+  @Option(names = "--listen", split = ",", paramLabel = "<ip:port>", converter = EndpointConverter.class,
       description = "Addresses to serve DNS on (default: the device's tunnel addresses, port 53)")
-  List<String> listen = new ArrayList<>();
+  List<InetSocketAddress> listen = new ArrayList<>();
 
-  @Option(names = "--max-handshake-age", defaultValue = "180s", paramLabel = "<duration>",
+  @Option(names = "--max-handshake-age", defaultValue = "180s", paramLabel = "<duration>", converter = DurationConverter.class,
       description = "Withhold peers whose last handshake is older than this (default: ${DEFAULT-VALUE})")
-  String maxHandshakeAge;
+  Duration maxHandshakeAge;
 
   @Option(names = "--serve-stale", description = "Serve every peer with an endpoint, however old (benchmarks and static setups only)")
   boolean serveStale;
 
-  @Option(names = "--refresh", defaultValue = "1s", paramLabel = "<duration>",
+  @Option(names = "--refresh", defaultValue = "1s", paramLabel = "<duration>", converter = DurationConverter.class,
       description = "Read the device at most this often (default: ${DEFAULT-VALUE})")
-  String refresh;
+  Duration refresh;
 
   @Option(names = "--self", arity = "0..1", fallbackValue = "auto", paramLabel = "<ip:port>",
       description = "Also serve the registry's own record, at this endpoint ('auto': this host's first global address and the device's port)")
@@ -104,7 +110,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(new picocli.CommandLine(new RegistryCommand()).execute(args));
+    System.exit(Cli.commandLine(new RegistryCommand()).execute(args));
   }
 
   @Override
@@ -115,12 +121,10 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
     if (deviceName == null || zone == null) {
       return fail(2, "--device and --zone are required (or --kubernetes --mesh <name>)");
     }
-    Duration maxAge;
-    Duration refreshInterval;
+    Duration maxAge = maxHandshakeAge;
+    Duration refreshInterval = refresh;
     try {
       ZoneIndex.parseZone(zone);
-      maxAge = Durations.parse(maxHandshakeAge);
-      refreshInterval = Durations.parse(refresh);
       if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
         throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
       }
@@ -134,14 +138,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       return fail(1, e.getMessage());
     }
     List<InetAddress> tunnelAddresses = interfaceAddresses(deviceName);
-    List<InetSocketAddress> listenAddresses = new ArrayList<>();
-    try {
-      for (String l : listen) {
-        listenAddresses.add(Endpoints.parse(l));
-      }
-    } catch (IllegalArgumentException e) {
-      return fail(2, "--listen: " + e.getMessage());
-    }
+    List<InetSocketAddress> listenAddresses = new ArrayList<>(listen);
     if (listenAddresses.isEmpty()) {
       if (tunnelAddresses.isEmpty()) {
         return fail(1, "device " + deviceName + " has no tunnel address on this host to serve DNS on; "
@@ -214,20 +211,15 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   /** {@code --kubernetes}: the same servers on an interface configured from the operator's resources. */
   private int callKubernetes() throws InterruptedException {
-    Duration maxAge;
-    Duration refreshInterval;
-    List<InetSocketAddress> listenAddresses = new ArrayList<>();
+    Duration maxAge = maxHandshakeAge;
+    Duration refreshInterval = refresh;
+    List<InetSocketAddress> listenAddresses = new ArrayList<>(listen);
     try {
       if (zone != null) {
         ZoneIndex.parseZone(zone);
       }
-      maxAge = Durations.parse(maxHandshakeAge);
-      refreshInterval = Durations.parse(refresh);
       if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
         throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
-      }
-      for (String l : listen) {
-        listenAddresses.add(Endpoints.parse(l));
       }
     } catch (IllegalArgumentException e) {
       return fail(2, e.getMessage());

@@ -14,7 +14,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
-import picocli.CommandLine;
+import dev.wgmesh.core.cli.Cli;
 
 /** What a user sees when the registry cannot start: a message and a non-zero exit code. */
 class RegistryCommandTest {
@@ -25,7 +25,7 @@ class RegistryCommandTest {
     ByteArrayOutputStream err = new ByteArrayOutputStream();
     try {
       System.setErr(new PrintStream(err, true));
-      int code = new CommandLine(new RegistryCommand()).execute(args);
+      int code = Cli.commandLine(new RegistryCommand()).execute(args);
       return new Run(code, err.toString());
     } finally {
       System.setErr(old);
@@ -36,7 +36,26 @@ class RegistryCommandTest {
   void badZoneNameIsAUsageError() {
     Run r = registry("--device", "wg0", "--zone", "bad..zone");
     assertEquals(2, r.code());
-    assertTrue(r.err().contains("'bad..zone' is not a usable DNS zone name"), r.err());
+    assertTrue(r.err().contains("'bad..zone' is not a DNS zone"), r.err());
+  }
+
+  /** The zone a registry serves follows the rule of a WireGuardMesh's spec.registry.zone in the CRD. */
+  @Test
+  void zoneFollowsTheCrdsRule() {
+    for (String bad : new String[] {"bad_zone!", "-bad"}) {
+      for (String[] args : new String[][] {{"--device", "wg0", "--zone", bad}, {"--kubernetes", "--mesh", "prod", "--zone=" + bad}}) {
+        Run r = registry(args);
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().lines().count(), r.err());
+        assertTrue(r.err().startsWith("registry: Invalid value for option '--zone': '" + bad + "' is not a DNS zone"), r.err());
+        assertTrue(r.err().strip().endsWith("try 'registry --help'"), r.err());
+        assertTrue(!java.util.regex.Pattern.matches(dev.wgmesh.api.v1alpha1.Patterns.DNS_ZONE, bad), "the CRD refuses it too");
+      }
+    }
+    // A good zone passes; the registry goes on to look for the device (absent here).
+    Run good = registry("--device", "wgnotthere9", "--zone", "mesh-1.example.com.");
+    assertEquals(1, good.code(), good.err());
+    assertTrue(good.err().contains("no WireGuard device named 'wgnotthere9'"), good.err());
   }
 
   @Test

@@ -1,20 +1,28 @@
 package dev.wgmesh.cli.ctl;
 
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.cli.DurationConverter;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
+import io.fabric8.kubernetes.client.Config;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientBuilder;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
+import picocli.CommandLine.Spec;
 
 /** {@code wgmesh ctl} (also installed as {@code wgmeshctl}): look at a mesh from the API server. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
@@ -24,26 +32,75 @@ public final class CtlCommand implements Runnable {
   @Option(names = "--mesh", description = "The WireGuardMesh (default: the only one)")
   String mesh;
 
+  /**
+   * How long ctl waits for a TCP connection to the API server. Without an answer, ctl says so after
+   * this long, and does not retry: a user at a prompt should not wait the client's default 10 s, let
+   * alone its 10 retries with backoff.
+   */
+  @Option(names = "--connect-timeout", defaultValue = "3s", paramLabel = "<duration>", converter = DurationConverter.class,
+      description = "Give up when the API server does not accept a connection within this time (default: ${DEFAULT-VALUE})")
+  Duration connectTimeout;
+
+  @Spec
+  CommandSpec spec;
+
   private final Supplier<KubernetesClient> clients;
+  private final Function<String, String> env;
 
   public CtlCommand() {
-    this(() -> new KubernetesClientBuilder().build());
+    this((String name) -> System.getenv(name));
+  }
+
+  /** With this environment (for tests): KUBECONFIG is looked up here. */
+  public CtlCommand(Function<String, String> env) {
+    this(null, env);
   }
 
   /** For tests: a client of a mock API server. */
   public CtlCommand(Supplier<KubernetesClient> clients) {
+    this(clients, name -> null);
+  }
+
+  CtlCommand(Supplier<KubernetesClient> clients, Function<String, String> env) {
     this.clients = clients;
+    this.env = env;
+  }
+
+  /** A client with this configuration that gives up after the connect timeout when nothing answers. */
+  static KubernetesClient connect(Config config, Duration connectTimeout) {
+    config.setConnectionTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, connectTimeout.toMillis())));
+    config.setRequestRetryBackoffLimit(0);
+    return new KubernetesClientBuilder().withConfig(config).build();
   }
 
   @Override
   public void run() {
-    new picocli.CommandLine(this).usage(System.out);
+    spec.commandLine().usage(spec.commandLine().getOut());
   }
 
   MeshView read() {
-    try (KubernetesClient client = clients.get()) {
+    checkKubeconfig(env.apply("KUBECONFIG"));
+    // The user's configuration, found as kubectl finds it (KUBECONFIG, ~/.kube/config, in-cluster).
+    try (KubernetesClient client = clients != null ? clients.get() : connect(Config.autoConfigure(null), connectTimeout)) {
       return new MeshReader(client).read(mesh);
     }
+  }
+
+  /**
+   * The Kubernetes client ignores a KUBECONFIG that names no existing file and quietly tries the
+   * in-cluster address instead; kubectl users expect to hear that their KUBECONFIG is wrong.
+   */
+  static void checkKubeconfig(String kubeconfig) {
+    if (kubeconfig == null) {
+      return;
+    }
+    List<String> files = Arrays.stream(kubeconfig.split(java.io.File.pathSeparator)).filter(f -> !f.isBlank()).toList();
+    if (files.isEmpty() || files.stream().anyMatch(f -> Files.isRegularFile(Path.of(f)))) {
+      return;
+    }
+    throw new MeshReader.CtlException(files.size() == 1
+        ? "KUBECONFIG names " + files.get(0) + ", which does not exist"
+        : "KUBECONFIG names " + String.join(", ", files) + ", none of which exists");
   }
 
   /** Runs a subcommand's body, printing user-facing failures without a stack trace. */
@@ -72,7 +129,9 @@ public final class CtlCommand implements Runnable {
   }
 
   @Command(name = "showconf", mixinStandardHelpOptions = true,
-      description = "A wg-quick file for an external peer (the private key is never fetched from the cluster).")
+      description = {"A wg-quick file for an external peer.", "",
+          "The private key is never fetched from the cluster: the file has a placeholder for it, or the key from "
+              + "--private-key-file."})
   static final class ShowConf implements Callable<Integer> {
     @ParentCommand
     CtlCommand parent;

@@ -119,6 +119,15 @@ class CtlTest {
   }
 
   Run ctl(java.util.function.Supplier<KubernetesClient> clients, String... args) {
+    return ctl(new CtlCommand(clients), args);
+  }
+
+  /** Runs ctl as the launcher does, with its own client, in this environment. */
+  Run ctlWithEnvironment(Map<String, String> env, String... args) {
+    return ctl(new CtlCommand(env::get), args);
+  }
+
+  Run ctl(CtlCommand command, String... args) {
     PrintStream oldOut = System.out;
     PrintStream oldErr = System.err;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -126,7 +135,7 @@ class CtlTest {
     try {
       System.setOut(new PrintStream(out, true));
       System.setErr(new PrintStream(err, true));
-      int code = new CommandLine(new CtlCommand(clients)).execute(args);
+      int code = dev.wgmesh.core.cli.Cli.commandLine(command).execute(args);
       return new Run(code, out.toString(), err.toString());
     } finally {
       System.setOut(oldOut);
@@ -201,5 +210,42 @@ class CtlTest {
       assertEquals(1, down.code());
       assertTrue(down.err().contains("cannot reach the Kubernetes API server at https://127.0.0.1:1"), down.err());
     }
+  }
+
+  @Test
+  void aKubeconfigThatNamesNoFileIsSaidSo(@TempDir Path dir) {
+    Run missing = ctlWithEnvironment(Map.of("KUBECONFIG", "/nonexistent"), "status");
+    assertEquals(1, missing.code());
+    assertEquals("wgmesh ctl: KUBECONFIG names /nonexistent, which does not exist\n", missing.err().replace("\r", ""));
+    String several = dir.resolve("a.yaml") + java.io.File.pathSeparator + dir.resolve("b.yaml");
+    Run none = ctlWithEnvironment(Map.of("KUBECONFIG", several), "status");
+    assertEquals(1, none.code());
+    assertTrue(none.err().contains("KUBECONFIG names " + dir.resolve("a.yaml") + ", " + dir.resolve("b.yaml") + ", none of which exists"),
+        none.err());
+    assertEquals(1, none.err().lines().count(), none.err());
+  }
+
+  /** With nothing listening, ctl says so within seconds (the client's defaults retry for about 20 s). */
+  @Test
+  void aClusterThatDoesNotAnswerIsReportedQuickly(@TempDir Path dir) throws Exception {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      port = s.getLocalPort(); // closed again: connections are refused
+    }
+    Path kubeconfig = dir.resolve("config");
+    Files.writeString(kubeconfig, String.join("\n",
+        "apiVersion: v1", "kind: Config", "current-context: gone",
+        "clusters: [{name: gone, cluster: {server: 'https://127.0.0.1:" + port + "', insecure-skip-tls-verify: true}}]",
+        "users: [{name: me, user: {token: abc}}]",
+        "contexts: [{name: gone, context: {cluster: gone, user: me}}]", ""));
+    io.fabric8.kubernetes.client.Config userConfig = io.fabric8.kubernetes.client.Config.fromKubeconfig(kubeconfig.toFile());
+    assertTrue(userConfig.getRequestRetryBackoffLimit() > 0, "the client's default retries, which ctl must not wait through");
+    long start = System.nanoTime();
+    Run down = ctl(() -> CtlCommand.connect(userConfig, java.time.Duration.ofSeconds(3)), "status");
+    long millis = (System.nanoTime() - start) / 1_000_000;
+    assertEquals(1, down.code());
+    assertTrue(millis < 5000, "took " + millis + " ms");
+    assertTrue(down.err().startsWith("wgmesh ctl: cannot reach the Kubernetes API server at https://127.0.0.1:" + port), down.err());
+    assertEquals(1, down.err().lines().count(), down.err());
   }
 }

@@ -11,9 +11,10 @@ public final class Durations {
 
   private Durations() {}
 
+  /** @throws InvalidValueException when the text is no duration */
   public static Duration parse(String text) {
     if (text == null || text.isBlank()) {
-      throw new IllegalArgumentException("empty duration");
+      throw new InvalidValueException(text, "empty duration");
     }
     String t = text.strip();
     Matcher m = SIMPLE.matcher(t);
@@ -29,7 +30,7 @@ public final class Durations {
     try {
       return Duration.parse(t);
     } catch (DateTimeParseException e) {
-      throw new IllegalArgumentException("'" + text + "' is not a duration (examples: 500ms, 10s, 3m, 1h)");
+      throw new InvalidValueException(text, "'" + text + "' is not a duration (examples: 500ms, 10s, 3m, 1h)");
     }
   }
 
