@@ -16,6 +16,7 @@ import picocli.CommandLine.Spec;
     mixinStandardHelpOptions = true,
     versionProvider = Main.Version.class,
     description = "WireGuard meshes across clouds and NATs.",
+    footer = {"", "From a checkout, bin/wgmesh demo brings up a mesh across simulated NATs on this machine (its own jar, not part of this one)."},
     subcommands = {RegistryCommand.class, AgentCommand.class, OperatorCommand.class, CtlCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

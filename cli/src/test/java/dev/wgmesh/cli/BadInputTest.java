@@ -51,7 +51,6 @@ class BadInputTest {
       "registry --listen=127.0.0.1:53,10.0.0.1                              | --listen            | 10.0.0.1",
       "operator --lease-duration=xyz                                        | --lease-duration    | xyz",
       "ctl --connect-timeout=xyz status                                     | --connect-timeout   | xyz",
-      "demo --timeout=xyz                                                   | --timeout           | xyz",
   })
   void badValueIsOneLineAndExitCode2(String commandLine, String option, String value) {
     Run r = wgmesh(commandLine.strip().split("\\s+"));

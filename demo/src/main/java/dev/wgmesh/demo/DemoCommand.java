@@ -7,6 +7,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.cli.ctl.MeshView;
 import dev.wgmesh.cli.ctl.Renderers;
 import dev.wgmesh.demo.StandaloneMesh.Route;
+import dev.wgmesh.core.cli.Cli;
 import dev.wgmesh.core.util.Durations;
 import dev.wgmesh.core.util.Errors;
 import dev.wgmesh.lab.LabPrerequisites;
@@ -31,12 +32,12 @@ import picocli.CommandLine.Option;
  * processes; a live table until every pair is connected, a ping across every pair, a graph.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-    description = "Bring up a WireGuard mesh across simulated NATs on this machine (root; Linux).")
+    description = "Bring up a WireGuard mesh across simulated NATs on this machine.")
 public final class DemoCommand implements Callable<Integer> {
   /** What the demo installs when the lab lacks a tool: the lab's one list (LabPrerequisites). */
   static final List<String> PACKAGES = LabPrerequisites.packages();
 
-  @Option(names = "--timeout", defaultValue = "120s", converter = DurationConverter.class,
+  @Option(names = "--timeout", defaultValue = "120s", converter = dev.wgmesh.core.cli.DurationConverter.class,
       description = "Give up when the mesh is not connected by then, e.g. 90s or 3m (default: ${DEFAULT-VALUE})")
   Duration timeout;
 
@@ -58,30 +59,17 @@ public final class DemoCommand implements Callable<Integer> {
       new Site("cloud", NatKind.CONE, "cloud VM (full-cone NAT)"),
       new Site("cafe", NatKind.SYMMETRIC, "cafe hotspot (symmetric NAT: punching fails)"));
 
-  /** A duration option value: a bad one is a one-line usage error (exit 2), not a stack trace. */
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return Durations.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException("'" + value + "' is not a duration (e.g. 90s, 3m, 500ms)");
-      }
-    }
-  }
-
   /** {@code java -jar wgmesh-demo.jar [options]}, as {@code bin/wgmesh demo} runs it. */
   public static void main(String[] args) {
     System.exit(run(args));
   }
 
-  /** Runs the demo's command line: usage errors are one line and exit 2, failures one line and exit 1. */
+  /**
+   * Runs the demo's command line with the set-up of every wgmesh command (usage errors are one line
+   * and exit 2); a failure of the demo itself is one line and exit 1.
+   */
   static int run(String... args) {
-    CommandLine cl = new CommandLine(new DemoCommand()).setCommandName("wgmesh demo");
-    cl.setParameterExceptionHandler((e, a) -> {
-      System.err.println("wgmesh demo: " + e.getMessage() + " (try wgmesh demo --help)");
-      return 2;
-    });
+    CommandLine cl = Cli.commandLine(new DemoCommand()).setCommandName("wgmesh demo");
     cl.setExecutionExceptionHandler((e, line, parsed) -> {
       System.err.println("wgmesh demo: " + Errors.shortMessage(e));
       return 1;
@@ -310,7 +298,7 @@ public final class DemoCommand implements Callable<Integer> {
       return true;
     }
     if (missing.contains("root privileges")) {
-      System.err.println("wgmesh demo: needs root (network namespaces, iptables, WireGuard): run it with sudo");
+      System.err.println("wgmesh demo: needs root (network namespaces, iptables, WireGuard): run it as root, or with sudo");
       return false;
     }
     out.println("installing " + String.join(" ", PACKAGES) + " with apt-get (missing: " + String.join(", ", missing) + ")");

@@ -25,6 +25,7 @@ class DemoCommandTest {
     assertEquals(2, code);
     assertEquals(1, text.lines().count(), text);
     assertTrue(text.startsWith("wgmesh demo: ") && text.contains("--timeout") && text.contains("'xyz'"), text);
+    assertTrue(text.endsWith("try 'wgmesh demo --help'"), text);
     assertFalse(text.contains("Exception"), text);
   }
 }
