@@ -1,11 +1,11 @@
 package dev.wgmesh.bench;
 
 import dev.wgmesh.core.key.KeyPair;
-import dev.wgmesh.lab.Host;
-import dev.wgmesh.lab.Lab;
 import dev.wgmesh.lab.ManagedProcess;
 import dev.wgmesh.lab.NatKind;
-import dev.wgmesh.lab.WgInterface;
+import dev.wgmesh.lab.ProductJar;
+import dev.wgmesh.lab.StandaloneMesh;
+import dev.wgmesh.lab.StandaloneMesh.Node;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.RandomAccessFile;
@@ -15,7 +15,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -48,10 +47,7 @@ import java.util.regex.Pattern;
  * they made when the run ends, fails or is interrupted.
  */
 public final class ConvergenceBench {
-  static final String ZONE = "bench.wgmesh.test";
-  static final String REGISTRY_IP = "10.88.255.254";
-  static final int REGISTRY_PORT = 51820;
-  static final int KEEPALIVE = 25;
+  static final int KEEPALIVE = StandaloneMesh.KEEPALIVE;
   /** A lab holds at most 50 NAT hosts. */
   static final int MAX_NAT_HOSTS_PER_LAB = 50;
 
@@ -67,13 +63,13 @@ public final class ConvergenceBench {
   static final Duration RECOVERY_LIMIT = Duration.ofSeconds(45);
 
   private final Settings settings;
-  private final Path jar;
+  private final ProductJar product;
   private final PrintStream out = System.out;
   private final List<String> notes = new ArrayList<>();
 
-  ConvergenceBench(Settings settings, Path jar) {
+  ConvergenceBench(Settings settings, ProductJar product) {
     this.settings = settings;
-    this.jar = jar;
+    this.product = product;
   }
 
   public static void main(String[] args) throws Exception {
@@ -98,9 +94,11 @@ public final class ConvergenceBench {
       System.exit(2);
       return;
     }
-    Path product = Path.of(System.getProperty("wgmesh.jar", "cli/target/wgmesh.jar"));
-    if (!java.nio.file.Files.isRegularFile(product)) {
-      System.err.println("convergence: the product jar " + product + " does not exist (-Dwgmesh.jar=<path>)");
+    ProductJar product;
+    try {
+      product = ProductJar.locate();
+    } catch (IllegalStateException e) {
+      System.err.println("convergence: " + e.getMessage());
       System.exit(2);
       return;
     }
@@ -199,7 +197,7 @@ public final class ConvergenceBench {
 
   /** One trial on a fresh pair of nodes: the time measured, or empty when it never connected. */
   private interface Trial {
-    Optional<Duration> run(World world, int number);
+    Optional<Duration> run(StandaloneMesh world, int number);
   }
 
   /**
@@ -233,12 +231,12 @@ public final class ConvergenceBench {
   private Stats directTrials() {
     progress("direct: %d trials, two nodes behind port-restricted NATs, time to the first ping over the direct path", settings.trials());
     return trials("direct", "bench-direct", settings.trials(), (w, i) -> {
-      Node a = w.node("da" + i, NatKind.PORT_RESTRICTED);
-      Node b = w.node("db" + i, NatKind.PORT_RESTRICTED);
+      Node a = w.addNode("da" + i, NatKind.PORT_RESTRICTED);
+      Node b = w.addNode("db" + i, NatKind.PORT_RESTRICTED);
       try {
         w.link(a, b);
         w.awaitRegistered(a, b);
-        Instant t0 = w.startAgents(a, b);
+        Instant t0 = w.startAgents(settings.agentOpts(), a, b);
         try (PingWatch ping = new PingWatch(a, b)) {
           return ping.awaitReply(t0, DIRECT_LIMIT, () -> isDirect(a, b)).map(t -> Duration.between(t0, t));
         }
@@ -251,12 +249,12 @@ public final class ConvergenceBench {
   private Stats relayedTrials() {
     progress("relayed: %d trials, symmetric NAT and port-restricted NAT, time to the first ping through the relay", settings.trials());
     return trials("relayed", "bench-relay", settings.trials(), (w, i) -> {
-      Node c = w.node("rc" + i, NatKind.SYMMETRIC);
-      Node d = w.node("rd" + i, NatKind.PORT_RESTRICTED);
+      Node c = w.addNode("rc" + i, NatKind.SYMMETRIC);
+      Node d = w.addNode("rd" + i, NatKind.PORT_RESTRICTED);
       try {
         w.link(c, d);
         w.awaitRegistered(c, d);
-        Instant t0 = w.startAgents(c, d);
+        Instant t0 = w.startAgents(settings.agentOpts(), c, d);
         try (PingWatch ping = new PingWatch(c, d)) {
           return ping.awaitReply(t0, RELAYED_LIMIT, () -> c.endpointOf(d).map(e -> e.startsWith("127.")).orElse(false))
               .map(t -> Duration.between(t0, t));
@@ -272,12 +270,12 @@ public final class ConvergenceBench {
         settings.recoveryTrials());
     int[] viaRelay = {0};
     Stats stats = trials("recovery", "bench-remap", settings.recoveryTrials(), (w, i) -> {
-      Node a = w.node("ma" + i, NatKind.PORT_RESTRICTED);
-      Node b = w.node("mb" + i, NatKind.PORT_RESTRICTED);
+      Node a = w.addNode("ma" + i, NatKind.PORT_RESTRICTED);
+      Node b = w.addNode("mb" + i, NatKind.PORT_RESTRICTED);
       try {
         w.link(a, b);
         w.awaitRegistered(a, b);
-        Instant t0 = w.startAgents(a, b);
+        Instant t0 = w.startAgents(settings.agentOpts(), a, b);
         try (PingWatch ping = new PingWatch(a, b)) {
           if (ping.awaitReply(t0, DIRECT_LIMIT, () -> isDirect(a, b) && isDirect(b, a)).isEmpty()) {
             throw new IllegalStateException("no direct tunnel to start from within " + DIRECT_LIMIT.toSeconds() + " s");
@@ -328,11 +326,11 @@ public final class ConvergenceBench {
     progress("rss: %d agent(s), each on a device with %d peers plus the registry, VmRSS after %d s",
         optionSets.size(), settings.rssPeers(), settings.rssSettle().toSeconds());
     try (Worlds worlds = new Worlds("bench-rss")) {
-      World w = worlds.forPairs(0);
+      StandaloneMesh w = worlds.forPairs(0);
       List<Node> nodes = new ArrayList<>();
       List<Instant> started = new ArrayList<>();
       for (int i = 0; i < optionSets.size(); i++) {
-        Node n = w.publicNode("m" + (i + 1));
+        Node n = w.addNode("m" + (i + 1), null);
         addDummyPeers(n, settings.rssPeers());
         w.awaitRegistered(n);
         nodes.add(n);
@@ -392,47 +390,24 @@ public final class ConvergenceBench {
   // ---- the lab side ----------------------------------------------------------------------------
 
   /** One node: a lab host, its WireGuard device, its agent once started. */
-  static final class Node {
-    final String name;
-    final Host host;
-    final WgInterface wg;
-    final String ip;
-    ManagedProcess agent;
-
-    Node(String name, Host host, WgInterface wg, String ip) {
-      this.name = name;
-      this.host = host;
-      this.wg = wg;
-      this.ip = ip;
-    }
-
-    /** The endpoint this node's WireGuard uses for {@code other}, as {@code ip:port}. */
-    Optional<String> endpointOf(Node other) {
-      try {
-        return wg.peer(other.wg.publicKey()).map(WgInterface.Peer::endpoint);
-      } catch (RuntimeException e) {
-        return Optional.empty();
-      }
-    }
-  }
-
   /** A lab with a registry; new labs are made when one runs out of NAT hosts. */
   final class Worlds implements AutoCloseable {
     private final String purpose;
-    private World current;
+    private StandaloneMesh current;
     private int made;
 
     Worlds(String purpose) {
       this.purpose = purpose;
     }
 
-    World forPairs(int pairs) {
-      if (current != null && current.natHosts + 2 * pairs > MAX_NAT_HOSTS_PER_LAB) {
+    StandaloneMesh forPairs(int pairs) {
+      if (current != null && current.natHosts() + 2 * pairs > MAX_NAT_HOSTS_PER_LAB) {
         current.close();
         current = null;
       }
       if (current == null) {
-        current = new World(purpose + (made++ == 0 ? "" : "-" + made));
+        // the registry with its default --refresh and the benchmark's JVM options
+        current = new StandaloneMesh(purpose + (made++ == 0 ? "" : "-" + made), product, settings.registryOpts());
       }
       return current;
     }
@@ -443,133 +418,6 @@ public final class ConvergenceBench {
         current.close();
       }
     }
-  }
-
-  /** One lab: a public registry host running {@code wgmesh registry --relay}, and nodes. */
-  final class World implements AutoCloseable {
-    final Lab lab;
-    final Host registryHost;
-    final WgInterface registryWg;
-    final ManagedProcess registry;
-    int natHosts;
-    private int nextIp;
-
-    World(String purpose) {
-      lab = Lab.create(purpose);
-      try {
-        registryHost = lab.publicHost("reg");
-        registryWg = registryHost.wireguard("wg", REGISTRY_IP + "/16", REGISTRY_PORT);
-        registry = registryHost.spawn("registry", launcher(settings.registryOpts(), "registry", "--device", registryWg.name(),
-            "--zone", ZONE, "--relay", "--metrics", "off"));
-        registry.awaitLog("relaying for the mesh", Duration.ofSeconds(30));
-      } catch (RuntimeException e) {
-        lab.close();
-        throw e;
-      }
-    }
-
-    Node node(String name, NatKind kind) {
-      natHosts++;
-      return setUp(name, lab.natHost(name, kind));
-    }
-
-    Node publicNode(String name) {
-      return setUp(name, lab.publicHost(name));
-    }
-
-    private Node setUp(String name, Host host) {
-      int n = ++nextIp;
-      String ip = "10.88." + (n / 250) + "." + (n % 250 + 1);
-      WgInterface wg = host.wireguard("wg", ip + "/16", 0);
-      registryWg.addPeer(wg.publicKey(), null, List.of(ip + "/32"), 0);
-      wg.addPeer(registryWg.publicKey(), registryHost.endpoint(REGISTRY_PORT), List.of(REGISTRY_IP + "/32"), KEEPALIVE);
-      return new Node(name, host, wg, ip);
-    }
-
-    /** Makes two nodes peers of each other, without endpoints, as the operator configures them. */
-    void link(Node a, Node b) {
-      a.wg.addPeer(b.wg.publicKey(), null, List.of(b.ip + "/32"), KEEPALIVE);
-      b.wg.addPeer(a.wg.publicKey(), null, List.of(a.ip + "/32"), KEEPALIVE);
-    }
-
-    void awaitRegistered(Node... nodes) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-      for (Node n : nodes) {
-        while (!registryWg.peer(n.wg.publicKey()).map(WgInterface.Peer::hasHandshake).orElse(false)) {
-          if (System.nanoTime() > deadline) {
-            throw new IllegalStateException(n.name + " did not reach the registry within 20 s");
-          }
-          sleep(20);
-        }
-      }
-    }
-
-    void startAgent(Node n, List<String> options) {
-      n.agent = n.host.spawn("agent", launcher(options, "agent", "--device", n.wg.name(), "--registry", REGISTRY_IP + ":53", "--zone", ZONE));
-      n.agent.awaitLog("agent on", Duration.ofSeconds(30));
-    }
-
-    /**
-     * Starts the nodes' agents at once and returns the moment all of them run (each has logged
-     * that it started; its first discovery pass follows at once).
-     */
-    Instant startAgents(Node... nodes) {
-      for (Node n : nodes) {
-        n.agent = n.host.spawn("agent", launcher(settings.agentOpts(), "agent", "--device", n.wg.name(), "--registry",
-            REGISTRY_IP + ":53", "--zone", ZONE));
-      }
-      long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-      boolean[] up = new boolean[nodes.length];
-      int running = 0;
-      while (running < nodes.length) {
-        for (int i = 0; i < nodes.length; i++) {
-          if (!up[i]) {
-            if (nodes[i].agent.log().contains("agent on")) {
-              up[i] = true;
-              running++;
-            } else if (!nodes[i].agent.isAlive() || System.nanoTime() > deadline) {
-              throw new IllegalStateException("the agent of " + nodes[i].name + " did not start:\n" + nodes[i].agent.log());
-            }
-          }
-        }
-        if (running < nodes.length) {
-          sleep(10);
-        }
-      }
-      return Instant.now();
-    }
-
-    /** Stops the nodes' agents and devices and removes them from the registry. */
-    void retire(Node... nodes) {
-      for (Node n : nodes) {
-        if (n.agent != null) {
-          n.agent.stop();
-        }
-      }
-      for (Node n : nodes) {
-        n.wg.stop();
-        try {
-          registryWg.removePeer(n.wg.publicKey());
-        } catch (RuntimeException e) {
-          // the lab goes away anyway
-        }
-      }
-    }
-
-    @Override
-    public void close() {
-      lab.close();
-    }
-  }
-
-  /** {@code java <options> -jar wgmesh.jar <args>}, as bin/wgmesh runs it. */
-  private List<String> launcher(List<String> options, String... args) {
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.addAll(options);
-    cmd.addAll(List.of("-jar", jar.toString()));
-    cmd.addAll(Arrays.asList(args));
-    return cmd;
   }
 
   /**
@@ -583,7 +431,7 @@ public final class ConvergenceBench {
     private final StringBuilder partial = new StringBuilder();
 
     PingWatch(Node from, Node to) {
-      process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", "0.1", to.ip));
+      process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", "0.1", to.tunnelIp));
     }
 
     /**

@@ -6,12 +6,13 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.cli.ctl.MeshView;
 import dev.wgmesh.cli.ctl.Renderers;
-import dev.wgmesh.demo.StandaloneMesh.Route;
+import dev.wgmesh.lab.StandaloneMesh.Route;
 import dev.wgmesh.core.cli.Cli;
 import dev.wgmesh.core.util.Durations;
 import dev.wgmesh.core.util.Errors;
 import dev.wgmesh.lab.LabPrerequisites;
 import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.StandaloneMesh;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -190,7 +191,7 @@ public final class DemoCommand implements Callable<Integer> {
     try (StandaloneMesh mesh = new StandaloneMesh("demo")) {
       out.println("registry: public host, tunnel address " + StandaloneMesh.REGISTRY_IP + ", zone " + StandaloneMesh.ZONE);
       for (Site site : SITES) {
-        StandaloneMesh.Node node = mesh.addNode(site.name(), site.nat());
+        StandaloneMesh.Node node = mesh.addMeshedNode(site.name(), site.nat());
         out.printf("site %-6s %s, tunnel address %s, behind %s%n", site.name(), node.host.address().getHostAddress(),
             node.tunnelIp, site.what());
       }

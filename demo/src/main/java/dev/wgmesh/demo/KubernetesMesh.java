@@ -7,6 +7,8 @@ import dev.wgmesh.lab.Host;
 import dev.wgmesh.lab.Lab;
 import dev.wgmesh.lab.ManagedProcess;
 import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.ProductJar;
+import dev.wgmesh.lab.StandaloneMesh;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -143,7 +145,7 @@ public final class KubernetesMesh implements AutoCloseable {
 
   /** A wgmesh process: the product jar, by path. */
   static List<String> wgmesh(String... args) {
-    return Product.command(args);
+    return ProductJar.locate().command(args);
   }
 
   @Override

@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wgmesh.demo.StandaloneMesh;
 import dev.wgmesh.lab.ExecResult;
 import dev.wgmesh.lab.LabTest;
 import dev.wgmesh.lab.ManagedProcess;
 import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.StandaloneMesh;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,8 +33,8 @@ class AgentLabTest {
   @Test
   void twoPortRestrictedNatsGetADirectTunnelThatBypassesTheRegistry() {
     try (StandaloneMesh mesh = new StandaloneMesh("direct")) {
-      StandaloneMesh.Node a = mesh.addNode("a", NatKind.PORT_RESTRICTED);
-      StandaloneMesh.Node b = mesh.addNode("b", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node a = mesh.addMeshedNode("a", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node b = mesh.addMeshedNode("b", NatKind.PORT_RESTRICTED);
       mesh.startAgent(a);
       mesh.startAgent(b);
       await().atMost(CONNECT).pollInterval(Duration.ofMillis(500)).until(() -> mesh.ping("a", "b"));
@@ -56,8 +56,8 @@ class AgentLabTest {
   @Test
   void symmetricNatConnectsThroughTheRelayWhichSeesOnlyCiphertext() throws Exception {
     try (StandaloneMesh mesh = new StandaloneMesh("relay")) {
-      StandaloneMesh.Node c = mesh.addNode("c", NatKind.SYMMETRIC);
-      StandaloneMesh.Node d = mesh.addNode("d", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node c = mesh.addMeshedNode("c", NatKind.SYMMETRIC);
+      StandaloneMesh.Node d = mesh.addMeshedNode("d", NatKind.PORT_RESTRICTED);
       mesh.startAgent(c);
       mesh.startAgent(d);
       await().atMost(CONNECT).pollInterval(Duration.ofMillis(500)).until(() -> mesh.ping("c", "d"));
@@ -90,8 +90,8 @@ class AgentLabTest {
   @Test
   void tunnelRecoversFromANatMappingChange() {
     try (StandaloneMesh mesh = new StandaloneMesh("remap")) {
-      StandaloneMesh.Node a = mesh.addNode("a", NatKind.PORT_RESTRICTED);
-      StandaloneMesh.Node b = mesh.addNode("b", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node a = mesh.addMeshedNode("a", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node b = mesh.addMeshedNode("b", NatKind.PORT_RESTRICTED);
       mesh.startAgent(a);
       mesh.startAgent(b);
       await().atMost(CONNECT).pollInterval(Duration.ofMillis(500)).until(() -> mesh.ping("a", "b"));
@@ -121,8 +121,8 @@ class AgentLabTest {
   @Test
   void deadRegistryLeavesTunnelsUpAndARestartedOneLetsANewNodeJoin() {
     try (StandaloneMesh mesh = new StandaloneMesh("restart")) {
-      StandaloneMesh.Node a = mesh.addNode("a", NatKind.PORT_RESTRICTED);
-      StandaloneMesh.Node b = mesh.addNode("b", NatKind.CONE);
+      StandaloneMesh.Node a = mesh.addMeshedNode("a", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node b = mesh.addMeshedNode("b", NatKind.CONE);
       mesh.startAgent(a);
       mesh.startAgent(b);
       await().atMost(CONNECT).pollInterval(Duration.ofMillis(500)).until(() -> mesh.ping("a", "b"));
@@ -135,7 +135,7 @@ class AgentLabTest {
       assertTrue(a.agent.isAlive() && b.agent.isAlive(), "agents survive a dead registry");
 
       mesh.startRegistry();
-      StandaloneMesh.Node e = mesh.addNode("e", NatKind.PORT_RESTRICTED);
+      StandaloneMesh.Node e = mesh.addMeshedNode("e", NatKind.PORT_RESTRICTED);
       mesh.startAgent(e);
       await().atMost(CONNECT).pollInterval(Duration.ofMillis(500)).until(() -> mesh.ping("e", "a"));
       assertTrue(mesh.ping("a", "b"));

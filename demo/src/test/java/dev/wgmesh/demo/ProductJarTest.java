@@ -3,6 +3,7 @@ package dev.wgmesh.demo;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wgmesh.lab.ProductJar;
 import java.io.IOException;
 import java.util.List;
 import java.util.TreeSet;
@@ -24,10 +25,10 @@ class ProductJarTest {
 
   @Test
   void theProductJarHoldsNoTestOnlyCode() throws IOException {
-    try (JarFile jar = new JarFile(Product.jar().toFile())) {
+    try (JarFile jar = new JarFile(ProductJar.locate().path().toFile())) {
       TreeSet<String> found = new TreeSet<>();
       jar.stream().map(e -> e.getName()).forEach(name -> TEST_ONLY.stream().filter(name::startsWith).forEach(found::add));
-      assertEquals(new TreeSet<>(), found, "test-only code in " + Product.jar());
+      assertEquals(new TreeSet<>(), found, "test-only code in " + ProductJar.locate().path());
       assertTrue(jar.getEntry("dev/wgmesh/cli/Main.class") != null, "the launcher is there");
       assertTrue(jar.getEntry("dev/wgmesh/agent/AgentCommand.class") != null, "the agent is there");
     }

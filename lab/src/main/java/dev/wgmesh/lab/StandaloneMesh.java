@@ -1,0 +1,268 @@
+package dev.wgmesh.lab;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+
+/**
+ * A standalone wgmesh mesh in the NAT lab, the one fixture the demo, the system lab tests and the
+ * convergence benchmark build: a public registry host running {@code wgmesh registry --relay}, and
+ * nodes, each with a wireguard-go interface whose peers are the registry (with its public
+ * endpoint) and the nodes it is linked to (with no endpoint, as the operator configures them),
+ * and {@code wgmesh agent} once started. wgmesh runs from the product jar ({@link ProductJar}) as
+ * real processes; closing the mesh removes its lab and everything in it.
+ */
+public final class StandaloneMesh implements AutoCloseable {
+  public static final String ZONE = "mesh.wgmesh.test";
+  /** The registry's tunnel address: the last of the mesh network 10.88.0.0/16. */
+  public static final String REGISTRY_IP = "10.88.255.254";
+  public static final int REGISTRY_PORT = 51820;
+  public static final int KEEPALIVE = 25;
+
+  public final Lab lab;
+  public final Host registryHost;
+  public final WgInterface registryWg;
+  public ManagedProcess registry;
+  private final ProductJar product;
+  private final List<String> registryOptions;
+  private final List<String> registryArgs;
+  private final Map<String, Node> nodes = new LinkedHashMap<>();
+  private int natHosts;
+  private int nextIp;
+
+  /** One node: a lab host, its WireGuard interface and tunnel address, and its agent once started. */
+  public static final class Node {
+    public final String name;
+    public final Host host;
+    public final WgInterface wg;
+    public final String tunnelIp;
+    public ManagedProcess agent;
+
+    Node(String name, Host host, WgInterface wg, String tunnelIp) {
+      this.name = name;
+      this.host = host;
+      this.wg = wg;
+      this.tunnelIp = tunnelIp;
+    }
+
+    /** The endpoint this node's WireGuard uses for {@code other} ({@code ip:port}), if any. */
+    public Optional<String> endpointOf(Node other) {
+      try {
+        return wg.peer(other.wg.publicKey()).map(WgInterface.Peer::endpoint);
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+  }
+
+  /** A mesh whose registry refreshes every 500 ms and runs with the small-footprint JVM options. */
+  public StandaloneMesh(String purpose) {
+    this(purpose, ProductJar.locate(), ProductJar.SMALL, "--refresh", "500ms");
+  }
+
+  /**
+   * @param registryOptions the registry's JVM options
+   * @param registryArgs more arguments of {@code wgmesh registry}
+   */
+  public StandaloneMesh(String purpose, ProductJar product, List<String> registryOptions, String... registryArgs) {
+    this.product = product;
+    this.registryOptions = List.copyOf(registryOptions);
+    this.registryArgs = List.of(registryArgs);
+    lab = Lab.create(purpose);
+    try {
+      registryHost = lab.publicHost("reg");
+      registryWg = registryHost.wireguard("wg", REGISTRY_IP + "/16", REGISTRY_PORT);
+      startRegistry();
+    } catch (RuntimeException e) {
+      lab.close();
+      throw e;
+    }
+  }
+
+  /** Starts {@code wgmesh registry --relay} on the registry host and waits until it relays. */
+  public void startRegistry() {
+    List<String> args = new java.util.ArrayList<>(List.of("registry", "--device", registryWg.name(), "--zone", ZONE, "--relay",
+        "--metrics", "off"));
+    args.addAll(registryArgs);
+    registry = registryHost.spawn("registry", product.command(registryOptions, args.toArray(String[]::new)));
+    registry.awaitLog("relaying for the mesh", Duration.ofSeconds(30));
+  }
+
+  /**
+   * A node behind a NAT of the given kind (null: a public host), a peer of the registry and of no
+   * other node yet ({@link #link}); it has not necessarily reached the registry ({@link #awaitRegistered}).
+   */
+  public Node addNode(String name, NatKind nat) {
+    Host host;
+    if (nat == null) {
+      host = lab.publicHost(name);
+    } else {
+      natHosts++;
+      host = lab.natHost(name, nat);
+    }
+    int n = ++nextIp;
+    String ip = "10.88." + (n / 250) + "." + (n % 250 + 1);
+    WgInterface wg = host.wireguard("wg", ip + "/16", 0);
+    registryWg.addPeer(wg.publicKey(), null, List.of(ip + "/32"), 0);
+    wg.addPeer(registryWg.publicKey(), registryHost.endpoint(REGISTRY_PORT), List.of(REGISTRY_IP + "/32"), KEEPALIVE);
+    Node node = new Node(name, host, wg, ip);
+    nodes.put(name, node);
+    return node;
+  }
+
+  /** {@link #addNode} linked with every node there is, once it has reached the registry. */
+  public Node addMeshedNode(String name, NatKind nat) {
+    List<Node> others = List.copyOf(nodes.values());
+    Node node = addNode(name, nat);
+    others.forEach(other -> link(node, other));
+    awaitRegistered(node);
+    return node;
+  }
+
+  /** Makes two nodes peers of each other, without endpoints, as the operator configures them. */
+  public void link(Node a, Node b) {
+    a.wg.addPeer(b.wg.publicKey(), null, List.of(b.tunnelIp + "/32"), KEEPALIVE);
+    b.wg.addPeer(a.wg.publicKey(), null, List.of(a.tunnelIp + "/32"), KEEPALIVE);
+  }
+
+  /** Waits until each node has a handshake with the registry (at most 20 s in all). */
+  public void awaitRegistered(Node... those) {
+    Instant deadline = Instant.now().plusSeconds(20);
+    for (Node n : those) {
+      waitFor(Duration.between(Instant.now(), deadline), () -> registryWg.peer(n.wg.publicKey())
+          .map(WgInterface.Peer::hasHandshake).orElse(false), n.name + " did not reach the registry");
+    }
+  }
+
+  /** Starts the node's agent with the small-footprint JVM options and waits until it runs. */
+  public void startAgent(Node node) {
+    startAgent(node, ProductJar.SMALL);
+  }
+
+  public void startAgent(Node node, List<String> jvmOptions) {
+    node.agent = node.host.spawn("agent", agentCommand(jvmOptions, node));
+    node.agent.awaitLog("agent on", Duration.ofSeconds(30));
+  }
+
+  /** Starts the nodes' agents at once and returns the moment all of them run (each logged that it started). */
+  public Instant startAgents(List<String> jvmOptions, Node... those) {
+    for (Node n : those) {
+      n.agent = n.host.spawn("agent", agentCommand(jvmOptions, n));
+    }
+    Instant deadline = Instant.now().plusSeconds(30);
+    boolean[] up = new boolean[those.length];
+    int running = 0;
+    while (running < those.length) {
+      for (int i = 0; i < those.length; i++) {
+        if (!up[i]) {
+          if (those[i].agent.log().contains("agent on")) {
+            up[i] = true;
+            running++;
+          } else if (!those[i].agent.isAlive() || Instant.now().isAfter(deadline)) {
+            throw new IllegalStateException("the agent of " + those[i].name + " did not start:\n" + those[i].agent.log());
+          }
+        }
+      }
+      if (running < those.length) {
+        sleep(10);
+      }
+    }
+    return Instant.now();
+  }
+
+  private List<String> agentCommand(List<String> jvmOptions, Node node) {
+    return product.command(jvmOptions, "agent", "--device", node.wg.name(), "--registry", REGISTRY_IP + ":53", "--zone", ZONE);
+  }
+
+  /** Stops the nodes' agents and devices and removes them from the registry and the mesh. */
+  public void retire(Node... those) {
+    for (Node n : those) {
+      if (n.agent != null) {
+        n.agent.stop();
+      }
+    }
+    for (Node n : those) {
+      n.wg.stop();
+      nodes.remove(n.name);
+      try {
+        registryWg.removePeer(n.wg.publicKey());
+      } catch (RuntimeException e) {
+        // the lab goes away anyway
+      }
+    }
+  }
+
+  /** Hosts behind NATs made so far (a lab holds a bounded number). */
+  public int natHosts() {
+    return natHosts;
+  }
+
+  public Node node(String name) {
+    return nodes.get(name);
+  }
+
+  public List<Node> nodes() {
+    return List.copyOf(nodes.values());
+  }
+
+  /** The endpoint node {@code from} uses for node {@code to}, as WireGuard reports it. */
+  public String endpointOf(String from, String to) {
+    return node(from).endpointOf(node(to)).orElse(null);
+  }
+
+  /** True when one ping from {@code from} to {@code to}'s tunnel address is answered within 1 s. */
+  public boolean ping(String from, String to) {
+    return node(from).host.exec("ping", "-c", "1", "-W", "1", node(to).tunnelIp).ok();
+  }
+
+  /** Bytes the registry's WireGuard received and sent for a node (its tunnel to the registry). */
+  public long registryBytes(String name) {
+    return registryWg.peer(node(name).wg.publicKey()).map(p -> p.rxBytes() + p.txBytes()).orElse(0L);
+  }
+
+  /** How a node reaches a peer, as its WireGuard device shows it. */
+  public enum Route {
+    DIRECT,
+    RELAYED,
+    PENDING
+  }
+
+  public Route routeBetween(String from, String to) {
+    return node(from).wg.peer(node(to).wg.publicKey()).map(p -> {
+      if (p.endpoint() != null && p.endpoint().startsWith("127.")) {
+        return Route.RELAYED;
+      }
+      boolean fresh = p.latestHandshakeTime().map(t -> t.isAfter(Instant.now().minusSeconds(180))).orElse(false);
+      return fresh && p.endpoint() != null ? Route.DIRECT : Route.PENDING;
+    }).orElse(Route.PENDING);
+  }
+
+  /** Waits until {@code condition} holds; fails with {@code failure} after {@code limit}. */
+  public static void waitFor(Duration limit, BooleanSupplier condition, String failure) {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException(failure + " within " + Math.max(1, limit.toSeconds()) + " s");
+      }
+      sleep(20);
+    }
+  }
+
+  private static void sleep(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
+  }
+
+  @Override
+  public void close() {
+    lab.close();
+  }
+}
