@@ -13,10 +13,10 @@ import dev.wgmesh.core.key.InvalidKeyException;
 import dev.wgmesh.operator.model.Conditions;
 import dev.wgmesh.operator.model.MeshPlan;
 import dev.wgmesh.operator.model.MeshPlanner;
-import dev.wgmesh.operator.registry.RegistryDeployment;
-import dev.wgmesh.operator.registry.RegistryKeySecret;
+import dev.wgmesh.operator.registry.RegistryDeploymentDependent;
+import dev.wgmesh.operator.registry.RegistryKeySecretDependent;
 import dev.wgmesh.operator.registry.RegistryNames;
-import dev.wgmesh.operator.registry.RegistryService;
+import dev.wgmesh.operator.registry.RegistryServiceDependent;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
@@ -77,13 +77,13 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
 
   /** The registry's Service exists for exposure LoadBalancer only; otherwise the workflow deletes it. */
   private static final io.javaoperatorsdk.operator.processing.dependent.workflow.Condition<Service, WireGuardMesh> LOAD_BALANCER =
-      (dependent, mesh, context) -> !RegistryDeployment.hostNetwork(mesh);
+      (dependent, mesh, context) -> !RegistryDeploymentDependent.hostNetwork(mesh);
 
   private final OperatorSettings settings;
   private final Clock clock;
-  private final RegistryKeySecret keySecret;
-  private final RegistryDeployment deployment;
-  private final RegistryService service;
+  private final RegistryKeySecretDependent keySecret;
+  private final RegistryDeploymentDependent deployment;
+  private final RegistryServiceDependent service;
   private final Workflow<WireGuardMesh> registryWorkflow;
   /** Per mesh, the relayed path count last seen in each node config: to report a fallback to the relay once. */
   private final Map<String, Map<String, Integer>> relayedSeen = new ConcurrentHashMap<>();
@@ -97,9 +97,9 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   public MeshReconciler(OperatorSettings settings, Clock clock) {
     this.settings = settings;
     this.clock = clock;
-    keySecret = new RegistryKeySecret(settings.namespace());
-    deployment = new RegistryDeployment(settings);
-    service = new RegistryService(settings.namespace());
+    keySecret = new RegistryKeySecretDependent(settings.namespace());
+    deployment = new RegistryDeploymentDependent(settings);
+    service = new RegistryServiceDependent(settings.namespace());
     configureInformer(keySecret, Secret.class);
     configureInformer(deployment, Deployment.class);
     configureInformer(service, Service.class);
@@ -172,7 +172,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     Instant now = clock.instant();
     registryWorkflow.reconcile(mesh, context);
 
-    RegistryKey key = registryKey(mesh, context);
+    RegistryPublicKey key = registryKey(mesh, context);
     List<WireGuardPeer> meshPeers = new ArrayList<>(context.getSecondaryResources(WireGuardPeer.class));
     List<Node> allNodes = nodes.list().toList();
     Optional<Service> registryService = service.getSecondaryResource(mesh, context);
@@ -237,15 +237,15 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   }
 
   /** The registry's public key (null until its Secret exists), or why the Secret is unusable. */
-  private record RegistryKey(String publicKey, String problem) {}
+  private record RegistryPublicKey(String publicKey, String problem) {}
 
   /** Only the public key leaves this method; the private key stays in the Secret's data. */
-  private RegistryKey registryKey(WireGuardMesh mesh, Context<WireGuardMesh> context) {
+  private RegistryPublicKey registryKey(WireGuardMesh mesh, Context<WireGuardMesh> context) {
     try {
-      return new RegistryKey(keySecret.getSecondaryResource(mesh, context).flatMap(RegistryKeySecret::keyPair)
+      return new RegistryPublicKey(keySecret.getSecondaryResource(mesh, context).flatMap(RegistryKeySecretDependent::keyPair)
           .map(pair -> pair.publicKey().toBase64()).orElse(null), null);
     } catch (InvalidKeyException e) {
-      return new RegistryKey(null, "the Secret " + settings.namespace() + "/" + RegistryNames.secret(mesh.getMetadata().getName())
+      return new RegistryPublicKey(null, "the Secret " + settings.namespace() + "/" + RegistryNames.secret(mesh.getMetadata().getName())
           + " holds no valid private key: " + e.getMessage());
     }
   }

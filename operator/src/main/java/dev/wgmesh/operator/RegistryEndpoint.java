@@ -4,8 +4,8 @@ import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
-import dev.wgmesh.operator.registry.RegistryDeployment;
-import dev.wgmesh.operator.registry.RegistryService;
+import dev.wgmesh.operator.registry.RegistryDeploymentDependent;
+import dev.wgmesh.operator.registry.RegistryServiceDependent;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
 import io.fabric8.kubernetes.api.model.Service;
@@ -27,8 +27,8 @@ final class RegistryEndpoint {
     if (registry == null || registry.getEndpoint() != null) {
       return Optional.empty();
     }
-    if (!RegistryDeployment.hostNetwork(mesh)) {
-      return RegistryService.publicEndpoint(service);
+    if (!RegistryDeploymentDependent.hostNetwork(mesh)) {
+      return RegistryServiceDependent.publicEndpoint(service);
     }
     if (registry.getNodeName() == null) {
       return Optional.empty();

@@ -14,7 +14,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
-import dev.wgmesh.operator.registry.RegistryKeySecret;
+import dev.wgmesh.operator.registry.RegistryKeySecretDependent;
 import dev.wgmesh.operator.registry.RegistryNames;
 import io.fabric8.kubernetes.api.model.Event;
 import io.fabric8.kubernetes.api.model.Node;
@@ -479,7 +479,7 @@ class MeshOperatorTest {
       assertNotNull(secret);
       assertEquals(true, secret.getImmutable());
       assertEquals(cluster.mesh(MESH).getMetadata().getUid(), secret.getMetadata().getOwnerReferences().get(0).getUid());
-      KeyPair pair = RegistryKeySecret.keyPair(secret).orElseThrow();
+      KeyPair pair = RegistryKeySecretDependent.keyPair(secret).orElseThrow();
       assertEquals(pair.publicKey().toBase64(), cluster.mesh(MESH).getStatus().getRegistryPublicKey());
       assertEquals(pair.publicKey().toBase64(), decode(secret.getData().get(RegistryNames.PUBLIC_KEY)));
 

@@ -22,16 +22,16 @@ import java.util.List;
  *       (pinned by {@code nodeName}, so no scheduler or taint gets in the way), so the source
  *       ports it observes are the nodes' real NAT mappings. No Service: nothing inside the
  *       cluster talks to the registry except through the tunnel.
- *   <li>LoadBalancer exposure: an ordinary pod network pod behind {@link RegistryService}.
+ *   <li>LoadBalancer exposure: an ordinary pod network pod behind {@link RegistryServiceDependent}.
  * </ul>
  *
  * One replica with the Recreate strategy: two registries with one key would fight over the peers'
  * endpoints, and on a host network the new pod could not bind the port while the old one holds it.
  */
-public final class RegistryDeployment extends HashedDependent<Deployment> {
+public final class RegistryDeploymentDependent extends HashedDependent<Deployment> {
   private final OperatorSettings settings;
 
-  public RegistryDeployment(OperatorSettings settings) {
+  public RegistryDeploymentDependent(OperatorSettings settings) {
     super(Deployment.class);
     this.settings = settings;
   }

@@ -16,10 +16,10 @@ import java.util.Optional;
  * addresses, exposing the WireGuard UDP port and nothing else. DNS-SD and the relay are served
  * inside the tunnel, never through the Service.
  */
-public final class RegistryService extends HashedDependent<Service> {
+public final class RegistryServiceDependent extends HashedDependent<Service> {
   private final String namespace;
 
-  public RegistryService(String namespace) {
+  public RegistryServiceDependent(String namespace) {
     super(Service.class);
     this.namespace = namespace;
   }

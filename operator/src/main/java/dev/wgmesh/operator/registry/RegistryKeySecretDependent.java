@@ -22,11 +22,11 @@ import java.util.Optional;
  * immutable, owned by the mesh (deleted with it), and read only by the registry; the key goes into
  * no other object and no log.
  */
-public final class RegistryKeySecret extends KubernetesDependentResource<Secret, WireGuardMesh>
+public final class RegistryKeySecretDependent extends KubernetesDependentResource<Secret, WireGuardMesh>
     implements Creator<Secret, WireGuardMesh>, GarbageCollected<WireGuardMesh> {
   private final String namespace;
 
-  public RegistryKeySecret(String namespace) {
+  public RegistryKeySecretDependent(String namespace) {
     super(Secret.class);
     this.namespace = namespace;
   }
