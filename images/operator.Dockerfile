@@ -10,11 +10,15 @@ ARG RUNTIME_IMAGE=debian:bookworm-slim
 
 # ---- build: Maven + JDK 17, the same command bin/wgmesh runs, for the launcher module and what it needs
 FROM ${BUILD_IMAGE} AS build
+# PREBUILT_JAR (images/build --buildah): the context holds a jar built outside, at that path,
+# and the build stage only copies it, so any base with a shell will do.
+ARG PREBUILT_JAR=
 WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/root/.m2 \
+    if [ -n "$PREBUILT_JAR" ]; then cp "$PREBUILT_JAR" /wgmesh.jar; else \
     ./mvnw -B -q -pl cli -am package -DskipTests \
- && cp cli/target/wgmesh.jar /wgmesh.jar
+ && cp cli/target/wgmesh.jar /wgmesh.jar; fi
 
 # ---- runtime
 FROM ${RUNTIME_IMAGE}
