@@ -41,6 +41,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
   /** The longest wait before an interface that could not be configured is tried again. */
   static final Duration RETRY = Duration.ofSeconds(5);
 
+  private final String daemon;
   private final NodeSettings<?> settings;
   private final KubernetesClient client;
   private final InterfaceReconciler reconciler;
@@ -68,7 +69,10 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
   private Instant nextApply = Instant.MIN;
   private Instant nextStatus = Instant.MIN;
 
-  public NodeController(NodeSettings<?> settings, KubernetesClient client, InterfaceReconciler reconciler, NodeRole<T> role, Clock clock) {
+  /** @param daemon "agent" or "registry": names the loop thread and the daemon in messages */
+  public NodeController(String daemon, NodeSettings<?> settings, KubernetesClient client, InterfaceReconciler reconciler, NodeRole<T> role,
+      Clock clock) {
+    this.daemon = daemon;
     this.settings = settings;
     this.client = client;
     this.reconciler = reconciler;
@@ -86,7 +90,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
   public synchronized void start() throws IOException {
     role.start(this::changed).ifPresent(incoming::set);
     running = true;
-    loop = new Thread(this::runLoop, "wgmesh-" + role.daemon());
+    loop = new Thread(this::runLoop, "wgmesh-" + daemon);
     loop.start();
     watch = ResourceWatch.nodeConfig(client, settings.configName(), settings.resync(), this::onConfig, this::onDelete);
     watch.start();
@@ -127,7 +131,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
       try {
         step();
       } catch (RuntimeException e) {
-        log.error("unexpected error in the {} loop; going on", role.daemon(), e);
+        log.error("unexpected error in the {} loop; going on", daemon, e);
       }
       try {
         wake.tryAcquire(settings.tick().toMillis(), TimeUnit.MILLISECONDS);
@@ -169,7 +173,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
     nextApply = now.plus(settings.reconcileInterval());
     String mesh = desired.spec().getMesh();
     if (mesh != null && !mesh.equals(settings.mesh())) {
-      setError("WireGuardNodeConfig " + desired.name() + " belongs to mesh " + mesh + ", this " + role.daemon() + " serves mesh "
+      setError("WireGuardNodeConfig " + desired.name() + " belongs to mesh " + mesh + ", this " + daemon + " serves mesh "
           + settings.mesh() + ": not applied");
       return;
     }

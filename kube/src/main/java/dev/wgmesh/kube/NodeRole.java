@@ -15,7 +15,8 @@ import java.util.Optional;
  * What a node daemon adds to the loop it shares ({@link NodeController}): where its key and desired
  * state come from, how its node config becomes an interface configuration, the services it runs
  * on the interface, and its part of the status. Every method but {@link #start} and {@link #close}
- * runs on the loop thread.
+ * runs on the loop thread; the defaults are those of a daemon that follows nothing else, polls
+ * nothing, runs nothing besides and reaches its peers directly.
  *
  * @param <T> the daemon's translation of its node config
  */
@@ -27,9 +28,6 @@ public interface NodeRole<T extends NodeRole.Translation> {
     List<String> problems();
   }
 
-  /** "agent" or "registry": names the loop thread and the daemon in messages. */
-  String daemon();
-
   /** What a deleted node config means for this daemon, for the log. */
   String whenDeleted();
 
@@ -40,13 +38,17 @@ public interface NodeRole<T extends NodeRole.Translation> {
    * @return the configuration to apply until the API server answers
    * @throws IOException when the daemon cannot start (its key cannot be loaded)
    */
-  Optional<DesiredConfig> start(Runnable changed) throws IOException;
+  default Optional<DesiredConfig> start(Runnable changed) throws IOException {
+    return Optional.empty();
+  }
 
   /** The daemon's key; empty until known: nothing is applied and no status reported before. */
   Optional<KeyPair> keys();
 
   /** Reads what the daemon polls; true when the interface must be configured again at once (a new key). */
-  boolean refresh(Instant now);
+  default boolean refresh(Instant now) {
+    return false;
+  }
 
   /**
    * The state to apply, given the node config as the API server has it.
@@ -63,17 +65,21 @@ public interface NodeRole<T extends NodeRole.Translation> {
   Optional<String> applied(DesiredConfig desired, T translation);
 
   /** Once a loop step, after applying. */
-  void tick(Instant now);
+  default void tick(Instant now) {}
 
   /** The peers the status lists. */
   List<PeerConfig> reportedPeers(T applied);
 
   /** The path counts of the daemon's own bookkeeping; empty: counted from the peers' modes. */
-  Optional<NodeStatus.PathCounts> pathCounts();
+  default Optional<NodeStatus.PathCounts> pathCounts() {
+    return Optional.empty();
+  }
 
   /** True when WireGuard's endpoint for a peer is the daemon's own relay socket. */
-  boolean isRelayEndpoint(InetSocketAddress endpoint);
+  default boolean isRelayEndpoint(InetSocketAddress endpoint) {
+    return false;
+  }
 
   /** Stops the daemon's own sources and services, after the loop stopped. */
-  void close();
+  default void close() {}
 }

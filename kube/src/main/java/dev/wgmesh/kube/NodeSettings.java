@@ -31,7 +31,10 @@ public abstract class NodeSettings<S extends NodeSettings<S>> {
     this.mesh = mesh;
   }
 
-  protected abstract S self();
+  @SuppressWarnings("unchecked")
+  private S self() {
+    return (S) this;
+  }
 
   public String configName() {
     return configName;

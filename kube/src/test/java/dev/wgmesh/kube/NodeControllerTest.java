@@ -21,7 +21,6 @@ import dev.wgmesh.testapiserver.StrictApiServer;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -41,10 +40,6 @@ class NodeControllerTest {
       super("n1", "prod");
     }
 
-    @Override
-    protected Settings self() {
-      return this;
-    }
   }
 
   record Translated(InterfaceConfig config, List<String> problems) implements NodeRole.Translation {}
@@ -58,18 +53,8 @@ class NodeControllerTest {
     int ticks;
 
     @Override
-    public String daemon() {
-      return "agent";
-    }
-
-    @Override
     public String whenDeleted() {
       return "nothing changes";
-    }
-
-    @Override
-    public Optional<DesiredConfig> start(Runnable changed) {
-      return Optional.empty();
     }
 
     @Override
@@ -110,18 +95,6 @@ class NodeControllerTest {
       return applied.config().peers();
     }
 
-    @Override
-    public Optional<NodeStatus.PathCounts> pathCounts() {
-      return Optional.empty();
-    }
-
-    @Override
-    public boolean isRelayEndpoint(InetSocketAddress endpoint) {
-      return false;
-    }
-
-    @Override
-    public void close() {}
   }
 
   StrictApiServer api;
@@ -146,7 +119,7 @@ class NodeControllerTest {
     }, (iface, how) -> device, InetAddress::getByName, clock);
     Settings settings = new Settings().withReconcileInterval(Duration.ofSeconds(30)).withStatusCheck(Duration.ofSeconds(1))
         .withStatusIntervals(Duration.ofSeconds(5), Duration.ofSeconds(60));
-    controller = new NodeController<>(settings, api.client(StrictApiServer.agentOn("n1")), reconciler, role, clock);
+    controller = new NodeController<>("agent", settings, api.client(StrictApiServer.agentOn("n1")), reconciler, role, clock);
   }
 
   @AfterEach

@@ -110,9 +110,10 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   @Override
   public Integer call() throws Exception {
-    if (kubernetes.enabled()) {
-      return callKubernetes();
-    }
+    return kubernetes.enabled() ? callKubernetes() : callStandalone();
+  }
+
+  private int callStandalone() throws Exception {
     if (deviceName == null || zone == null) {
       return fail(2, "--device and --zone are required (or --kubernetes --mesh <name>)");
     }
@@ -228,11 +229,10 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       KubernetesRegistry.Settings settings = KubernetesRegistry.Settings.defaults(kubernetes.mesh(), null)
           .withZone(Optional.ofNullable(zone))
           .withListen(listen)
-          .withRelayPort(relayPort)
+          .withRelay(List.of(), relayPort)
           .withMaxHandshakeAge(serveStale ? Optional.empty() : Optional.of(maxHandshakeAge))
           .withTick(refresh)
-          .withMaxUdpPayload(maxUdpPayload)
-          .withUdpWorkers(udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors());
+          .withUdp(maxUdpPayload, udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors());
       return KubernetesRegistryMain.run(kubernetes, settings, metrics);
     }
   }

@@ -73,23 +73,6 @@ public final class KubernetesAgent implements AutoCloseable {
       return new Settings(nodeName, mesh, stateDir).withStatusCheck(Duration.ofSeconds(1));
     }
 
-    @Override
-    protected Settings self() {
-      return this;
-    }
-
-    public String nodeName() {
-      return configName();
-    }
-
-    public Path stateDir() {
-      return stateDir;
-    }
-
-    public Duration retryMax() {
-      return retryMax;
-    }
-
     public Settings withRetryMax(Duration r) {
       retryMax = r;
       return this;
@@ -131,8 +114,8 @@ public final class KubernetesAgent implements AutoCloseable {
     this.reconciler = reconciler;
     this.discoveryFactory = discoveryFactory;
     this.clock = clock;
-    this.store = new ConfigStore(settings.stateDir());
-    this.controller = new NodeController<>(settings, client, reconciler, new Role(), clock);
+    this.store = new ConfigStore(settings.stateDir);
+    this.controller = new NodeController<>("agent", settings, client, reconciler, new Role(), clock);
   }
 
   /**
@@ -172,18 +155,13 @@ public final class KubernetesAgent implements AutoCloseable {
   /** The agent's part of the loop. */
   private final class Role implements NodeRole<NodeConfigs.Translated> {
     @Override
-    public String daemon() {
-      return "agent";
-    }
-
-    @Override
     public String whenDeleted() {
       return "the interface stays as it is until a configuration appears again"; // peer set changes wait for one too
     }
 
     @Override
     public Optional<DesiredConfig> start(Runnable changed) throws IOException {
-      keys = KeyStore.loadOrCreate(settings.stateDir());
+      keys = KeyStore.loadOrCreate(settings.stateDir);
       saved = store.load().orElse(null);
       if (saved != null) {
         log.info("applying the configuration saved in {} (generation {}) until the API server answers", store.file(), saved.generation());
@@ -204,11 +182,6 @@ public final class KubernetesAgent implements AutoCloseable {
     @Override
     public Optional<KeyPair> keys() {
       return Optional.of(keys);
-    }
-
-    @Override
-    public boolean refresh(Instant now) {
-      return false;
     }
 
     /**
@@ -300,7 +273,7 @@ public final class KubernetesAgent implements AutoCloseable {
 
   /** Publishes the WireGuardPeer, retrying with backoff; then checks it again every resync period. */
   private void publishPeer() {
-    PeerPublisher peers = new PeerPublisher(client, settings.nodeName(), settings.mesh(), keys.publicKey());
+    PeerPublisher peers = new PeerPublisher(client, settings.configName(), settings.mesh(), keys.publicKey());
     Duration backoff = Duration.ofSeconds(1);
     boolean failing = false;
     while (running) {
@@ -309,18 +282,18 @@ public final class KubernetesAgent implements AutoCloseable {
         peers.ensure();
         peerPublished = true;
         if (failing) {
-          log.info("WireGuardPeer {} published", settings.nodeName());
+          log.info("WireGuardPeer {} published", settings.configName());
         }
         failing = false;
         backoff = Duration.ofSeconds(1);
         wait = settings.resync();
       } catch (RuntimeException e) {
         if (!failing) {
-          log.warn("cannot publish WireGuardPeer {}: {}; retrying", settings.nodeName(), Errors.shortMessage(e));
+          log.warn("cannot publish WireGuardPeer {}: {}; retrying", settings.configName(), Errors.shortMessage(e));
         }
         failing = true;
         wait = backoff;
-        backoff = backoff.multipliedBy(2).compareTo(settings.retryMax()) > 0 ? settings.retryMax() : backoff.multipliedBy(2);
+        backoff = backoff.multipliedBy(2).compareTo(settings.retryMax) > 0 ? settings.retryMax : backoff.multipliedBy(2);
       }
       try {
         Thread.sleep(wait.toMillis());
@@ -335,7 +308,7 @@ public final class KubernetesAgent implements AutoCloseable {
     if (waitingSince != null && !waitLogged && peerSets == null && now.isAfter(waitingSince.plus(SETS_WAIT_WARNING))) {
       DesiredConfig config = nodeConfig;
       log.warn("WireGuardNodeConfig {} (generation {}) is not applied yet: the WireGuardPeerSets of mesh {} could not be listed for"
-          + " {} s; {}", config == null ? settings.nodeName() : config.name(), config == null ? null : config.generation(), settings.mesh(),
+          + " {} s; {}", config == null ? settings.configName() : config.name(), config == null ? null : config.generation(), settings.mesh(),
           Duration.between(waitingSince, now).toSeconds(),
           anythingDesired ? "the interface stays as it is until they are" : "nothing is applied until they are");
       waitLogged = true;

@@ -14,7 +14,6 @@ import dev.wgmesh.kube.DesiredConfig;
 import dev.wgmesh.kube.NodeController;
 import dev.wgmesh.kube.NodeRole;
 import dev.wgmesh.kube.NodeSettings;
-import dev.wgmesh.kube.NodeStatus;
 import dev.wgmesh.registry.RegistryMetrics;
 import dev.wgmesh.registry.RegistryService;
 import dev.wgmesh.registry.dns.AnswerBuilder;
@@ -70,99 +69,50 @@ public final class KubernetesRegistry implements AutoCloseable {
     private int maxUdpPayload = AnswerBuilder.DEFAULT_MAX_UDP_PAYLOAD;
     private int udpWorkers = Runtime.getRuntime().availableProcessors();
 
-    private Settings(String mesh, String namespace) {
+    private Settings(String mesh) {
       super(mesh + "-registry", mesh);
-      this.namespace = namespace;
-      withStatusIntervals(statusMinInterval(), HANDSHAKE_TIMES_NEVER);
     }
 
     /** @param namespace the key Secret's; null: the client's */
     public static Settings defaults(String mesh, String namespace) {
-      return new Settings(mesh, namespace);
+      return new Settings(mesh).withNamespace(namespace).withStatusIntervals(Duration.ofSeconds(5), HANDSHAKE_TIMES_NEVER);
     }
 
-    @Override
-    protected Settings self() {
-      return this;
-    }
-
-    public String namespace() {
-      return namespace;
-    }
-
-    /** Overrides the mesh's zone when present. */
-    public Optional<String> zone() {
-      return zone;
-    }
-
-    /** Where to serve DNS; empty: every tunnel address, port {@link #dnsPort()}. */
-    public List<InetSocketAddress> listen() {
-      return listen;
-    }
-
-    public int dnsPort() {
-      return dnsPort;
-    }
-
-    /** Where to relay; empty: every tunnel address, port {@link #relayPort()}. */
-    public List<InetSocketAddress> relayListen() {
-      return relayListen;
-    }
-
-    public int relayPort() {
-      return relayPort;
-    }
-
-    /** Peers with an older handshake are withheld; empty: served however old. */
-    public Optional<Duration> maxHandshakeAge() {
-      return maxHandshakeAge;
-    }
-
-    public int maxUdpPayload() {
-      return maxUdpPayload;
-    }
-
-    public int udpWorkers() {
-      return udpWorkers;
-    }
-
+    /** The key Secret's namespace. */
     public Settings withNamespace(String n) {
       namespace = n;
       return this;
     }
 
+    /** Overrides the mesh's zone when present. */
     public Settings withZone(Optional<String> z) {
       zone = z;
       return this;
     }
 
+    /** Where to serve DNS; empty: every tunnel address, port 53. */
     public Settings withListen(List<InetSocketAddress> l) {
       listen = List.copyOf(l);
       return this;
     }
 
-    public Settings withRelayListen(List<InetSocketAddress> l) {
-      relayListen = List.copyOf(l);
+    /** Where to relay: {@code listen}, or when empty every tunnel address at {@code port}. */
+    public Settings withRelay(List<InetSocketAddress> listen, int port) {
+      relayListen = List.copyOf(listen);
+      relayPort = port;
       return this;
     }
 
-    public Settings withRelayPort(int p) {
-      relayPort = p;
-      return this;
-    }
-
+    /** Peers with an older handshake are withheld; empty: served however old. */
     public Settings withMaxHandshakeAge(Optional<Duration> age) {
       maxHandshakeAge = age;
       return this;
     }
 
-    public Settings withMaxUdpPayload(int p) {
-      maxUdpPayload = p;
-      return this;
-    }
-
-    public Settings withUdpWorkers(int w) {
-      udpWorkers = w;
+    /** The largest UDP answer with EDNS, and the UDP threads per address. */
+    public Settings withUdp(int maxPayload, int workers) {
+      maxUdpPayload = maxPayload;
+      udpWorkers = workers;
       return this;
     }
   }
@@ -202,7 +152,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     this.reconciler = reconciler;
     this.metrics = metrics;
     this.clock = clock;
-    this.controller = new NodeController<>(settings, client, reconciler, new Role(), clock);
+    this.controller = new NodeController<>("registry", settings, client, reconciler, new Role(), clock);
   }
 
   /** Starts following the API server; returns at once. */
@@ -238,95 +188,12 @@ public final class KubernetesRegistry implements AutoCloseable {
     controller.close();
   }
 
-  /** The registry's part of the loop. */
-  private final class Role implements NodeRole<RegistryConfigs.Translated> {
-    @Override
-    public String daemon() {
-      return "registry";
-    }
-
-    @Override
-    public String whenDeleted() {
-      return "the registry keeps its interface and goes on serving";
-    }
-
-    @Override
-    public Optional<DesiredConfig> start(Runnable changed) {
-      return Optional.empty();
-    }
-
-    @Override
-    public Optional<KeyPair> keys() {
-      return Optional.ofNullable(keys);
-    }
-
-    /** The key and the zone, read every reconcile interval; a new one is applied at once. */
-    @Override
-    public boolean refresh(Instant now) {
-      if (now.isBefore(nextRead)) {
-        return false;
-      }
-      nextRead = now.plus(settings.reconcileInterval());
-      boolean keyChanged = readKey();
-      boolean zoneChanged = readZone();
-      return keyChanged || zoneChanged;
-    }
-
-    @Override
-    public Optional<DesiredConfig> desired(DesiredConfig nodeConfig) {
-      return Optional.ofNullable(nodeConfig);
-    }
-
-    @Override
-    public RegistryConfigs.Translated translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey) {
-      return RegistryConfigs.translate(spec, ownPublicKey);
-    }
-
-    @Override
-    public Optional<String> applied(DesiredConfig desired, RegistryConfigs.Translated translation) {
-      return Optional.ofNullable(ensureServing(translation));
-    }
-
-    @Override
-    public void tick(Instant now) {
-      Serving s = serving;
-      if (s != null) {
-        s.service().refresh();
-      }
-    }
-
-    @Override
-    public List<PeerConfig> reportedPeers(RegistryConfigs.Translated applied) {
-      return applied.config().peers();
-    }
-
-    @Override
-    public Optional<NodeStatus.PathCounts> pathCounts() {
-      return Optional.empty();
-    }
-
-    /** The registry relays for others; it reaches its peers directly. */
-    @Override
-    public boolean isRelayEndpoint(InetSocketAddress endpoint) {
-      return false;
-    }
-
-    @Override
-    public void close() {
-      Serving s = serving;
-      if (s != null) {
-        s.close();
-        serving = null;
-      }
-    }
-  }
-
   /** @return true when a new key was loaded */
   private boolean readKey() {
     try {
-      Secret secret = client.secrets().inNamespace(settings.namespace()).withName(RegistryKey.secretName(settings.mesh())).get();
+      Secret secret = client.secrets().inNamespace(settings.namespace).withName(RegistryKey.secretName(settings.mesh())).get();
       if (secret == null) {
-        problem("key", "Secret " + settings.namespace() + "/" + RegistryKey.secretName(settings.mesh()) + " does not exist yet; waiting");
+        problem("key", "Secret " + settings.namespace + "/" + RegistryKey.secretName(settings.mesh()) + " does not exist yet; waiting");
         return false;
       }
       KeyPair read = RegistryKey.parse(secret);
@@ -344,8 +211,8 @@ public final class KubernetesRegistry implements AutoCloseable {
 
   /** @return true when the zone changed */
   private boolean readZone() {
-    if (settings.zone().isPresent()) {
-      zone = settings.zone().get();
+    if (settings.zone.isPresent()) {
+      zone = settings.zone.get();
       return false;
     }
     try {
@@ -389,10 +256,10 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
     List<InetAddress> tunnel = translated.config().addresses().stream().map(IpPrefix::address)
         .sorted(Comparator.comparing(a -> a instanceof Inet6Address)).toList();
-    List<InetSocketAddress> dns = settings.listen().isEmpty()
-        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.dnsPort())).toList() : settings.listen();
-    List<InetSocketAddress> relay = !translated.relay() ? List.of() : settings.relayListen().isEmpty()
-        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.relayPort())).toList() : settings.relayListen();
+    List<InetSocketAddress> dns = settings.listen.isEmpty()
+        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.dnsPort)).toList() : settings.listen;
+    List<InetSocketAddress> relay = !translated.relay() ? List.of() : settings.relayListen.isEmpty()
+        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.relayPort)).toList() : settings.relayListen;
     if (serving != null && serving.sameAs(zone, tunnel, dns, relay)) {
       return null;
     }
@@ -404,14 +271,14 @@ public final class KubernetesRegistry implements AutoCloseable {
     RegistryService service;
     try {
       ZoneIndex.parseZone(zone);
-      service = new RegistryService(reconciler.device(), new RegistryService.Config(zone, settings.maxHandshakeAge(),
-          settings.tick(), Optional.empty(), tunnel, settings.maxUdpPayload()), clock, metrics);
+      service = new RegistryService(reconciler.device(), new RegistryService.Config(zone, settings.maxHandshakeAge,
+          settings.tick(), Optional.empty(), tunnel, settings.maxUdpPayload), clock, metrics);
     } catch (IOException | IllegalArgumentException e) {
       return "cannot serve zone " + zone + ": " + e.getMessage();
     }
     DnsServer dnsServer;
     try {
-      dnsServer = DnsServer.start(service.processor(), dns, settings.udpWorkers());
+      dnsServer = DnsServer.start(service.processor(), dns, settings.udpWorkers);
     } catch (DnsServer.ListenException e) {
       return e.getMessage();
     }
@@ -438,4 +305,65 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
   }
 
+  /** The registry's part of the loop. */
+  private final class Role implements NodeRole<RegistryConfigs.Translated> {
+    @Override
+    public Optional<KeyPair> keys() {
+      return Optional.ofNullable(keys);
+    }
+
+    /** The key and the zone, read every reconcile interval; a new one is applied at once. */
+    @Override
+    public boolean refresh(Instant now) {
+      if (now.isBefore(nextRead)) {
+        return false;
+      }
+      nextRead = now.plus(settings.reconcileInterval());
+      boolean keyChanged = readKey();
+      boolean zoneChanged = readZone();
+      return keyChanged || zoneChanged;
+    }
+
+    @Override
+    public Optional<DesiredConfig> desired(DesiredConfig nodeConfig) {
+      return Optional.ofNullable(nodeConfig);
+    }
+
+    @Override
+    public String whenDeleted() {
+      return "the registry keeps its interface and goes on serving";
+    }
+
+    @Override
+    public RegistryConfigs.Translated translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey) {
+      return RegistryConfigs.translate(spec, ownPublicKey);
+    }
+
+    @Override
+    public Optional<String> applied(DesiredConfig desired, RegistryConfigs.Translated translation) {
+      return Optional.ofNullable(ensureServing(translation));
+    }
+
+    @Override
+    public void tick(Instant now) {
+      Serving s = serving;
+      if (s != null) {
+        s.service().refresh();
+      }
+    }
+
+    @Override
+    public List<PeerConfig> reportedPeers(RegistryConfigs.Translated applied) {
+      return applied.config().peers();
+    }
+
+    @Override
+    public void close() {
+      Serving s = serving;
+      if (s != null) {
+        s.close();
+        serving = null;
+      }
+    }
+  }
 }

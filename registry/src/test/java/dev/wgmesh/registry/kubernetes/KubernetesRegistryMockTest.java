@@ -109,9 +109,9 @@ class KubernetesRegistryMockTest {
     KubernetesRegistry.Settings settings = KubernetesRegistry.Settings.defaults("prod", NS)
         .withZone(Optional.of("mesh.example.com"))
         .withListen(List.of(loopback))
-        .withRelayListen(List.of(loopback))
+        .withRelay(List.of(loopback), 51821)
         .withTick(Duration.ofMillis(100))
-        .withUdpWorkers(1)
+        .withUdp(1232, 1)
         .withReconcileInterval(Duration.ofMillis(500))
         .withStatusIntervals(Duration.ofMillis(300), NodeSettings.HANDSHAKE_TIMES_NEVER);
     InterfaceReconciler reconciler = new InterfaceReconciler("wgreg", links, iface -> {
