@@ -1,6 +1,7 @@
 package dev.wgmesh.agent;
 
 import dev.wgmesh.agent.discovery.DiscoverySettings;
+import dev.wgmesh.agent.kubernetes.KubernetesAgentMain;
 import dev.wgmesh.agent.discovery.RegistryClient;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.net.Endpoints;
@@ -12,6 +13,7 @@ import dev.wgmesh.core.wg.DeviceNotFoundException;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.core.wg.WireGuardDevices;
+import dev.wgmesh.kube.KubernetesOptions;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -29,6 +31,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code wgmesh agent}: keep every peer of a WireGuard device connected, directly or relayed. */
@@ -39,7 +42,10 @@ import picocli.CommandLine.Option;
       "Keep a WireGuard device's peers connected, directly or relayed.",
       "",
       "Discovers the peers' NAT endpoints from the registry, punches holes through the NATs, and falls back to the "
-          + "registry's relay where a NAT defeats punching. Runs as a daemon; --once does one pass."
+          + "registry's relay where a NAT defeats punching. Runs as a daemon; --once does one pass.",
+      "",
+      "Kubernetes mode (--kubernetes): publish this node's WireGuardPeer, create and configure the interface from its "
+          + "WireGuardNodeConfig (registry, zone, relay and ports come from there), run discovery on it."
     })
 public final class AgentCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
@@ -54,25 +60,12 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--zone", description = "The registry's DNS zone (standalone mode: required)")
   String zone;
 
-  @Option(names = "--kubernetes",
-      description = "Kubernetes mode: publish this node's WireGuardPeer, create and configure the interface from its "
-          + "WireGuardNodeConfig (registry, zone, relay and ports come from there), run discovery on it")
-  boolean kubernetes;
-
-  @Option(names = "--mesh", description = "Kubernetes mode: the WireGuardMesh this node joins")
-  String mesh;
-
-  @Option(names = "--node-name", defaultValue = "${env:NODE_NAME}",
-      description = "Kubernetes mode: this node's name (default: $NODE_NAME, from the downward API)")
-  String nodeName;
+  @Mixin
+  KubernetesOptions.Node kubernetes;
 
   @Option(names = "--state-dir", defaultValue = "/var/lib/wgmesh",
       description = "Kubernetes mode: where the private key and the last applied configuration live (default: ${DEFAULT-VALUE})")
   java.nio.file.Path stateDir;
-
-  @Option(names = "--interface", defaultValue = "wgmesh0",
-      description = "Kubernetes mode: the WireGuard interface to create and configure (default: ${DEFAULT-VALUE})")
-  String interfaceName;
 
   @Option(names = "--interval", defaultValue = "1s", paramLabel = "<duration>", converter = DurationConverter.class,
       description = "How often to look at the device (default: ${DEFAULT-VALUE})")
@@ -96,8 +89,8 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    if (kubernetes) {
-      return dev.wgmesh.agent.kubernetes.KubernetesAgentMain.run(nodeName, mesh, stateDir, interfaceName, interval);
+    if (kubernetes.enabled()) {
+      return KubernetesAgentMain.run(kubernetes, stateDir, interval);
     }
     if (deviceName == null || registryAddress == null || zone == null) {
       return fail(2, "--device, --registry and --zone are required (or --kubernetes --mesh <name>)");

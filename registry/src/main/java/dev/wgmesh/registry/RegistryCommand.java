@@ -10,6 +10,9 @@ import dev.wgmesh.core.util.Durations;
 import dev.wgmesh.core.wg.DeviceNotFoundException;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.core.wg.WireGuardDevices;
+import dev.wgmesh.kube.KubernetesOptions;
+import dev.wgmesh.registry.kubernetes.KubernetesRegistry;
+import dev.wgmesh.registry.kubernetes.KubernetesRegistryMain;
 import dev.wgmesh.registry.dns.AnswerBuilder;
 import dev.wgmesh.registry.dns.DnsServer;
 import dev.wgmesh.registry.dns.ZoneIndex;
@@ -33,6 +36,7 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code wgmesh registry}: serve the fresh endpoints of a WireGuard device's peers over DNS-SD. */
@@ -44,7 +48,10 @@ import picocli.CommandLine.Option;
       "",
       "Publishes the endpoints that a WireGuard device observes for its peers as DNS-SD records; only peers with a "
           + "recent handshake are published. By default DNS is served only on the device's own tunnel addresses, port 53: "
-          + "inside the tunnel, not on the internet."
+          + "inside the tunnel, not on the internet.",
+      "",
+      "Kubernetes mode (--kubernetes): the key comes from the Secret <mesh>-registry-key, the interface and the peers from the "
+          + "WireGuardNodeConfig <mesh>-registry."
     })
 public final class RegistryCommand implements java.util.concurrent.Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RegistryCommand.class);
@@ -56,20 +63,8 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       description = "DNS zone to serve, e.g. wg.example.com (standalone mode: required; Kubernetes mode: default the mesh's)")
   String zone;
 
-  @Option(names = "--kubernetes",
-      description = "Kubernetes mode: key from the Secret <mesh>-registry-key, interface and peers from the WireGuardNodeConfig <mesh>-registry")
-  boolean kubernetes;
-
-  @Option(names = "--mesh", description = "Kubernetes mode: the WireGuardMesh this registry serves")
-  String mesh;
-
-  @Option(names = "--namespace", defaultValue = "${env:POD_NAMESPACE}",
-      description = "Kubernetes mode: the namespace of the key Secret (default: $POD_NAMESPACE, else the client's)")
-  String namespace;
-
-  @Option(names = "--interface", defaultValue = "wgmesh0",
-      description = "Kubernetes mode: the WireGuard interface to create and configure (default: ${DEFAULT-VALUE})")
-  String interfaceName;
+  @Mixin
+  KubernetesOptions.Namespaced kubernetes;
 
   @Option(names = "--listen", split = ",", paramLabel = "<ip:port>", converter = EndpointConverter.class,
       description = "Addresses to serve DNS on (default: the device's tunnel addresses, port 53)")
@@ -115,9 +110,10 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   @Override
   public Integer call() throws Exception {
-    if (kubernetes) {
-      return callKubernetes();
-    }
+    return kubernetes.enabled() ? callKubernetes() : callStandalone();
+  }
+
+  private int callStandalone() throws Exception {
     if (deviceName == null || zone == null) {
       return fail(2, "--device and --zone are required (or --kubernetes --mesh <name>)");
     }
@@ -211,9 +207,6 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   /** {@code --kubernetes}: the same servers on an interface configured from the operator's resources. */
   private int callKubernetes() throws InterruptedException {
-    Duration maxAge = maxHandshakeAge;
-    Duration refreshInterval = refresh;
-    List<InetSocketAddress> listenAddresses = new ArrayList<>(listen);
     try {
       if (zone != null) {
         ZoneIndex.parseZone(zone);
@@ -233,12 +226,14 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
           return fail(1, "--metrics: " + e.getMessage());
         }
       }
-      dev.wgmesh.registry.kubernetes.KubernetesRegistry.Settings settings = new dev.wgmesh.registry.kubernetes.KubernetesRegistry.Settings(
-          mesh, namespace == null || namespace.isBlank() ? null : namespace, Optional.ofNullable(zone), listenAddresses, 53, List.of(),
-          relayPort, serveStale ? Optional.empty() : Optional.of(maxAge), refreshInterval, maxUdpPayload,
-          udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors(), Duration.ofSeconds(30), Duration.ofSeconds(5),
-          Duration.ofMinutes(5));
-      return dev.wgmesh.registry.kubernetes.KubernetesRegistryMain.run(settings, interfaceName, metrics);
+      KubernetesRegistry.Settings settings = KubernetesRegistry.Settings.defaults(kubernetes.mesh(), null)
+          .withZone(Optional.ofNullable(zone))
+          .withListen(listen)
+          .withRelay(List.of(), relayPort)
+          .withMaxHandshakeAge(serveStale ? Optional.empty() : Optional.of(maxHandshakeAge))
+          .withTick(refresh)
+          .withUdp(maxUdpPayload, udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors());
+      return KubernetesRegistryMain.run(kubernetes, settings, metrics);
     }
   }
 

@@ -1,98 +1,81 @@
 package dev.wgmesh.agent.kubernetes;
 
-import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.util.Errors;
-import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.DesiredConfig;
+import dev.wgmesh.kube.NodeController;
+import dev.wgmesh.kube.NodeRole;
+import dev.wgmesh.kube.NodeSettings;
+import dev.wgmesh.kube.NodeStatus;
 import dev.wgmesh.kube.ResourceWatch;
-import dev.wgmesh.kube.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * {@code wgmesh agent --kubernetes}: the standalone agent's discovery on an interface configured
- * from the node's {@code WireGuardNodeConfig} and its mesh's {@code WireGuardPeerSet}s.
+ * from the node's {@code WireGuardNodeConfig} and its mesh's {@code WireGuardPeerSet}s. The loop,
+ * the interface and the status are the {@link NodeController}'s; this is the agent's part of it:
  *
  * <ul>
  *   <li>Loads or creates the node's key pair ({@link KeyStore}); publishes the public key in the
  *       node's {@code WireGuardPeer} ({@link PeerPublisher}), retrying until the API server answers.
- *   <li>Follows the node's configuration and the peer sets of its mesh ({@link ResourceWatch}).
- *       What it applies is their merge ({@link NodeConfigs#withPeerSets}): the node config's
- *       interface, registry peer and own peers, then every member listed in the peer sets but the
- *       node itself. It applies that with {@link InterfaceReconciler}, on every change of either
- *       and again every {@code reconcileInterval} (which repairs drift, such as a crashed
- *       wireguard-go); runs discovery ({@link Discovery}) on the same device, restarting it only
- *       when the registry's coordinates change.
+ *   <li>Follows the peer sets of its mesh ({@link ResourceWatch}). What it applies is their merge
+ *       with the node config ({@link NodeConfigs#withPeerSets}): the node config's interface,
+ *       registry peer and own peers, then every member listed in the peer sets but the node itself.
+ *       It runs discovery ({@link Discovery}) on the same device, restarting it only when the
+ *       registry's coordinates change.
  *   <li>Applies a node config from the API server only once the peer sets were listed: the node
  *       config alone no longer names the mesh's members, so applying it early would strip them.
  *   <li>Keeps the last applied (merged) configuration on disk ({@link ConfigStore}) and starts from
  *       it, so a node that restarts while the API server is unreachable comes back configured,
  *       peers included.
- *   <li>Reports status ({@link StatusBuilder}, {@link StatusWriter}) at a bounded rate; its
+ *   <li>Reports discovery's counts in the status ({@link StatusBuilder}); its
  *       {@code appliedGeneration} is the node config's generation (a change in the peer sets only
  *       is applied without changing it).
  * </ul>
- *
- * <p>Nothing the API server does or fails to do tears the interface down: an outage only delays
- * changes and status, and a deleted configuration leaves the interface as it is (changes of the
- * peer sets wait until a configuration appears again).
- *
- * <p>Threads: one loop thread owns the interface and discovery; the informers and the status
- * writer hand over to it.
  */
 public final class KubernetesAgent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubernetesAgent.class);
   private static final Duration SETS_WAIT_WARNING = Duration.ofSeconds(10);
 
   /**
-   * @param tick how often discovery looks at the device
-   * @param reconcileInterval how often the configuration is applied again without a change
-   * @param statusMinInterval at most one status write per this
-   * @param statusHandshakeInterval at most one write per this when only handshake times changed
-   * @param resync the informer's resync period
-   * @param retryMax the longest wait between attempts to publish the peer
+   * The loop's timings ({@link NodeSettings}: status built every second) and the agent's own:
+   * where its key and saved configuration live, and the longest wait between attempts to publish
+   * the peer.
    */
-  public record Settings(String nodeName, String mesh, Path stateDir, Duration tick, Duration reconcileInterval,
-      Duration statusMinInterval, Duration statusHandshakeInterval, Duration resync, Duration retryMax) {
+  public static final class Settings extends NodeSettings<Settings> {
+    private final Path stateDir;
+    private Duration retryMax = Duration.ofSeconds(30);
+
+    private Settings(String nodeName, String mesh, Path stateDir) {
+      super(nodeName, mesh);
+      this.stateDir = stateDir;
+    }
 
     public static Settings defaults(String nodeName, String mesh, Path stateDir) {
-      return new Settings(nodeName, mesh, stateDir, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofSeconds(5),
-          Duration.ofSeconds(60), Duration.ofMinutes(5), Duration.ofSeconds(30));
-    }
-
-    public Settings withTick(Duration t) {
-      return new Settings(nodeName, mesh, stateDir, t, reconcileInterval, statusMinInterval, statusHandshakeInterval, resync, retryMax);
-    }
-
-    public Settings withReconcileInterval(Duration r) {
-      return new Settings(nodeName, mesh, stateDir, tick, r, statusMinInterval, statusHandshakeInterval, resync, retryMax);
-    }
-
-    public Settings withStatusIntervals(Duration min, Duration handshakes) {
-      return new Settings(nodeName, mesh, stateDir, tick, reconcileInterval, min, handshakes, resync, retryMax);
+      return new Settings(nodeName, mesh, stateDir).withStatusCheck(Duration.ofSeconds(1));
     }
 
     public Settings withRetryMax(Duration r) {
-      return new Settings(nodeName, mesh, stateDir, tick, reconcileInterval, statusMinInterval, statusHandshakeInterval, resync, r);
+      retryMax = r;
+      return this;
     }
   }
 
@@ -102,40 +85,27 @@ public final class KubernetesAgent implements AutoCloseable {
   private final Discovery.Factory discoveryFactory;
   private final Clock clock;
   private final ConfigStore store;
-  /** The configuration saved on disk, until the loop takes it. */
-  private final AtomicReference<ConfigStore.Saved> incoming = new AtomicReference<>();
-  /** The node config as the API server has it (its own spec, not merged); null when none or deleted. */
-  private volatile ConfigStore.Saved nodeConfig;
+  private final NodeController<NodeConfigs.Translated> controller;
   /** The mesh's peer sets; null until they were first listed. */
   private volatile List<WireGuardPeerSet> peerSets;
-  /** Set by the watches when {@link #nodeConfig} or {@link #peerSets} changed. */
-  private final AtomicBoolean apiChanged = new AtomicBoolean();
-  private final Semaphore wake = new Semaphore(0);
   private volatile boolean running;
-  private volatile boolean configPresent = true;
-  private Thread loop;
+  private volatile boolean peerPublished;
+  private volatile KeyPair keys;
   private Thread publisher;
-  private ResourceWatch<WireGuardNodeConfig> configWatch;
   private ResourceWatch<WireGuardPeerSet> setWatch;
-  private StatusWriter statusWriter;
-  private KeyPair keys;
 
   // Owned by the loop thread.
-  private ConfigStore.Saved desired;
   private ConfigStore.Saved saved;
-  private NodeConfigs.Translated applied;
-  private Long appliedGeneration;
-  private String lastError;
+  private boolean anythingDesired;
+  /** The node config as last seen, for the log. */
+  private DesiredConfig nodeConfig;
   private Discovery discovery;
   private DiscoveryTarget discoveryTarget;
   private WireGuardDevice discoveryDevice;
   private boolean discoveryFailing;
-  private Instant nextApply = Instant.MAX;
   /** Since when a node config from the API server waits for the peer sets to be listed; null when not waiting. */
   private Instant waitingSince;
   private boolean waitLogged;
-  private volatile boolean peerPublished;
-  private volatile Optional<WireGuardNodeConfigStatus> lastStatus = Optional.empty();
 
   public KubernetesAgent(Settings settings, KubernetesClient client, InterfaceReconciler reconciler, Discovery.Factory discoveryFactory,
       Clock clock) {
@@ -144,7 +114,8 @@ public final class KubernetesAgent implements AutoCloseable {
     this.reconciler = reconciler;
     this.discoveryFactory = discoveryFactory;
     this.clock = clock;
-    this.store = new ConfigStore(settings.stateDir());
+    this.store = new ConfigStore(settings.stateDir);
+    this.controller = new NodeController<>("agent", settings, client, reconciler, new Role(), clock);
   }
 
   /**
@@ -154,23 +125,7 @@ public final class KubernetesAgent implements AutoCloseable {
    * @throws IOException when the key cannot be loaded or created
    */
   public synchronized void start() throws IOException {
-    keys = KeyStore.loadOrCreate(settings.stateDir());
-    saved = store.load().orElse(null);
-    if (saved != null) {
-      log.info("applying the configuration saved in {} (generation {}) until the API server answers", store.file(), saved.generation());
-      incoming.set(saved);
-    }
-    statusWriter = new StatusWriter(client, settings.nodeName(), settings.statusMinInterval(), settings.statusHandshakeInterval(), clock);
-    running = true;
-    loop = new Thread(this::runLoop, "wgmesh-agent");
-    loop.start();
-    setWatch = ResourceWatch.peerSets(client, settings.mesh(), settings.resync(), this::onPeerSets);
-    setWatch.start();
-    configWatch = ResourceWatch.nodeConfig(client, settings.nodeName(), settings.resync(), this::onConfig, this::onDelete);
-    configWatch.start();
-    publisher = new Thread(this::publishPeer, "peer-publisher");
-    publisher.setDaemon(true);
-    publisher.start();
+    controller.start();
   }
 
   public KeyPair keys() {
@@ -184,40 +139,141 @@ public final class KubernetesAgent implements AutoCloseable {
 
   /** The last status the loop built (written or not), for tests and diagnostics. */
   public Optional<WireGuardNodeConfigStatus> lastStatus() {
-    return lastStatus;
+    return controller.lastStatus();
   }
 
   public int statusWrites() {
-    return statusWriter.writes();
+    return controller.statusWrites();
   }
 
-  private void onConfig(WireGuardNodeConfig config) {
-    if (!configPresent) {
-      statusWriter.reset(); // a new object: its status is empty
+  /** Stops following the API server and stops discovery. A kernel interface stays configured. */
+  @Override
+  public synchronized void close() {
+    controller.close();
+  }
+
+  /** The agent's part of the loop. */
+  private final class Role implements NodeRole<NodeConfigs.Translated> {
+    @Override
+    public String whenDeleted() {
+      return "the interface stays as it is until a configuration appears again"; // peer set changes wait for one too
     }
-    configPresent = true;
-    nodeConfig = new ConfigStore.Saved(config.getMetadata().getName(), config.getMetadata().getGeneration(), config.getSpec());
-    apiChanged.set(true);
-    wake.release();
-  }
 
-  private void onPeerSets(List<WireGuardPeerSet> sets) {
-    peerSets = sets;
-    apiChanged.set(true);
-    wake.release();
-  }
+    @Override
+    public Optional<DesiredConfig> start(Runnable changed) throws IOException {
+      keys = KeyStore.loadOrCreate(settings.stateDir);
+      saved = store.load().orElse(null);
+      if (saved != null) {
+        log.info("applying the configuration saved in {} (generation {}) until the API server answers", store.file(), saved.generation());
+        anythingDesired = true;
+      }
+      running = true;
+      setWatch = ResourceWatch.peerSets(client, settings.mesh(), settings.resync(), sets -> {
+        peerSets = sets;
+        changed.run();
+      });
+      setWatch.start();
+      publisher = new Thread(KubernetesAgent.this::publishPeer, "peer-publisher");
+      publisher.setDaemon(true);
+      publisher.start();
+      return Optional.ofNullable(saved).map(s -> new DesiredConfig(s.name(), s.generation(), s.spec()));
+    }
 
-  private void onDelete(WireGuardNodeConfig config) {
-    configPresent = false;
-    nodeConfig = null; // the interface stays as it is: peer set changes wait for a configuration too
-    apiChanged.set(true);
-    log.warn("WireGuardNodeConfig {} was deleted; the interface stays as it is until a configuration appears again",
-        settings.nodeName());
+    @Override
+    public Optional<KeyPair> keys() {
+      return Optional.of(keys);
+    }
+
+    /**
+     * The node config merged with the peer sets, when both are known. A node config alone is not
+     * applied: it would strip all members of the mesh from the interface.
+     */
+    @Override
+    public Optional<DesiredConfig> desired(DesiredConfig config) {
+      nodeConfig = config;
+      List<WireGuardPeerSet> sets = peerSets;
+      if (config == null) {
+        waitingSince = null; // nothing waits
+        return Optional.empty();
+      }
+      if (sets == null) {
+        if (waitingSince == null) {
+          waitingSince = clock.instant();
+        }
+        return Optional.empty();
+      }
+      if (waitLogged) {
+        log.info("the WireGuardPeerSets of mesh {} are listed: applying WireGuardNodeConfig {} (generation {})", settings.mesh(),
+            config.name(), config.generation());
+      }
+      waitingSince = null;
+      waitLogged = false;
+      anythingDesired = true;
+      return Optional.of(new DesiredConfig(config.name(), config.generation(),
+          NodeConfigs.withPeerSets(config.spec(), sets, keys.publicKey())));
+    }
+
+    @Override
+    public NodeConfigs.Translated translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey) {
+      return NodeConfigs.translate(spec, ownPublicKey);
+    }
+
+    @Override
+    public Optional<String> applied(DesiredConfig desired, NodeConfigs.Translated translation) {
+      ConfigStore.Saved next = new ConfigStore.Saved(desired.name(), desired.generation(), desired.spec());
+      if (!next.sameAs(saved)) {
+        try {
+          store.save(next);
+          saved = next;
+        } catch (IOException e) {
+          log.warn("cannot save the configuration to {}: {}", store.file(), e.getMessage());
+        }
+      }
+      return updateDiscovery(translation.discovery());
+    }
+
+    @Override
+    public void tick(Instant now) {
+      logLongWait(now);
+      tickDiscovery();
+    }
+
+    @Override
+    public List<PeerConfig> reportedPeers(NodeConfigs.Translated applied) {
+      return StatusBuilder.reported(applied.config().peers());
+    }
+
+    @Override
+    public Optional<NodeStatus.PathCounts> pathCounts() {
+      Discovery d = discovery;
+      return d == null ? Optional.empty() : Optional.of(StatusBuilder.counts(d.modeCounts()));
+    }
+
+    @Override
+    public boolean isRelayEndpoint(InetSocketAddress endpoint) {
+      Discovery d = discovery;
+      return d != null && d.isRelayEndpoint(endpoint);
+    }
+
+    @Override
+    public void close() {
+      running = false;
+      if (setWatch != null) {
+        setWatch.close();
+      }
+      if (publisher != null) {
+        publisher.interrupt();
+      }
+      if (discovery != null) {
+        discovery.close();
+        discovery = null;
+      }
+    }
   }
 
   /** Publishes the WireGuardPeer, retrying with backoff; then checks it again every resync period. */
   private void publishPeer() {
-    PeerPublisher peers = new PeerPublisher(client, settings.nodeName(), settings.mesh(), keys.publicKey());
+    PeerPublisher peers = new PeerPublisher(client, settings.configName(), settings.mesh(), keys.publicKey());
     Duration backoff = Duration.ofSeconds(1);
     boolean failing = false;
     while (running) {
@@ -226,18 +282,18 @@ public final class KubernetesAgent implements AutoCloseable {
         peers.ensure();
         peerPublished = true;
         if (failing) {
-          log.info("WireGuardPeer {} published", settings.nodeName());
+          log.info("WireGuardPeer {} published", settings.configName());
         }
         failing = false;
         backoff = Duration.ofSeconds(1);
         wait = settings.resync();
       } catch (RuntimeException e) {
         if (!failing) {
-          log.warn("cannot publish WireGuardPeer {}: {}; retrying", settings.nodeName(), Errors.shortMessage(e));
+          log.warn("cannot publish WireGuardPeer {}: {}; retrying", settings.configName(), Errors.shortMessage(e));
         }
         failing = true;
         wait = backoff;
-        backoff = backoff.multipliedBy(2).compareTo(settings.retryMax()) > 0 ? settings.retryMax() : backoff.multipliedBy(2);
+        backoff = backoff.multipliedBy(2).compareTo(settings.retryMax) > 0 ? settings.retryMax : backoff.multipliedBy(2);
       }
       try {
         Thread.sleep(wait.toMillis());
@@ -247,146 +303,28 @@ public final class KubernetesAgent implements AutoCloseable {
     }
   }
 
-  private void runLoop() {
-    Instant nextStatus = Instant.MIN;
-    while (running) {
-      try {
-        ConfigStore.Saved next = incoming.getAndSet(null);
-        if (apiChanged.getAndSet(false)) {
-          next = fromApiServer().orElse(next);
-        }
-        Instant now = clock.instant();
-        if (next != null && !next.sameAs(desired)) {
-          desired = next;
-          nextApply = now;
-        }
-        if (desired != null && !now.isBefore(nextApply)) {
-          apply();
-        }
-        logLongWait(now);
-        tickDiscovery();
-        if (!clock.instant().isBefore(nextStatus)) {
-          reportStatus();
-          nextStatus = clock.instant().plus(Duration.ofSeconds(1));
-        }
-      } catch (RuntimeException e) {
-        log.error("unexpected error in the agent loop; going on", e);
-      }
-      try {
-        wake.tryAcquire(settings.tick().toMillis(), TimeUnit.MILLISECONDS);
-        wake.drainPermits();
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
-  }
-
-  /**
-   * The node config merged with the peer sets, when both are known. A node config alone is not
-   * applied: it would strip all members of the mesh from the interface.
-   */
-  private Optional<ConfigStore.Saved> fromApiServer() {
-    ConfigStore.Saved config = nodeConfig;
-    List<WireGuardPeerSet> sets = peerSets;
-    if (config == null) {
-      waitingSince = null; // nothing waits
-      return Optional.empty();
-    }
-    if (sets == null) {
-      if (waitingSince == null) {
-        waitingSince = clock.instant();
-      }
-      return Optional.empty();
-    }
-    if (waitLogged) {
-      log.info("the WireGuardPeerSets of mesh {} are listed: applying WireGuardNodeConfig {} (generation {})", settings.mesh(),
-          config.name(), config.generation());
-    }
-    waitingSince = null;
-    waitLogged = false;
-    return Optional.of(new ConfigStore.Saved(config.name(), config.generation(),
-        NodeConfigs.withPeerSets(config.spec(), sets, keys.publicKey())));
-  }
-
   /** Says so, once, when a node config has waited long for the peer sets (say, the agent may not list them). */
   private void logLongWait(Instant now) {
     if (waitingSince != null && !waitLogged && peerSets == null && now.isAfter(waitingSince.plus(SETS_WAIT_WARNING))) {
-      ConfigStore.Saved config = nodeConfig;
+      DesiredConfig config = nodeConfig;
       log.warn("WireGuardNodeConfig {} (generation {}) is not applied yet: the WireGuardPeerSets of mesh {} could not be listed for"
-          + " {} s; {}", config == null ? settings.nodeName() : config.name(), config == null ? null : config.generation(), settings.mesh(),
+          + " {} s; {}", config == null ? settings.configName() : config.name(), config == null ? null : config.generation(), settings.mesh(),
           Duration.between(waitingSince, now).toSeconds(),
-          desired == null ? "nothing is applied until they are" : "the interface stays as it is until they are");
+          anythingDesired ? "the interface stays as it is until they are" : "nothing is applied until they are");
       waitLogged = true;
     }
-  }
-
-  private void apply() {
-    Instant now = clock.instant();
-    nextApply = now.plus(settings.reconcileInterval());
-    if (desired.spec().getMesh() != null && !desired.spec().getMesh().equals(settings.mesh())) {
-      setError("WireGuardNodeConfig " + desired.name() + " belongs to mesh " + desired.spec().getMesh() + ", this agent serves mesh "
-          + settings.mesh() + ": not applied");
-      return;
-    }
-    NodeConfigs.Translated translated;
-    try {
-      translated = NodeConfigs.translate(desired.spec(), keys.publicKey());
-    } catch (IllegalArgumentException e) {
-      setError("invalid configuration (generation " + desired.generation() + "): " + e.getMessage() + "; not applied");
-      return;
-    }
-    InterfaceReconciler.Result result;
-    try {
-      result = reconciler.apply(keys.privateKey(), translated.config());
-    } catch (IOException | RuntimeException e) {
-      setError("cannot configure " + reconciler.iface() + ": " + e.getMessage());
-      nextApply = now.plus(min(settings.reconcileInterval(), Duration.ofSeconds(5)));
-      return;
-    }
-    boolean newGeneration = !Objects.equals(appliedGeneration, desired.generation()) || applied == null;
-    applied = translated;
-    appliedGeneration = desired.generation();
-    List<String> problems = new ArrayList<>(translated.problems());
-    problems.addAll(result.warnings());
-    String error = problems.isEmpty() ? null : String.join("; ", problems);
-    if (!Objects.equals(error, lastError) && error != null) {
-      log.warn("configuration {} applied with problems: {}", desired.generation(), error);
-    }
-    lastError = error;
-    if (newGeneration || result.changedAnything()) {
-      log.info("configuration generation {} applied to {} ({} peers){}", desired.generation(), reconciler.iface(),
-          translated.config().peers().size(), result.changedAnything() ? "" : ", nothing to change");
-    }
-    if (!desired.sameAs(saved)) {
-      try {
-        store.save(desired);
-        saved = desired;
-      } catch (IOException e) {
-        log.warn("cannot save the configuration to {}: {}", store.file(), e.getMessage());
-      }
-    }
-    updateDiscovery(translated.discovery());
-  }
-
-  private void setError(String error) {
-    if (!error.equals(lastError)) {
-      log.warn("{}", error);
-    }
-    lastError = error;
-  }
-
-  private static Duration min(Duration a, Duration b) {
-    return a.compareTo(b) < 0 ? a : b;
   }
 
   /**
    * Starts discovery, or restarts it when the registry's coordinates changed or the interface was
    * created anew. Discovery gets the device itself, not a wrapper: the agent looks at its kind.
+   *
+   * @return the problem when discovery cannot start
    */
-  private void updateDiscovery(Optional<DiscoveryTarget> target) {
+  private Optional<String> updateDiscovery(Optional<DiscoveryTarget> target) {
     WireGuardDevice device = reconciler.currentDevice().orElse(reconciler.device());
     if (Objects.equals(target.orElse(null), discoveryTarget) && (discovery != null || target.isEmpty()) && device == discoveryDevice) {
-      return;
+      return Optional.empty();
     }
     if (discovery != null) {
       log.info("{}: restarting discovery", device != discoveryDevice ? "interface created anew" : "registry settings changed");
@@ -397,13 +335,14 @@ public final class KubernetesAgent implements AutoCloseable {
     discoveryTarget = target.orElse(null);
     if (target.isEmpty()) {
       log.info("no registry in the configuration yet: discovery waits");
-      return;
+      return Optional.empty();
     }
     try {
       discovery = discoveryFactory.start(target.get(), device);
+      return Optional.empty();
     } catch (IOException | RuntimeException e) {
-      setError("cannot start discovery: " + e.getMessage());
       discoveryTarget = null; // tried again at the next apply
+      return Optional.of("cannot start discovery: " + e.getMessage());
     }
   }
 
@@ -423,56 +362,5 @@ public final class KubernetesAgent implements AutoCloseable {
         discoveryFailing = true;
       }
     }
-  }
-
-  private void reportStatus() {
-    if (applied == null && lastError == null) {
-      return; // nothing to say yet
-    }
-    Optional<DeviceState> state;
-    try {
-      state = Optional.of(reconciler.device().read());
-    } catch (IOException | RuntimeException e) {
-      state = Optional.empty();
-    }
-    Discovery d = discovery;
-    List<PeerConfig> peers = applied == null ? List.of() : applied.config().peers();
-    WireGuardNodeConfigStatus status = StatusBuilder.build(appliedGeneration, lastError, keys.publicKey(), peers, state,
-        d == null ? Optional.empty() : Optional.of(d.modeCounts()), e -> d != null && d.isRelayEndpoint(e), clock.instant());
-    lastStatus = Optional.of(status);
-    if (configPresent) {
-      statusWriter.offer(status);
-    }
-  }
-
-  /** Stops following the API server and stops discovery. A kernel interface stays configured. */
-  @Override
-  public synchronized void close() {
-    running = false;
-    if (configWatch != null) {
-      configWatch.close();
-    }
-    if (setWatch != null) {
-      setWatch.close();
-    }
-    if (publisher != null) {
-      publisher.interrupt();
-    }
-    if (loop != null) {
-      wake.release();
-      try {
-        loop.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-    if (discovery != null) {
-      discovery.close();
-      discovery = null;
-    }
-    if (statusWriter != null) {
-      statusWriter.close();
-    }
-    reconciler.close();
   }
 }

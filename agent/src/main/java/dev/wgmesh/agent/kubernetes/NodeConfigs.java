@@ -10,6 +10,7 @@ import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.relay.RelayFrame;
 import dev.wgmesh.core.wg.config.InterfaceConfig;
+import dev.wgmesh.kube.NodeRole;
 import dev.wgmesh.core.wg.config.PeerConfig;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -62,7 +63,8 @@ public final class NodeConfigs {
   /**
    * @param problems what was left out and why, for the status's lastError
    */
-  public record Translated(InterfaceConfig config, Optional<DiscoveryTarget> discovery, List<String> problems) {
+  public record Translated(InterfaceConfig config, Optional<DiscoveryTarget> discovery, List<String> problems)
+      implements NodeRole.Translation {
     public Translated {
       problems = List.copyOf(problems);
     }

@@ -3,33 +3,21 @@ package dev.wgmesh.agent.kubernetes;
 import dev.wgmesh.agent.discovery.PeerDiscovery;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.WireGuardKey;
-import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.wg.DeviceState;
-import dev.wgmesh.core.wg.PeerState;
-import dev.wgmesh.core.wg.config.DeviceReconciliation;
 import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.NodeStatus;
 import java.net.InetSocketAddress;
-import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
 /**
- * The {@code WireGuardNodeConfig.status} an agent reports, as a pure function of what it applied
- * and what the device shows. Per peer: {@code direct} (a fresh handshake on a real endpoint),
- * {@code relayed} (a fresh handshake through this agent's relay socket) or {@code pending}. The
- * counts come from the discovery loop when it runs, else from the per-peer modes.
+ * The agent's part of its {@code WireGuardNodeConfig.status} ({@link NodeStatus}): the registry's
+ * own peer is not reported, and the counts come from the discovery loop when it runs.
  */
 public final class StatusBuilder {
-  public static final String DIRECT = "direct";
-  public static final String RELAYED = "relayed";
-  public static final String PENDING = "pending";
-
   private StatusBuilder() {}
 
   /**
@@ -41,50 +29,18 @@ public final class StatusBuilder {
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerDiscovery.Mode, Integer>> modeCounts,
       Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
-    WireGuardNodeConfigStatus status = new WireGuardNodeConfigStatus();
-    status.setAppliedGeneration(appliedGeneration);
-    status.setLastError(lastError);
-    status.setPublicKey(publicKey.toBase64());
-    List<WireGuardNodeConfigStatus.PeerStatus> out = new ArrayList<>();
-    int direct = 0;
-    int relayed = 0;
-    int pending = 0;
-    for (PeerConfig peer : peers) {
-      if (peer.name().equals(NodeConfigs.REGISTRY_PEER_NAME)) {
-        continue;
-      }
-      Optional<PeerState> state = device.flatMap(d -> d.peer(peer.publicKey()));
-      String mode = state.map(s -> modeOf(s, isRelayEndpoint, now)).orElse(PENDING);
-      switch (mode) {
-        case DIRECT -> direct++;
-        case RELAYED -> relayed++;
-        default -> pending++;
-      }
-      out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode,
-          state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null),
-          state.flatMap(PeerState::lastHandshake).map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()).orElse(null)));
-    }
-    out.sort(Comparator.comparing(WireGuardNodeConfigStatus.PeerStatus::getName));
-    status.setPeers(out);
-    if (modeCounts.isPresent()) {
-      Map<PeerDiscovery.Mode, Integer> counts = modeCounts.get();
-      status.setDirect(counts.getOrDefault(PeerDiscovery.Mode.DIRECT, 0));
-      status.setRelayed(counts.getOrDefault(PeerDiscovery.Mode.RELAYED, 0));
-      status.setPending(counts.getOrDefault(PeerDiscovery.Mode.DISCOVERING, 0));
-    } else {
-      status.setDirect(direct);
-      status.setRelayed(relayed);
-      status.setPending(pending);
-    }
-    return status;
+    return NodeStatus.build(appliedGeneration, lastError, publicKey, reported(peers), device, modeCounts.map(StatusBuilder::counts),
+        isRelayEndpoint, now);
   }
 
-  static String modeOf(PeerState state, Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
-    boolean fresh = state.lastHandshake()
-        .map(t -> Duration.between(t, now).compareTo(DeviceReconciliation.FRESH_HANDSHAKE) < 0).orElse(false);
-    if (!fresh) {
-      return PENDING;
-    }
-    return state.endpoint().map(isRelayEndpoint::test).orElse(false) ? RELAYED : DIRECT;
+  /** The peers the agent reports: all but the registry. */
+  static List<PeerConfig> reported(List<PeerConfig> peers) {
+    return peers.stream().filter(p -> !p.name().equals(NodeConfigs.REGISTRY_PEER_NAME)).toList();
+  }
+
+  /** Discovery's modes as the status counts them: discovering is pending. */
+  static NodeStatus.PathCounts counts(Map<PeerDiscovery.Mode, Integer> counts) {
+    return new NodeStatus.PathCounts(counts.getOrDefault(PeerDiscovery.Mode.DIRECT, 0), counts.getOrDefault(PeerDiscovery.Mode.RELAYED, 0),
+        counts.getOrDefault(PeerDiscovery.Mode.DISCOVERING, 0));
   }
 }

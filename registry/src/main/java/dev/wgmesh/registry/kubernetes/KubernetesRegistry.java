@@ -1,18 +1,22 @@
 package dev.wgmesh.registry.kubernetes;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
-import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.relay.RelayFrame;
 import dev.wgmesh.core.util.Errors;
-import dev.wgmesh.kube.ResourceWatch;
-import dev.wgmesh.kube.StatusWriter;
-import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
+import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.DesiredConfig;
+import dev.wgmesh.kube.NodeController;
+import dev.wgmesh.kube.NodeRole;
+import dev.wgmesh.kube.NodeSettings;
 import dev.wgmesh.registry.RegistryMetrics;
 import dev.wgmesh.registry.RegistryService;
+import dev.wgmesh.registry.dns.AnswerBuilder;
 import dev.wgmesh.registry.dns.DnsServer;
 import dev.wgmesh.registry.dns.ZoneIndex;
 import dev.wgmesh.registry.relay.RelayServer;
@@ -26,15 +30,11 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Objects;
+import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,28 +43,77 @@ import org.slf4j.LoggerFactory;
  * {@link DnsServer}, {@link RelayServer}) on an interface configured from the operator's resources:
  * the private key from the Secret {@code <mesh>-registry-key}, the peers from the
  * {@code WireGuardNodeConfig} {@code <mesh>-registry}, the zone from the {@code WireGuardMesh}. The
- * interface is brought to the configuration with the agent's own reconciliation
- * ({@link InterfaceReconciler}), so the endpoints the registry learns from its peers' handshakes are
- * never reset. DNS-SD and the relay are served on the tunnel addresses, and moved when they change.
+ * loop, the interface and the status are the {@link NodeController}'s, which brings the interface
+ * to the configuration with the agent's own reconciliation ({@link InterfaceReconciler}), so the
+ * endpoints the registry learns from its peers' handshakes are never reset. This is the registry's
+ * part: the key and the zone, read again every {@code reconcileInterval}; DNS-SD and the relay,
+ * served on the tunnel addresses and moved when they change.
  *
  * <p>An API server outage changes nothing: the registry keeps serving what its device observes.
  */
 public final class KubernetesRegistry implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(KubernetesRegistry.class);
-  /** Handshake times alone never make a status write: they change every two minutes per peer. */
-  private static final Duration HANDSHAKE_TIMES_ALONE = ChronoUnit.CENTURIES.getDuration();
 
   /**
-   * @param zone overrides the mesh's zone when present
-   * @param listen where to serve DNS; empty: every tunnel address, port {@code dnsPort}
-   * @param relayListen where to relay; empty: every tunnel address, port {@code relayPort}
+   * The loop's timings ({@link NodeSettings}: {@code tick} is how often the device is read,
+   * handshake times alone never make a status write) and what the registry serves, where.
    */
-  public record Settings(String mesh, String namespace, Optional<String> zone, List<InetSocketAddress> listen, int dnsPort,
-      List<InetSocketAddress> relayListen, int relayPort, Optional<Duration> maxHandshakeAge, Duration refresh, int maxUdpPayload,
-      int udpWorkers, Duration reconcileInterval, Duration statusMinInterval, Duration resync) {
+  public static final class Settings extends NodeSettings<Settings> {
+    private String namespace;
+    private Optional<String> zone = Optional.empty();
+    private List<InetSocketAddress> listen = List.of();
+    private int dnsPort = 53;
+    private List<InetSocketAddress> relayListen = List.of();
+    private int relayPort = RelayFrame.DEFAULT_PORT;
+    private Optional<Duration> maxHandshakeAge = Optional.of(Duration.ofSeconds(180));
+    private int maxUdpPayload = AnswerBuilder.DEFAULT_MAX_UDP_PAYLOAD;
+    private int udpWorkers = Runtime.getRuntime().availableProcessors();
 
-    public String configName() {
-      return mesh + "-registry";
+    private Settings(String mesh) {
+      super(mesh + "-registry", mesh);
+    }
+
+    /** @param namespace the key Secret's; null: the client's */
+    public static Settings defaults(String mesh, String namespace) {
+      return new Settings(mesh).withNamespace(namespace).withStatusIntervals(Duration.ofSeconds(5), HANDSHAKE_TIMES_NEVER);
+    }
+
+    /** The key Secret's namespace. */
+    public Settings withNamespace(String n) {
+      namespace = n;
+      return this;
+    }
+
+    /** Overrides the mesh's zone when present. */
+    public Settings withZone(Optional<String> z) {
+      zone = z;
+      return this;
+    }
+
+    /** Where to serve DNS; empty: every tunnel address, port 53. */
+    public Settings withListen(List<InetSocketAddress> l) {
+      listen = List.copyOf(l);
+      return this;
+    }
+
+    /** Where to relay: {@code listen}, or when empty every tunnel address at {@code port}. */
+    public Settings withRelay(List<InetSocketAddress> listen, int port) {
+      relayListen = List.copyOf(listen);
+      relayPort = port;
+      return this;
+    }
+
+    /** Peers with an older handshake are withheld; empty: served however old. */
+    public Settings withMaxHandshakeAge(Optional<Duration> age) {
+      maxHandshakeAge = age;
+      return this;
+    }
+
+    /** The largest UDP answer with EDNS, and the UDP threads per address. */
+    public Settings withUdp(int maxPayload, int workers) {
+      maxUdpPayload = maxPayload;
+      udpWorkers = workers;
+      return this;
     }
   }
 
@@ -73,25 +122,14 @@ public final class KubernetesRegistry implements AutoCloseable {
   private final InterfaceReconciler reconciler;
   private final RegistryMetrics metrics;
   private final Clock clock;
-  private final AtomicReference<WireGuardNodeConfig> incoming = new AtomicReference<>();
-  private final Semaphore wake = new Semaphore(0);
-  private final StatusWriter statusWriter;
-  private volatile boolean running;
-  private Thread loop;
-  private ResourceWatch<WireGuardNodeConfig> watch;
+  private final NodeController<RegistryConfigs.Translated> controller;
+  private volatile KeyPair keys;
+  private volatile Serving serving;
 
   // Owned by the loop thread.
-  private KeyPair keys;
   private String zone;
-  private WireGuardNodeConfig desired;
-  private RegistryConfigs.Translated applied;
-  private Long appliedGeneration;
-  private String lastError;
-  private Serving serving;
-  private Instant nextApply = Instant.MIN;
-  private Instant nextKeyCheck = Instant.MIN;
-  private Instant nextStatus = Instant.MIN;
-  private final java.util.Map<String, String> loggedProblems = new java.util.HashMap<>();
+  private Instant nextRead = Instant.MIN;
+  private final Map<String, String> loggedProblems = new HashMap<>();
 
   /** What is being served, and where (as asked for: port 0 stays 0 here). */
   private record Serving(String zone, List<InetAddress> tunnel, List<InetSocketAddress> dns, List<InetSocketAddress> relay,
@@ -114,19 +152,16 @@ public final class KubernetesRegistry implements AutoCloseable {
     this.reconciler = reconciler;
     this.metrics = metrics;
     this.clock = clock;
-    this.statusWriter = new StatusWriter(client, settings.configName(), settings.statusMinInterval(), HANDSHAKE_TIMES_ALONE, clock);
+    this.controller = new NodeController<>("registry", settings, client, reconciler, new Role(), clock);
   }
 
   /** Starts following the API server; returns at once. */
   public synchronized void start() {
-    running = true;
-    watch = ResourceWatch.nodeConfig(client, settings.configName(), settings.resync(), c -> {
-      incoming.set(c);
-      wake.release();
-    }, c -> log.warn("WireGuardNodeConfig {} was deleted; the registry keeps its interface and goes on serving", settings.configName()));
-    watch.start();
-    loop = new Thread(this::runLoop, "wgmesh-registry");
-    loop.start();
+    try {
+      controller.start();
+    } catch (IOException e) {
+      throw new IllegalStateException("the registry starts without reading anything", e);
+    }
   }
 
   /** The addresses DNS is served on (UDP and TCP), once serving. */
@@ -145,92 +180,60 @@ public final class KubernetesRegistry implements AutoCloseable {
   }
 
   public int statusWrites() {
-    return statusWriter.writes();
+    return controller.statusWrites();
   }
 
-  private void runLoop() {
-    while (running) {
-      try {
-        step();
-      } catch (RuntimeException e) {
-        log.error("unexpected error in the registry loop; going on", e);
-      }
-      try {
-        wake.tryAcquire(settings.refresh().toMillis(), TimeUnit.MILLISECONDS);
-        wake.drainPermits();
-      } catch (InterruptedException e) {
-        return;
-      }
-    }
+  @Override
+  public synchronized void close() {
+    controller.close();
   }
 
-  private void step() {
-    Instant now = clock.instant();
-    if (!now.isBefore(nextKeyCheck)) {
-      nextKeyCheck = now.plus(settings.reconcileInterval());
-      readKey();
-      readZone();
-    }
-    WireGuardNodeConfig next = incoming.getAndSet(null);
-    if (next != null && (desired == null || !Objects.equals(next.getSpec(), desired.getSpec())
-        || !Objects.equals(next.getMetadata().getGeneration(), desired.getMetadata().getGeneration()))) {
-      desired = next;
-      nextApply = now;
-    }
-    if (keys != null && desired != null && !now.isBefore(nextApply)) {
-      apply();
-    }
-    if (serving != null) {
-      serving.service().refresh();
-    }
-    if (!now.isBefore(nextStatus) && keys != null && (applied != null || lastError != null)) {
-      nextStatus = now.plus(settings.statusMinInterval());
-      writeStatus();
-    }
-  }
-
-  private void readKey() {
+  /** @return true when a new key was loaded */
+  private boolean readKey() {
     try {
-      Secret secret = client.secrets().inNamespace(settings.namespace()).withName(RegistryKey.secretName(settings.mesh())).get();
+      Secret secret = client.secrets().inNamespace(settings.namespace).withName(RegistryKey.secretName(settings.mesh())).get();
       if (secret == null) {
-        problem("key", "Secret " + settings.namespace() + "/" + RegistryKey.secretName(settings.mesh()) + " does not exist yet; waiting");
-        return;
+        problem("key", "Secret " + settings.namespace + "/" + RegistryKey.secretName(settings.mesh()) + " does not exist yet; waiting");
+        return false;
       }
       KeyPair read = RegistryKey.parse(secret);
       solved("key");
       if (keys == null || !keys.privateKey().equals(read.privateKey())) {
         log.info("registry key {}: public key {}", keys == null ? "loaded" : "changed", read.publicKey().toBase64());
         keys = read;
-        nextApply = Instant.MIN;
+        return true;
       }
     } catch (KubernetesClientException | IllegalArgumentException e) {
       problem("key", "cannot read the registry's key: " + Errors.shortMessage(e) + (keys == null ? "; waiting" : "; keeping the current key"));
     }
+    return false;
   }
 
-  private void readZone() {
-    if (settings.zone().isPresent()) {
-      zone = settings.zone().get();
-      return;
+  /** @return true when the zone changed */
+  private boolean readZone() {
+    if (settings.zone.isPresent()) {
+      zone = settings.zone.get();
+      return false;
     }
     try {
       WireGuardMesh mesh = client.resources(WireGuardMesh.class).withName(settings.mesh()).get();
       if (mesh == null) {
         problem("mesh", "WireGuardMesh " + settings.mesh() + " does not exist; waiting");
-        return;
+        return false;
       }
       solved("mesh");
       String z = mesh.getSpec() == null || mesh.getSpec().getRegistry() == null ? null : mesh.getSpec().getRegistry().getZone();
       if (z != null && !z.equals(zone)) {
         log.info("zone {}", z);
         zone = z;
-        nextApply = Instant.MIN;
+        return true;
       }
     } catch (KubernetesClientException e) {
       problem("mesh", "cannot read WireGuardMesh " + settings.mesh() + ": " + Errors.shortMessage(e)
           + (e.getCode() == 403 ? " (give the registry --zone, or the right to get wireguardmeshes)" : "")
           + (zone == null ? "; waiting" : ""));
     }
+    return false;
   }
 
   /** Logs a problem of a source once, until it is solved or changes. */
@@ -246,51 +249,6 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
   }
 
-  private void apply() {
-    Instant now = clock.instant();
-    nextApply = now.plus(settings.reconcileInterval());
-    WireGuardNodeConfigSpec spec = desired.getSpec();
-    RegistryConfigs.Translated translated;
-    try {
-      translated = RegistryConfigs.translate(spec, keys.publicKey());
-    } catch (IllegalArgumentException e) {
-      setError("invalid configuration (generation " + desired.getMetadata().getGeneration() + "): " + e.getMessage() + "; not applied");
-      return;
-    }
-    InterfaceReconciler.Result result;
-    try {
-      result = reconciler.apply(keys.privateKey(), translated.config());
-    } catch (IOException | RuntimeException e) {
-      setError("cannot configure " + reconciler.iface() + ": " + e.getMessage());
-      nextApply = now.plus(Duration.ofSeconds(5).compareTo(settings.reconcileInterval()) < 0 ? Duration.ofSeconds(5) : settings.reconcileInterval());
-      return;
-    }
-    if (!Objects.equals(appliedGeneration, desired.getMetadata().getGeneration()) || result.changedAnything()) {
-      log.info("configuration generation {} applied to {} ({} peers)", desired.getMetadata().getGeneration(), reconciler.iface(),
-          translated.config().peers().size());
-    }
-    applied = translated;
-    appliedGeneration = desired.getMetadata().getGeneration();
-    List<String> problems = new ArrayList<>(translated.problems());
-    problems.addAll(result.warnings());
-    String servingError = ensureServing(translated);
-    if (servingError != null) {
-      problems.add(servingError);
-    }
-    String error = problems.isEmpty() ? null : String.join("; ", problems);
-    if (error != null && !error.equals(lastError)) {
-      log.warn("{}", error);
-    }
-    lastError = error;
-  }
-
-  private void setError(String error) {
-    if (!error.equals(lastError)) {
-      log.warn("{}", error);
-    }
-    lastError = error;
-  }
-
   /** Starts serving, or moves the servers when the zone or the tunnel addresses changed; null when all is well. */
   private String ensureServing(RegistryConfigs.Translated translated) {
     if (zone == null) {
@@ -298,10 +256,10 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
     List<InetAddress> tunnel = translated.config().addresses().stream().map(IpPrefix::address)
         .sorted(Comparator.comparing(a -> a instanceof Inet6Address)).toList();
-    List<InetSocketAddress> dns = settings.listen().isEmpty()
-        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.dnsPort())).toList() : settings.listen();
-    List<InetSocketAddress> relay = !translated.relay() ? List.of() : settings.relayListen().isEmpty()
-        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.relayPort())).toList() : settings.relayListen();
+    List<InetSocketAddress> dns = settings.listen.isEmpty()
+        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.dnsPort)).toList() : settings.listen;
+    List<InetSocketAddress> relay = !translated.relay() ? List.of() : settings.relayListen.isEmpty()
+        ? tunnel.stream().map(a -> new InetSocketAddress(a, settings.relayPort)).toList() : settings.relayListen;
     if (serving != null && serving.sameAs(zone, tunnel, dns, relay)) {
       return null;
     }
@@ -313,14 +271,14 @@ public final class KubernetesRegistry implements AutoCloseable {
     RegistryService service;
     try {
       ZoneIndex.parseZone(zone);
-      service = new RegistryService(reconciler.device(), new RegistryService.Config(zone, settings.maxHandshakeAge(),
-          settings.refresh(), Optional.empty(), tunnel, settings.maxUdpPayload()), clock, metrics);
+      service = new RegistryService(reconciler.device(), new RegistryService.Config(zone, settings.maxHandshakeAge,
+          settings.tick(), Optional.empty(), tunnel, settings.maxUdpPayload), clock, metrics);
     } catch (IOException | IllegalArgumentException e) {
       return "cannot serve zone " + zone + ": " + e.getMessage();
     }
     DnsServer dnsServer;
     try {
-      dnsServer = DnsServer.start(service.processor(), dns, settings.udpWorkers());
+      dnsServer = DnsServer.start(service.processor(), dns, settings.udpWorkers);
     } catch (DnsServer.ListenException e) {
       return e.getMessage();
     }
@@ -347,36 +305,65 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
   }
 
-  private void writeStatus() {
-    Optional<DeviceState> state;
-    try {
-      state = Optional.of(reconciler.device().read());
-    } catch (IOException | RuntimeException e) {
-      state = Optional.empty();
+  /** The registry's part of the loop. */
+  private final class Role implements NodeRole<RegistryConfigs.Translated> {
+    @Override
+    public Optional<KeyPair> keys() {
+      return Optional.ofNullable(keys);
     }
-    statusWriter.offer(RegistryStatus.build(appliedGeneration, lastError, keys.publicKey(),
-        applied == null ? List.of() : applied.config().peers(), state, clock.instant()));
-  }
 
-  @Override
-  public synchronized void close() {
-    running = false;
-    if (watch != null) {
-      watch.close();
+    /** The key and the zone, read every reconcile interval; a new one is applied at once. */
+    @Override
+    public boolean refresh(Instant now) {
+      if (now.isBefore(nextRead)) {
+        return false;
+      }
+      nextRead = now.plus(settings.reconcileInterval());
+      boolean keyChanged = readKey();
+      boolean zoneChanged = readZone();
+      return keyChanged || zoneChanged;
     }
-    if (loop != null) {
-      wake.release();
-      try {
-        loop.join(10_000);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
+
+    @Override
+    public Optional<DesiredConfig> desired(DesiredConfig nodeConfig) {
+      return Optional.ofNullable(nodeConfig);
+    }
+
+    @Override
+    public String whenDeleted() {
+      return "the registry keeps its interface and goes on serving";
+    }
+
+    @Override
+    public RegistryConfigs.Translated translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey) {
+      return RegistryConfigs.translate(spec, ownPublicKey);
+    }
+
+    @Override
+    public Optional<String> applied(DesiredConfig desired, RegistryConfigs.Translated translation) {
+      return Optional.ofNullable(ensureServing(translation));
+    }
+
+    @Override
+    public void tick(Instant now) {
+      Serving s = serving;
+      if (s != null) {
+        s.service().refresh();
       }
     }
-    if (serving != null) {
-      serving.close();
-      serving = null;
+
+    @Override
+    public List<PeerConfig> reportedPeers(RegistryConfigs.Translated applied) {
+      return applied.config().peers();
     }
-    statusWriter.close();
-    reconciler.close();
+
+    @Override
+    public void close() {
+      Serving s = serving;
+      if (s != null) {
+        s.close();
+        serving = null;
+      }
+    }
   }
 }

@@ -4,6 +4,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.wg.config.InterfaceConfig;
 import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.NodeRole;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,7 @@ import java.util.Set;
 public final class RegistryConfigs {
   private RegistryConfigs() {}
 
-  public record Translated(InterfaceConfig config, boolean relay, List<String> problems) {
+  public record Translated(InterfaceConfig config, boolean relay, List<String> problems) implements NodeRole.Translation {
     public Translated {
       problems = List.copyOf(problems);
     }

@@ -14,6 +14,7 @@ import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.config.InMemoryDevice;
 import dev.wgmesh.core.wg.config.InMemoryLinks;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
+import dev.wgmesh.kube.NodeSettings;
 import dev.wgmesh.registry.RegistryMetrics;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
@@ -105,9 +106,14 @@ class KubernetesRegistryMockTest {
 
   void startRegistry() {
     InetSocketAddress loopback = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-    KubernetesRegistry.Settings settings = new KubernetesRegistry.Settings("prod", NS, Optional.of("mesh.example.com"), List.of(loopback), 53,
-        List.of(loopback), 51821, Optional.of(Duration.ofSeconds(180)), Duration.ofMillis(100), 1232, 1,
-        Duration.ofMillis(500), Duration.ofMillis(300), Duration.ofMinutes(5));
+    KubernetesRegistry.Settings settings = KubernetesRegistry.Settings.defaults("prod", NS)
+        .withZone(Optional.of("mesh.example.com"))
+        .withListen(List.of(loopback))
+        .withRelay(List.of(loopback), 51821)
+        .withTick(Duration.ofMillis(100))
+        .withUdp(1232, 1)
+        .withReconcileInterval(Duration.ofMillis(500))
+        .withStatusIntervals(Duration.ofMillis(300), NodeSettings.HANDSHAKE_TIMES_NEVER);
     InterfaceReconciler reconciler = new InterfaceReconciler("wgreg", links, iface -> {
       links.create(iface);
       return () -> links.remove(iface);

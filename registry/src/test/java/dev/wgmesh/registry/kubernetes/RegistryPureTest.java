@@ -13,6 +13,7 @@ import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.PeerState;
 import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.NodeStatus;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.SecretBuilder;
 import java.net.InetSocketAddress;
@@ -102,7 +103,7 @@ class RegistryPureTest {
     DeviceState device = new DeviceState("wgr", Optional.empty(), Optional.empty(), 51820, 0, List.of(
         new PeerState(n1.publicKey(), Optional.of(new InetSocketAddress("203.0.113.20", 40001)), List.of(), Optional.of(now.minusSeconds(20)), 1, 1, 0),
         new PeerState(n2.publicKey(), Optional.of(new InetSocketAddress("203.0.113.21", 40002)), List.of(), Optional.of(now.minusSeconds(900)), 1, 1, 0)));
-    WireGuardNodeConfigStatus s = RegistryStatus.build(3L, null, registry.publicKey(), peers, Optional.of(device), now);
+    WireGuardNodeConfigStatus s = NodeStatus.build(3L, null, registry.publicKey(), peers, Optional.of(device), Optional.empty(), e -> false, now);
     assertEquals(3L, s.getAppliedGeneration());
     assertEquals(registry.publicKey().toBase64(), s.getPublicKey());
     assertEquals(1, s.getDirect());
