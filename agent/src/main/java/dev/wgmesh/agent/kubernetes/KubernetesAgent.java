@@ -381,7 +381,7 @@ public final class KubernetesAgent implements AutoCloseable {
 
   /**
    * Starts discovery, or restarts it when the registry's coordinates changed or the interface was
-   * created anew. Discovery gets the device itself, not a wrapper: the agent looks at its kind.
+   * created anew.
    */
   private void updateDiscovery(Optional<DiscoveryTarget> target) {
     WireGuardDevice device = reconciler.currentDevice().orElse(reconciler.device());
