@@ -6,6 +6,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.wg.DeviceChange;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.PeerChange;
+import dev.wgmesh.core.wg.UapiProtocol;
+import dev.wgmesh.core.wg.WgDump;
+import dev.wgmesh.core.wg.WireGuardDevice;
+import dev.wgmesh.core.wg.config.InMemoryDevice;
+import java.io.IOException;
+import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +24,30 @@ class PeerRestartTest {
   final WireGuardKey a = KeyPair.generate().publicKey();
   final WireGuardKey b = KeyPair.generate().publicKey();
   final WireGuardKey psk = KeyPair.generate().privateKey();
+
+  /** A device whose every read parses the same text, as a real device's read would. */
+  private interface Parser {
+    DeviceState parse(String text) throws IOException;
+  }
+
+  private static PresharedKeys reading(String text, Parser parser) {
+    return PresharedKeys.of(new WireGuardDevice() {
+      @Override
+      public String name() {
+        return "wg0";
+      }
+
+      @Override
+      public DeviceState read() throws IOException {
+        return parser.parse(text);
+      }
+
+      @Override
+      public void apply(DeviceChange change) {
+        throw new UnsupportedOperationException();
+      }
+    });
+  }
 
   @Test
   void exactlyOneOfTwoPeersLeadsOnTheRelay() {
@@ -27,16 +61,43 @@ class PeerRestartTest {
         + "public_key=" + b.toHex() + "\npreshared_key=" + psk.toHex() + "\nprotocol_version=1\n"
         + "public_key=" + a.toHex() + "\npreshared_key=" + "0".repeat(64) + "\nprotocol_version=1\nallowed_ip=10.0.0.2/32\n"
         + "errno=0\n\n";
-    assertFalse(PresharedKeys.uapiMayHave(reply, a));
-    assertTrue(PresharedKeys.uapiMayHave(reply, b), "a peer with a preshared key must never be re-created");
-    assertTrue(PresharedKeys.uapiMayHave(reply, KeyPair.generate().publicKey()), "an unlisted peer: in doubt");
+    PresharedKeys keys = reading(reply, text -> UapiProtocol.parseGet("wg0", text));
+    assertFalse(keys.mayHave(a));
+    assertTrue(keys.mayHave(b), "a peer with a preshared key must never be re-created");
+    assertTrue(keys.mayHave(KeyPair.generate().publicKey()), "an unlisted peer: in doubt");
   }
 
   @Test
   void wgShowOutputSaysNoneForPeersWithoutPresharedKey() {
-    String output = a.toBase64() + "\t(none)\n" + b.toBase64() + "\t" + psk.toBase64() + "\n";
-    assertFalse(PresharedKeys.wgShowMayHave(output, a));
-    assertTrue(PresharedKeys.wgShowMayHave(output, b));
-    assertTrue(PresharedKeys.wgShowMayHave("", a));
+    KeyPair self = KeyPair.generate();
+    String dump = String.join("\t", self.privateKey().toBase64(), self.publicKey().toBase64(), "51820", "off") + "\n"
+        + String.join("\t", a.toBase64(), "(none)", "(none)", "10.0.0.2/32", "0", "0", "0", "off") + "\n"
+        + String.join("\t", b.toBase64(), psk.toBase64(), "(none)", "10.0.0.3/32", "0", "0", "0", "off") + "\n";
+    PresharedKeys keys = reading(dump, text -> WgDump.parse("wg0", text));
+    assertFalse(keys.mayHave(a));
+    assertTrue(keys.mayHave(b));
+    assertTrue(reading("", text -> WgDump.parse("wg0", text)).mayHave(a), "an unreadable device: in doubt");
+  }
+
+  @Test
+  void onTheInMemoryDeviceOnlyAPeerReportedWithoutPresharedKeyMayBeReCreated() throws IOException {
+    InMemoryDevice device = new InMemoryDevice("wg0");
+    PresharedKeys keys = PresharedKeys.of(device);
+    device.apply(DeviceChange.peers(List.of(
+        PeerChange.upsert(a, Optional.empty(), List.of(IpPrefix.parse("10.0.0.2/32")), 0),
+        PeerChange.upsert(b, Optional.empty(), List.of(IpPrefix.parse("10.0.0.3/32")), 0))));
+    device.setPresharedKey(b, true);
+
+    assertFalse(keys.mayHave(a));
+    assertTrue(keys.mayHave(b), "a peer with a preshared key must never be re-created");
+    assertTrue(keys.mayHave(KeyPair.generate().publicKey()), "an unlisted peer: in doubt");
+
+    device.setPresharedKey(b, false);
+    assertFalse(keys.mayHave(b), "asked afresh each time, not remembered");
+
+    device.setPresharedKey(a, true);
+    device.failing(true);
+    assertTrue(keys.mayHave(a), "a device that cannot be read: in doubt");
+    assertTrue(keys.mayHave(b), "a device that cannot be read: in doubt, even for a peer last seen without one");
   }
 }

@@ -16,6 +16,8 @@ import dev.cel.compiler.CelCompiler;
 import dev.cel.compiler.CelCompilerFactory;
 import dev.cel.extensions.CelExtensions;
 import dev.cel.parser.CelStandardMacro;
+import dev.cel.runtime.CelRuntime;
+import dev.cel.runtime.CelRuntimeFactory;
 import dev.wgmesh.helm.Chart.Scenario;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MatchCondition;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.ValidatingAdmissionPolicy;
@@ -42,12 +44,19 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>The environment is CEL's standard library and macros with the extensions Kubernetes enables
  * (strings, encoders, math, sets, cel.bind, optional types); Kubernetes' own libraries (IP/CIDR,
  * quantity, URL, authz, ...) are not declared, so a policy that starts to use one fails here until
- * it is declared (api's KubeCel has the CRD rules' declarations). MiniCel in AdmissionPolicyTest
- * runs the expressions; this test only compiles them.
+ * it is declared (api's KubeCel has the CRD rules' declarations). This test only compiles the
+ * expressions; AdmissionPolicyTest runs them in this environment ({@link #compile} and
+ * {@link #RUNTIME}).
  */
 class AdmissionPolicyCelTest {
   private static final CelOptions OPTIONS = CelOptions.current().build();
   private static final List<String> DYN_VARIABLES = List.of("object", "oldObject", "request", "params", "namespaceObject", "authorizer");
+  /** Runs what {@link #compile} compiled: the standard library with the same extensions. */
+  static final CelRuntime RUNTIME = CelRuntimeFactory.standardCelRuntimeBuilder()
+      .setOptions(OPTIONS)
+      .addLibraries(CelExtensions.strings(), CelExtensions.encoders(OPTIONS), CelExtensions.math(OPTIONS),
+          CelExtensions.sets(OPTIONS), CelExtensions.optional())
+      .build();
 
   @ParameterizedTest
   @EnumSource(value = Scenario.class, names = "TUNED", mode = EnumSource.Mode.EXCLUDE)
@@ -115,9 +124,14 @@ class AdmissionPolicyCelTest {
     }
   }
 
-  private record Compiled(CelAbstractSyntaxTree ast, String error) {}
+  /** The checked expression, or why it does not compile. */
+  record Compiled(CelAbstractSyntaxTree ast, String error) {}
 
-  private static Compiled compile(String expression, Map<String, CelType> variables) {
+  /**
+   * Compiles one expression: the dyn variables, and {@code variables} with one field per entry of
+   * {@code variables}, of that type.
+   */
+  static Compiled compile(String expression, Map<String, CelType> variables) {
     Map<String, CelType> fields = new LinkedHashMap<>(variables);
     StructType variablesType = StructType.create("kubernetes.admission.Variables", ImmutableSet.copyOf(fields.keySet()),
         f -> Optional.ofNullable(fields.get(f)));

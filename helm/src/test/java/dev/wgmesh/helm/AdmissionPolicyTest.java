@@ -6,6 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.google.protobuf.NullValue;
+import dev.cel.common.CelAbstractSyntaxTree;
+import dev.cel.common.types.CelType;
+import dev.cel.runtime.CelEvaluationException;
 import dev.wgmesh.helm.Chart.Doc;
 import dev.wgmesh.helm.Chart.Scenario;
 import io.fabric8.kubernetes.api.model.admissionregistration.v1.MatchCondition;
@@ -29,7 +33,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 /**
  * The ValidatingAdmissionPolicy that keeps each agent to its own node: its shape, and its CEL run
- * (with {@link MiniCel}) against admission requests as the API server would send them.
+ * with cel-java (in {@link AdmissionPolicyCelTest}'s environment) against admission requests as
+ * the API server would send them. See {@link #decide} for what that cannot check.
  */
 class AdmissionPolicyTest {
   static final String CLAIM = "authentication.kubernetes.io/node-name";
@@ -112,13 +117,6 @@ class AdmissionPolicyTest {
     assertEquals("boolean", specs.get("wireguardnodeconfigs").at("/registry/type").asText());
   }
 
-  @Test
-  void everyExpressionParses() {
-    for (String e : expressions(policy(Scenario.DEFAULTS))) {
-      MiniCel.parse(e);
-    }
-  }
-
   // ---- the policy run against requests
 
   @Test
@@ -169,7 +167,7 @@ class AdmissionPolicyTest {
     assertAllowed(decide(AGENT, "node-a", "wireguardpeers", "", "DELETE", null, peer("node-b", "node-b")));
   }
 
-  // ---- a small model of the API server's evaluation of one policy
+  // ---- a model of the API server's evaluation of one policy, with cel-java
 
   record Decision(boolean allowed, String message) {}
 
@@ -218,6 +216,30 @@ class AdmissionPolicyTest {
     return r;
   }
 
+  /**
+   * The API server's decision on one request, as far as cel-java can model it: the rule match,
+   * the match conditions, the variables in order (each compiled seeing the ones before it) and
+   * the validations, each expression compiled by {@link AdmissionPolicyCelTest#compile} and run
+   * on Java maps and lists as the JSON of the objects; an evaluation error fails closed as
+   * failurePolicy Fail does.
+   *
+   * <p>What this cannot check, compared with the API server:
+   * <ul>
+   *   <li>{@code authorizer}: Kubernetes' authorizer library is neither declared nor bound (the
+   *       policy does not use it; an expression that did would not compile here).
+   *   <li>Types of {@code request}, {@code object} and {@code oldObject}: the API server types
+   *       {@code request} as an AdmissionRequest, where an unset field such as
+   *       {@code subResource} reads as {@code ''}, and the objects by the CRD's schema; here all
+   *       three are dyn maps, where reading an absent field is an error. The requests below leave
+   *       out what the API server omits, so an expression that reads an absent field fails here.
+   *   <li>Cost: no estimated or runtime cost limit is applied, so an expression too costly for
+   *       the API server still passes here.
+   *   <li>Kubernetes' own CEL libraries (IP/CIDR, quantity, URL, regex, lists) are not declared,
+   *       and the policy's match constraints are modelled only by resource and operation.
+   *   <li>Variables are evaluated eagerly; one that fails is left out of {@code variables}, so
+   *       only an expression that reads it fails, as with the API server's lazy variables.
+   * </ul>
+   */
   static Decision decide(String user, String nodeClaim, String resource, String subResource, String operation,
       Map<String, Object> object, Map<String, Object> oldObject) {
     ValidatingAdmissionPolicy p = policy(Scenario.DEFAULTS);
@@ -229,33 +251,41 @@ class AdmissionPolicyTest {
     }
     Map<String, Object> env = new LinkedHashMap<>();
     env.put("request", request(user, nodeClaim, resource, subResource, operation));
-    env.put("object", object);
-    env.put("oldObject", oldObject);
+    env.put("object", object == null ? NullValue.NULL_VALUE : object);
+    env.put("oldObject", oldObject == null ? NullValue.NULL_VALUE : oldObject);
+    env.put("params", NullValue.NULL_VALUE); // no paramKind
+    env.put("namespaceObject", NullValue.NULL_VALUE); // the resources are cluster-scoped
+    Map<String, CelType> variableTypes = new LinkedHashMap<>();
+    Map<String, Object> variables = new LinkedHashMap<>();
+    env.put("variables", variables);
     boolean failClosed = "Fail".equals(p.getSpec().getFailurePolicy());
     for (MatchCondition c : p.getSpec().getMatchConditions()) {
-      Object v = MiniCel.eval(c.getExpression(), env);
-      if (v instanceof MiniCel.Err e) {
-        return new Decision(!failClosed, "match condition error: " + e.message());
+      Outcome v = run(compiled(c.getExpression(), variableTypes), env);
+      if (v.error() != null) {
+        return new Decision(!failClosed, "match condition error: " + v.error());
       }
-      if (!Boolean.TRUE.equals(v)) {
+      if (!Boolean.TRUE.equals(v.value())) {
         return new Decision(true, "match condition false");
       }
     }
-    Map<String, Object> variables = new LinkedHashMap<>();
-    env.put("variables", variables);
     for (Variable v : p.getSpec().getVariables()) {
-      variables.put(v.getName(), MiniCel.eval(v.getExpression(), env));
+      CelAbstractSyntaxTree ast = compiled(v.getExpression(), variableTypes);
+      variableTypes.put(v.getName(), ast.getResultType());
+      Outcome value = run(ast, env);
+      if (value.error() == null) {
+        variables.put(v.getName(), value.value());
+      }
     }
     for (Validation v : p.getSpec().getValidations()) {
-      Object ok = MiniCel.eval(v.getExpression(), env);
-      if (ok instanceof MiniCel.Err e) {
-        return new Decision(!failClosed, "validation error: " + e.message());
+      Outcome ok = run(compiled(v.getExpression(), variableTypes), env);
+      if (ok.error() != null) {
+        return new Decision(!failClosed, "validation error: " + ok.error());
       }
-      if (!Boolean.TRUE.equals(ok)) {
+      if (!Boolean.TRUE.equals(ok.value())) {
         String message = v.getMessage();
         if (v.getMessageExpression() != null) {
-          Object m = MiniCel.eval(v.getMessageExpression(), env);
-          if (m instanceof String s) {
+          Outcome m = run(compiled(v.getMessageExpression(), variableTypes), env);
+          if (m.value() instanceof String s) {
             message = s;
           }
         }
@@ -263,6 +293,25 @@ class AdmissionPolicyTest {
       }
     }
     return new Decision(true, "");
+  }
+
+  /** A value, or the evaluation error (CEL's error value) that took its place. */
+  private record Outcome(Object value, String error) {}
+
+  private static CelAbstractSyntaxTree compiled(String expression, Map<String, CelType> variableTypes) {
+    AdmissionPolicyCelTest.Compiled c = AdmissionPolicyCelTest.compile(expression, variableTypes);
+    if (c.error() != null) {
+      throw new AssertionError(c.error());
+    }
+    return c.ast();
+  }
+
+  private static Outcome run(CelAbstractSyntaxTree ast, Map<String, Object> env) {
+    try {
+      return new Outcome(AdmissionPolicyCelTest.RUNTIME.createProgram(ast).eval(env), null);
+    } catch (CelEvaluationException e) {
+      return new Outcome(null, e.getMessage());
+    }
   }
 
   static List<String> expressions(ValidatingAdmissionPolicy p) {

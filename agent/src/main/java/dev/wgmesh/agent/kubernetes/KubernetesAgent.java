@@ -317,7 +317,7 @@ public final class KubernetesAgent implements AutoCloseable {
 
   /**
    * Starts discovery, or restarts it when the registry's coordinates changed or the interface was
-   * created anew. Discovery gets the device itself, not a wrapper: the agent looks at its kind.
+   * created anew.
    *
    * @return the problem when discovery cannot start
    */

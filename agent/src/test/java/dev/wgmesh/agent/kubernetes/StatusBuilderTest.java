@@ -35,7 +35,7 @@ class StatusBuilderTest {
   }
 
   static PeerState state(WireGuardKey key, InetSocketAddress endpoint, Instant handshake) {
-    return new PeerState(key, Optional.ofNullable(endpoint), List.of(), Optional.ofNullable(handshake), 0, 0, 25);
+    return new PeerState(key, Optional.ofNullable(endpoint), List.of(), Optional.ofNullable(handshake), 0, 0, 25, false);
   }
 
   List<PeerConfig> peers() {

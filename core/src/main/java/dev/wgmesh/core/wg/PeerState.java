@@ -12,6 +12,9 @@ import java.util.Optional;
  *
  * @param lastHandshake empty when the peer never completed a handshake
  * @param persistentKeepalive seconds; 0 when off
+ * @param hasPresharedKey whether the peer has a preshared key. The key itself is a secret and is
+ *     never read into this model; only whether one is set, since removing and re-adding the peer
+ *     would drop it.
  */
 public record PeerState(
     WireGuardKey publicKey,
@@ -20,7 +23,8 @@ public record PeerState(
     Optional<Instant> lastHandshake,
     long rxBytes,
     long txBytes,
-    int persistentKeepalive) {
+    int persistentKeepalive,
+    boolean hasPresharedKey) {
 
   public PeerState {
     allowedIps = List.copyOf(allowedIps);

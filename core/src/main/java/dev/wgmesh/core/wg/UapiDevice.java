@@ -60,7 +60,7 @@ public final class UapiDevice implements WireGuardDevice {
     return name;
   }
 
-  public Path socketPath() {
+  Path socketPath() {
     return socketPath;
   }
 

@@ -203,6 +203,9 @@ public final class UapiProtocol {
         case "rx_bytes" -> currentPeer(key).rxBytes = number(key, value, 0, Long.MAX_VALUE);
         case "tx_bytes" -> currentPeer(key).txBytes = number(key, value, 0, Long.MAX_VALUE);
         case "persistent_keepalive_interval" -> currentPeer(key).keepalive = (int) number(key, value, 0, 65535);
+        // A secret: only whether it is set is kept, and the value is neither parsed nor echoed.
+        // All zeros is how UAPI says "none"; anything else counts as set.
+        case "preshared_key" -> currentPeer(key).presharedKey = !isAllZeros(value);
         case "protocol_version" -> {
           if (number(key, value, 0, Integer.MAX_VALUE) != 1) {
             throw malformed("protocol_version " + value + " is not supported (only 1)");
@@ -212,7 +215,7 @@ public final class UapiProtocol {
           // Checked before parsing; it ends the reply.
         }
         default -> {
-          // Unknown keys (preshared_key, or fields newer daemons add) carry nothing we model.
+          // Unknown keys (fields newer daemons add) carry nothing we model.
         }
       }
     }
@@ -222,6 +225,10 @@ public final class UapiProtocol {
         peers.add(peer.build());
         peer = null;
       }
+    }
+
+    private static boolean isAllZeros(String value) {
+      return !value.isEmpty() && value.chars().allMatch(c -> c == '0');
     }
 
     private PeerBuilder currentPeer(String key) throws IOException {
@@ -282,6 +289,7 @@ public final class UapiProtocol {
     long rxBytes;
     long txBytes;
     int keepalive;
+    boolean presharedKey;
 
     PeerBuilder(WireGuardKey publicKey) {
       this.publicKey = publicKey;
@@ -292,7 +300,7 @@ public final class UapiProtocol {
       Optional<Instant> handshake = handshakeSeconds == 0 && handshakeNanos == 0
           ? Optional.empty()
           : Optional.of(Instant.ofEpochSecond(handshakeSeconds, handshakeNanos));
-      return new PeerState(publicKey, endpoint, allowedIps, handshake, rxBytes, txBytes, keepalive);
+      return new PeerState(publicKey, endpoint, allowedIps, handshake, rxBytes, txBytes, keepalive, presharedKey);
     }
   }
 }

@@ -52,7 +52,7 @@ public final class WgCommandDevice implements WireGuardDevice {
     return name;
   }
 
-  public List<String> commandPrefix() {
+  List<String> commandPrefix() {
     return commandPrefix;
   }
 

@@ -44,7 +44,8 @@ public final class WgDump {
   private static PeerState parsePeer(Fields f) throws IOException {
     WireGuardKey publicKey = f.optionalKey(0, "public key")
         .orElseThrow(() -> f.malformed("a peer without a public key"));
-    // Field 1, the preshared key, is not modelled and not even validated: it is a secret.
+    // Field 1, the preshared key, is a secret: only whether it is set is kept, and it is not validated.
+    boolean presharedKey = !f.get(1).equals(NONE);
     Optional<InetSocketAddress> endpoint = f.endpoint(2);
     List<IpPrefix> allowedIps = f.allowedIps(3);
     long handshake = f.number(4, "latest handshake", 0, Instant.MAX.getEpochSecond());
@@ -52,7 +53,8 @@ public final class WgDump {
     long tx = f.number(6, "tx bytes", 0, Long.MAX_VALUE);
     int keepalive = f.get(7).equals(OFF) ? 0 : (int) f.number(7, "persistent keepalive", 0, 65535);
     return new PeerState(publicKey, endpoint, allowedIps,
-        handshake == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(handshake)), rx, tx, keepalive);
+        handshake == 0 ? Optional.empty() : Optional.of(Instant.ofEpochSecond(handshake)), rx, tx, keepalive,
+        presharedKey);
   }
 
   /** The tab-separated fields of one line, with typed accessors that report the line number. */

@@ -2,6 +2,7 @@ package dev.wgmesh.core.wg;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -171,6 +172,11 @@ class UapiDeviceLabTest {
   void wgCommandDeviceAgreesWithUapi() throws IOException {
     configureTwoPeers();
     WgCommandDevice wg = WgCommandDevice.inNamespace(iface, namespace);
+    // A preshared key on peer B, set by hand (changes carry none): both ways of reading say so.
+    UapiProtocol.checkSetReply(iface, rawExchange(device.socketPath(),
+        "set=1\npublic_key=" + peerB.toHex() + "\npreshared_key=" + KeyPair.generate().privateKey().toHex() + "\n\n"));
+    assertTrue(device.read().peer(peerB).orElseThrow().hasPresharedKey());
+    assertFalse(device.read().peer(peerA).orElseThrow().hasPresharedKey());
 
     assertEquals(device.read(), wg.read());
 

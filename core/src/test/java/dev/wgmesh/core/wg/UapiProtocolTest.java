@@ -125,6 +125,29 @@ class UapiProtocolTest {
   }
 
   @Test
+  void presharedKeyIsSetUnlessAllZeros() throws IOException {
+    WireGuardKey psk = KeyPair.generate().privateKey();
+    String reply = "public_key=" + peerA.toHex() + "\npreshared_key=" + psk.toHex() + "\n"
+        + "public_key=" + peerB.toHex() + "\npreshared_key=" + "00".repeat(32) + "\n"
+        + "public_key=" + peerC.toHex() + "\nprotocol_version=1\n"
+        + "errno=0\n\n";
+    DeviceState state = UapiProtocol.parseGet("wg0", reply);
+    assertTrue(state.peer(peerA).orElseThrow().hasPresharedKey());
+    assertFalse(state.peer(peerB).orElseThrow().hasPresharedKey(), "all zeros means none");
+    assertFalse(state.peer(peerC).orElseThrow().hasPresharedKey(), "no preshared_key line: none");
+    assertFalse(state.toString().contains(psk.toHex()), "the key itself is not kept");
+  }
+
+  @Test
+  void presharedKeyBeforeAnyPeerIsMalformedAndNotEchoed() {
+    String secret = "ab".repeat(32);
+    IOException e = assertThrows(IOException.class,
+        () -> UapiProtocol.parseGet("wg0", "preshared_key=" + secret + "\nerrno=0\n\n"));
+    assertTrue(e.getMessage().contains("preshared_key before any public_key"), e.getMessage());
+    assertFalse(e.getMessage().contains(secret), e.getMessage());
+  }
+
+  @Test
   void handshakeWithOnlyNanoseconds() throws IOException {
     String reply = "public_key=" + peerA.toHex() + "\nlast_handshake_time_sec=0\nlast_handshake_time_nsec=5\nerrno=0\n\n";
     assertEquals(Optional.of(Instant.ofEpochSecond(0, 5)),

@@ -53,12 +53,15 @@ class WgDumpTest {
     assertEquals(5678, a.rxBytes());
     assertEquals(1234, a.txBytes());
     assertEquals(25, a.persistentKeepalive());
+    assertFalse(a.hasPresharedKey(), "(none) means no preshared key");
 
     PeerState b = state.peer(peerB).orElseThrow();
     assertEquals(Optional.of(Endpoints.parse("[2001:db8::5]:51820")), b.endpoint());
     assertEquals(List.of(), b.allowedIps());
     assertEquals(Optional.empty(), b.lastHandshake());
     assertEquals(0, b.persistentKeepalive());
+    assertTrue(b.hasPresharedKey());
+    assertFalse(state.toString().contains(presharedKey.toBase64()), "the key itself is not kept");
   }
 
   @Test

@@ -28,7 +28,7 @@ class PeerSelectionTest {
   static PeerState peer(String endpoint, Instant handshake) {
     WireGuardKey key = KeyPair.generate().publicKey();
     Optional<InetSocketAddress> ep = Optional.ofNullable(endpoint).map(Endpoints::parse);
-    return new PeerState(key, ep, List.of(IpPrefix.parse("10.0.0.1/32")), Optional.ofNullable(handshake), 0, 0, 25);
+    return new PeerState(key, ep, List.of(IpPrefix.parse("10.0.0.1/32")), Optional.ofNullable(handshake), 0, 0, 25, false);
   }
 
   @Test

@@ -47,7 +47,7 @@ class DeviceReconciliationTest {
   }
 
   static PeerState state(WireGuardKey key, InetSocketAddress endpoint, Instant handshake, int keepalive, String... allowed) {
-    return new PeerState(key, Optional.ofNullable(endpoint), prefixes(allowed), Optional.ofNullable(handshake), 0, 0, keepalive);
+    return new PeerState(key, Optional.ofNullable(endpoint), prefixes(allowed), Optional.ofNullable(handshake), 0, 0, keepalive, false);
   }
 
   DeviceChange plan(DeviceState current, InterfaceConfig desired) {

@@ -38,6 +38,7 @@ public final class InMemoryDevice implements WireGuardDevice {
     int keepalive;
     long rx;
     long tx;
+    boolean presharedKey;
   }
 
   public InMemoryDevice(String name) {
@@ -61,7 +62,7 @@ public final class InMemoryDevice implements WireGuardDevice {
     }
     List<PeerState> out = new ArrayList<>();
     peers.forEach((key, p) -> out.add(new PeerState(key, Optional.ofNullable(p.endpoint), p.allowed,
-        Optional.ofNullable(p.handshake), p.rx, p.tx, p.keepalive)));
+        Optional.ofNullable(p.handshake), p.rx, p.tx, p.keepalive, p.presharedKey)));
     return new DeviceState(name, Optional.ofNullable(privateKey),
         Optional.ofNullable(privateKey).map(KeyPair::publicKeyOf), listenPort, 0, out);
   }
@@ -105,6 +106,14 @@ public final class InMemoryDevice implements WireGuardDevice {
   /** What discovery or roaming does: a new endpoint for a known peer. */
   public synchronized void setEndpoint(WireGuardKey peer, InetSocketAddress endpoint) {
     peers.get(peer).endpoint = endpoint;
+  }
+
+  /**
+   * A preshared key set on a peer, or taken off, from outside the model (as an administrator
+   * would with {@code wg set}): changes carry none. Removing the peer drops it, as on a real device.
+   */
+  public synchronized void setPresharedKey(WireGuardKey peer, boolean set) {
+    peers.get(peer).presharedKey = set;
   }
 
   /** A completed handshake with a peer, with some traffic. */
