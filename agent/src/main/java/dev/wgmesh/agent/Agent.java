@@ -1,10 +1,10 @@
 package dev.wgmesh.agent;
 
 import dev.wgmesh.agent.discovery.Action;
-import dev.wgmesh.agent.discovery.DiscoverySettings;
+import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.discovery.Lookup;
 import dev.wgmesh.agent.discovery.Observation;
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.agent.discovery.RegistryClient;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -37,7 +37,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's I/O shell around one {@link PeerDiscovery} per peer: reads the device, feeds each
+ * The agent's I/O shell around one {@link PeerPathStateMachine} per peer: reads the device, feeds each
  * machine, and carries out what they ask (registry lookups, endpoint changes, handshake
  * triggers, relay use). The registry's own peer (the one whose AllowedIPs hold the registry
  * address) is never touched: it is configured with the registry's public endpoint.
@@ -50,10 +50,10 @@ public final class Agent implements AutoCloseable {
   private final WireGuardDevice device;
   private final RegistryClient registry;
   private final InetAddress registryAddress;
-  private final DiscoverySettings settings;
+  private final PeerPathSettings settings;
   private final Optional<RelayLink> relay;
   private final Clock clock;
-  private final Map<WireGuardKey, PeerDiscovery> machines = new HashMap<>();
+  private final Map<WireGuardKey, PeerPathStateMachine> machines = new HashMap<>();
   private final Map<WireGuardKey, InetAddress> tunnelAddresses = new HashMap<>();
   /** Each mesh peer as the last device read showed it (for re-creating it). */
   private final Map<WireGuardKey, PeerState> lastSeen = new HashMap<>();
@@ -65,9 +65,9 @@ public final class Agent implements AutoCloseable {
     return t;
   });
   private final DatagramSocket triggerSocket;
-  private volatile Map<PeerDiscovery.Mode, Integer> modeCounts = Map.of();
+  private volatile Map<PeerPathStateMachine.Mode, Integer> modeCounts = Map.of();
 
-  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, DiscoverySettings settings,
+  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
       Optional<RelayLink> relay, Clock clock) throws IOException {
     this.device = device;
     this.registry = registry;
@@ -91,7 +91,7 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  public Map<PeerDiscovery.Mode, Integer> modeCounts() {
+  public Map<PeerPathStateMachine.Mode, Integer> modeCounts() {
     return modeCounts;
   }
 
@@ -104,8 +104,8 @@ public final class Agent implements AutoCloseable {
     Map<WireGuardKey, List<Action>> todo = new HashMap<>();
     for (PeerState peer : peers) {
       lastSeen.put(peer.publicKey(), peer);
-      PeerDiscovery machine = machines.computeIfAbsent(peer.publicKey(),
-          k -> new PeerDiscovery(settings, now, leadsOnRelay(state.publicKey(), k)));
+      PeerPathStateMachine machine = machines.computeIfAbsent(peer.publicKey(),
+          k -> new PeerPathStateMachine(settings, now, leadsOnRelay(state.publicKey(), k)));
       List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
       todo.put(peer.publicKey(), actions);
     }
@@ -130,7 +130,7 @@ public final class Agent implements AutoCloseable {
     Map<WireGuardKey, List<Action>> todo = new HashMap<>();
     for (PeerState peer : meshPeers(state)) {
       lastSeen.put(peer.publicKey(), peer);
-      PeerDiscovery machine = new PeerDiscovery(settings.withRelay(false), now);
+      PeerPathStateMachine machine = new PeerPathStateMachine(settings.withRelay(false), now);
       machines.put(peer.publicKey(), machine);
       todo.put(peer.publicKey(), new ArrayList<>(machine.tick(now, observe(peer))));
     }
@@ -155,7 +155,7 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Whether this side re-creates the peer when both sides switch to the relay: the side with the
-   * lower public key, so that exactly one of the two initiates at once (see PeerDiscovery).
+   * lower public key, so that exactly one of the two initiates at once (see PeerPathStateMachine).
    */
   static boolean leadsOnRelay(Optional<WireGuardKey> own, WireGuardKey peer) {
     return own.map(k -> k.toHex().compareTo(peer.toHex()) < 0).orElse(true);
@@ -276,7 +276,7 @@ public final class Agent implements AutoCloseable {
 
   private void logTransitions() {
     machines.forEach((key, machine) -> {
-      PeerDiscovery.Transition t = machine.takeTransition();
+      PeerPathStateMachine.Transition t = machine.takeTransition();
       if (t != null) {
         InetAddress address = tunnelAddresses.get(key);
         log.info("peer {} ({}): {} -> {}: {}", key.toBase64(), address == null ? "?" : address.getHostAddress(),
@@ -286,8 +286,8 @@ public final class Agent implements AutoCloseable {
   }
 
   private void countModes() {
-    Map<PeerDiscovery.Mode, Integer> counts = new EnumMap<>(PeerDiscovery.Mode.class);
-    for (PeerDiscovery.Mode m : PeerDiscovery.Mode.values()) {
+    Map<PeerPathStateMachine.Mode, Integer> counts = new EnumMap<>(PeerPathStateMachine.Mode.class);
+    for (PeerPathStateMachine.Mode m : PeerPathStateMachine.Mode.values()) {
       counts.put(m, 0);
     }
     machines.values().forEach(m -> counts.merge(m.mode(), 1, Integer::sum));

@@ -1,6 +1,6 @@
 package dev.wgmesh.agent;
 
-import dev.wgmesh.agent.discovery.DiscoverySettings;
+import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.kubernetes.KubernetesAgentMain;
 import dev.wgmesh.agent.discovery.RegistryClient;
 import dev.wgmesh.agent.relay.RelayLink;
@@ -117,7 +117,7 @@ public final class AgentCommand implements Callable<Integer> {
           + " in its AllowedIPs: add the registry as a peer first");
     }
     boolean relayOn = relayMode.equals("auto") && !once;
-    DiscoverySettings settings = DiscoverySettings.defaults().withRelay(relayOn);
+    PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
     RegistryClient client = new RegistryClient(registry, zone, Duration.ofSeconds(1));
     AtomicReference<Agent> agentRef = new AtomicReference<>();
     Optional<RelayLink> relay = Optional.empty();

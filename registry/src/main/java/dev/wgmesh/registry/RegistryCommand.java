@@ -142,7 +142,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       }
       tunnelAddresses.forEach(a -> listenAddresses.add(new InetSocketAddress(a, 53)));
     }
-    Optional<RegistryService.SelfPeer> selfPeer = Optional.empty();
+    Optional<ZoneRefresher.SelfPeer> selfPeer = Optional.empty();
     if (self != null) {
       try {
         selfPeer = selfPeer(device.read().listenPort(), tunnelAddresses);
@@ -154,9 +154,9 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       }
     }
     try (RegistryMetrics metrics = new RegistryMetrics()) {
-      RegistryService service;
+      ZoneRefresher service;
       try {
-        service = new RegistryService(device, new RegistryService.Config(
+        service = new ZoneRefresher(device, new ZoneRefresher.Config(
             zone, serveStale ? Optional.empty() : Optional.of(maxAge), refreshInterval,
             selfPeer, tunnelAddresses, maxUdpPayload), Clock.systemUTC(), metrics);
       } catch (IOException e) {
@@ -237,7 +237,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
     }
   }
 
-  private static int runUntilSignalled(RegistryService service, DnsServer server, Duration refreshInterval) throws InterruptedException {
+  private static int runUntilSignalled(ZoneRefresher service, DnsServer server, Duration refreshInterval) throws InterruptedException {
     ScheduledExecutorService refresher = Executors.newSingleThreadScheduledExecutor(r -> {
       Thread t = new Thread(r, "registry-refresh");
       t.setDaemon(true);
@@ -252,14 +252,14 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
     return 0;
   }
 
-  private Optional<RegistryService.SelfPeer> selfPeer(int port, List<InetAddress> tunnelAddresses) {
+  private Optional<ZoneRefresher.SelfPeer> selfPeer(int port, List<InetAddress> tunnelAddresses) {
     List<IpPrefix> allowed = tunnelAddresses.stream()
         .map(a -> new IpPrefix(a, a instanceof Inet6Address ? 128 : 32)).toList();
     if (!self.equals("auto")) {
-      return Optional.of(new RegistryService.SelfPeer(Endpoints.parse(self), allowed));
+      return Optional.of(new ZoneRefresher.SelfPeer(Endpoints.parse(self), allowed));
     }
     return firstGlobalAddressExcept(deviceName)
-        .map(a -> new RegistryService.SelfPeer(new InetSocketAddress(a, port), allowed));
+        .map(a -> new ZoneRefresher.SelfPeer(new InetSocketAddress(a, port), allowed));
   }
 
   static List<InetAddress> interfaceAddresses(String name) {

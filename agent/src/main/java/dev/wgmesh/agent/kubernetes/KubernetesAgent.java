@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
  *   <li>Follows the peer sets of its mesh ({@link ResourceWatch}). What it applies is their merge
  *       with the node config ({@link NodeConfigs#withPeerSets}): the node config's interface,
  *       registry peer and own peers, then every member listed in the peer sets but the node itself.
- *       It runs discovery ({@link Discovery}) on the same device, restarting it only when the
+ *       It runs discovery ({@link DiscoveryLoop}) on the same device, restarting it only when the
  *       registry's coordinates change.
  *   <li>Applies a node config from the API server only once the peer sets were listed: the node
  *       config alone no longer names the mesh's members, so applying it early would strip them.
@@ -82,7 +82,7 @@ public final class KubernetesAgent implements AutoCloseable {
   private final Settings settings;
   private final KubernetesClient client;
   private final InterfaceReconciler reconciler;
-  private final Discovery.Factory discoveryFactory;
+  private final DiscoveryLoop.Factory discoveryFactory;
   private final Clock clock;
   private final ConfigStore store;
   private final NodeController<NodeConfigs.Translated> controller;
@@ -99,15 +99,15 @@ public final class KubernetesAgent implements AutoCloseable {
   private boolean anythingDesired;
   /** The node config as last seen, for the log. */
   private DesiredConfig nodeConfig;
-  private Discovery discovery;
-  private DiscoveryTarget discoveryTarget;
+  private DiscoveryLoop discovery;
+  private RegistryAccess discoveryTarget;
   private WireGuardDevice discoveryDevice;
   private boolean discoveryFailing;
   /** Since when a node config from the API server waits for the peer sets to be listed; null when not waiting. */
   private Instant waitingSince;
   private boolean waitLogged;
 
-  public KubernetesAgent(Settings settings, KubernetesClient client, InterfaceReconciler reconciler, Discovery.Factory discoveryFactory,
+  public KubernetesAgent(Settings settings, KubernetesClient client, InterfaceReconciler reconciler, DiscoveryLoop.Factory discoveryFactory,
       Clock clock) {
     this.settings = settings;
     this.client = client;
@@ -245,13 +245,13 @@ public final class KubernetesAgent implements AutoCloseable {
 
     @Override
     public Optional<NodeStatus.PathCounts> pathCounts() {
-      Discovery d = discovery;
+      DiscoveryLoop d = discovery;
       return d == null ? Optional.empty() : Optional.of(StatusBuilder.counts(d.modeCounts()));
     }
 
     @Override
     public boolean isRelayEndpoint(InetSocketAddress endpoint) {
-      Discovery d = discovery;
+      DiscoveryLoop d = discovery;
       return d != null && d.isRelayEndpoint(endpoint);
     }
 
@@ -321,7 +321,7 @@ public final class KubernetesAgent implements AutoCloseable {
    *
    * @return the problem when discovery cannot start
    */
-  private Optional<String> updateDiscovery(Optional<DiscoveryTarget> target) {
+  private Optional<String> updateDiscovery(Optional<RegistryAccess> target) {
     WireGuardDevice device = reconciler.currentDevice().orElse(reconciler.device());
     if (Objects.equals(target.orElse(null), discoveryTarget) && (discovery != null || target.isEmpty()) && device == discoveryDevice) {
       return Optional.empty();

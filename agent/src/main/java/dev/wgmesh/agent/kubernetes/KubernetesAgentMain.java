@@ -23,7 +23,7 @@ public final class KubernetesAgentMain {
     return NodeMain.run("agent", options, (client, reconciler) -> {
       KubernetesAgent agent = new KubernetesAgent(
           KubernetesAgent.Settings.defaults(options.nodeName(), options.mesh(), stateDir).withTick(tick), client, reconciler,
-          AgentDiscovery::start, Clock.systemUTC());
+          AgentDiscoveryLoop::start, Clock.systemUTC());
       try {
         agent.start();
       } catch (IOException e) {

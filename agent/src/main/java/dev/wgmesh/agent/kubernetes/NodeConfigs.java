@@ -63,7 +63,7 @@ public final class NodeConfigs {
   /**
    * @param problems what was left out and why, for the status's lastError
    */
-  public record Translated(InterfaceConfig config, Optional<DiscoveryTarget> discovery, List<String> problems)
+  public record Translated(InterfaceConfig config, Optional<RegistryAccess> discovery, List<String> problems)
       implements NodeRole.Translation {
     public Translated {
       problems = List.copyOf(problems);
@@ -87,7 +87,7 @@ public final class NodeConfigs {
       throw new IllegalArgumentException("no interface address");
     }
 
-    Optional<DiscoveryTarget> discovery = Optional.empty();
+    Optional<RegistryAccess> discovery = Optional.empty();
     WireGuardNodeConfigSpec.RegistryPeer registry = spec.getRegistryPeer();
     if (registry != null) {
       try {
@@ -108,7 +108,7 @@ public final class NodeConfigs {
           Optional<InetAddress> own = shape.addresses().stream().map(IpPrefix::address)
               .filter(a -> (a instanceof Inet6Address) == (address instanceof Inet6Address)).findFirst();
           boolean relay = spec.getDiscovery() == null || WireGuardMeshSpec.Relay.enabled(spec.getDiscovery().getRelay());
-          discovery = Optional.of(new DiscoveryTarget(address,
+          discovery = Optional.of(new RegistryAccess(address,
               registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(), registry.getZone(),
               registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), relay, own,
               shape.listenPort()));
@@ -136,7 +136,7 @@ public final class NodeConfigs {
   }
 
   /** The listen port a discovery target should tell the relay, falling back to the device's. */
-  static int listenPort(DiscoveryTarget target, int devicePort) {
+  static int listenPort(RegistryAccess target, int devicePort) {
     OptionalInt p = target.listenPort();
     return p.isPresent() ? p.getAsInt() : devicePort;
   }

@@ -1,6 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.wg.DeviceState;
@@ -27,7 +27,7 @@ public final class StatusBuilder {
    * @param modeCounts the discovery loop's counts, empty when it does not run
    */
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
-      List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerDiscovery.Mode, Integer>> modeCounts,
+      List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerPathStateMachine.Mode, Integer>> modeCounts,
       Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
     return NodeStatus.build(appliedGeneration, lastError, publicKey, reported(peers), device, modeCounts.map(StatusBuilder::counts),
         isRelayEndpoint, now);
@@ -38,9 +38,9 @@ public final class StatusBuilder {
     return peers.stream().filter(p -> !p.name().equals(NodeConfigs.REGISTRY_PEER_NAME)).toList();
   }
 
-  /** Discovery's modes as the status counts them: discovering is pending. */
-  static NodeStatus.PathCounts counts(Map<PeerDiscovery.Mode, Integer> counts) {
-    return new NodeStatus.PathCounts(counts.getOrDefault(PeerDiscovery.Mode.DIRECT, 0), counts.getOrDefault(PeerDiscovery.Mode.RELAYED, 0),
-        counts.getOrDefault(PeerDiscovery.Mode.DISCOVERING, 0));
+  /** The peers' path modes as the status counts them: discovering is pending. */
+  static NodeStatus.PathCounts counts(Map<PeerPathStateMachine.Mode, Integer> counts) {
+    return new NodeStatus.PathCounts(counts.getOrDefault(PeerPathStateMachine.Mode.DIRECT, 0), counts.getOrDefault(PeerPathStateMachine.Mode.RELAYED, 0),
+        counts.getOrDefault(PeerPathStateMachine.Mode.DISCOVERING, 0));
   }
 }

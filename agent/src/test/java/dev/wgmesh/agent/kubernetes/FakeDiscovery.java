@@ -1,6 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -10,19 +10,19 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A discovery loop that only counts: it records its targets and reports the counts it is given. */
-final class FakeDiscovery implements Discovery.Factory {
-  final List<DiscoveryTarget> started = new CopyOnWriteArrayList<>();
+final class FakeDiscovery implements DiscoveryLoop.Factory {
+  final List<RegistryAccess> started = new CopyOnWriteArrayList<>();
   final AtomicInteger ticks = new AtomicInteger();
   final AtomicInteger closed = new AtomicInteger();
-  volatile Map<PeerDiscovery.Mode, Integer> counts = Map.of(PeerDiscovery.Mode.DIRECT, 0, PeerDiscovery.Mode.RELAYED, 0,
-      PeerDiscovery.Mode.DISCOVERING, 0);
+  volatile Map<PeerPathStateMachine.Mode, Integer> counts = Map.of(PeerPathStateMachine.Mode.DIRECT, 0, PeerPathStateMachine.Mode.RELAYED, 0,
+      PeerPathStateMachine.Mode.DISCOVERING, 0);
   volatile WireGuardDevice device;
 
   @Override
-  public Discovery start(DiscoveryTarget target, WireGuardDevice device) {
+  public DiscoveryLoop start(RegistryAccess target, WireGuardDevice device) {
     started.add(target);
     this.device = device;
-    return new Discovery() {
+    return new DiscoveryLoop() {
       @Override
       public void tick() throws IOException {
         ticks.incrementAndGet();
@@ -30,7 +30,7 @@ final class FakeDiscovery implements Discovery.Factory {
       }
 
       @Override
-      public Map<PeerDiscovery.Mode, Integer> modeCounts() {
+      public Map<PeerPathStateMachine.Mode, Integer> modeCounts() {
         return counts;
       }
 

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
@@ -138,7 +138,7 @@ class KubernetesAgentMockTest {
   void appliesItsConfigurationFollowsChangesAndReportsStatus() throws Exception {
     client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24"),
         peer("n3", n3, "10.88.0.3/32", "10.244.3.0/24")))).create();
-    discovery.counts = Map.of(PeerDiscovery.Mode.DIRECT, 1, PeerDiscovery.Mode.RELAYED, 0, PeerDiscovery.Mode.DISCOVERING, 1);
+    discovery.counts = Map.of(PeerPathStateMachine.Mode.DIRECT, 1, PeerPathStateMachine.Mode.RELAYED, 0, PeerPathStateMachine.Mode.DISCOVERING, 1);
     start(Fixtures.fast("n1", state));
 
     await().atMost(Duration.ofSeconds(10)).until(() -> iface.device().peer(n3.publicKey()).isPresent());
@@ -152,7 +152,7 @@ class KubernetesAgentMockTest {
     assertEquals(Set.of(IpPrefix.parse("10.244.2.0/24"), IpPrefix.parse("10.244.3.0/24")), iface.links().routesOf(Fixtures.IFACE));
     assertEquals(List.of(IpPrefix.parse("10.88.0.1/24")), iface.links().read(Fixtures.IFACE).orElseThrow().addresses());
     await().atMost(Duration.ofSeconds(5)).until(() -> discovery.started.size() == 1);
-    DiscoveryTarget target = discovery.started.get(0);
+    RegistryAccess target = discovery.started.get(0);
     assertEquals("10.88.0.254", target.registryAddress().getHostAddress());
     assertEquals("wgmesh.internal", target.zone());
     assertTrue(target.relay());
@@ -219,7 +219,7 @@ class KubernetesAgentMockTest {
     long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
     int i = 1;
     while (System.nanoTime() < end) {
-      discovery.counts = Map.of(PeerDiscovery.Mode.DIRECT, i++, PeerDiscovery.Mode.RELAYED, 0, PeerDiscovery.Mode.DISCOVERING, 0);
+      discovery.counts = Map.of(PeerPathStateMachine.Mode.DIRECT, i++, PeerPathStateMachine.Mode.RELAYED, 0, PeerPathStateMachine.Mode.DISCOVERING, 0);
       Thread.sleep(100);
     }
     int writes = agent.statusWrites() - 1;

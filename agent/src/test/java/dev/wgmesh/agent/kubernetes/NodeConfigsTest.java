@@ -65,7 +65,7 @@ class NodeConfigsTest {
     assertEquals(OptionalInt.of(51820), t.config().listenPort());
     assertEquals(OptionalInt.of(1420), t.config().mtu());
 
-    DiscoveryTarget d = t.discovery().orElseThrow();
+    RegistryAccess d = t.discovery().orElseThrow();
     assertEquals("10.88.0.254", d.registryAddress().getHostAddress());
     assertEquals(53, d.dnsPort());
     assertEquals("wgmesh.internal", d.zone());
@@ -80,7 +80,7 @@ class NodeConfigsTest {
     s.getDiscovery().setRelay("Off");
     s.getRegistryPeer().setDnsPort(null);
     s.getRegistryPeer().setRelayPort(null);
-    DiscoveryTarget d = NodeConfigs.translate(s, self).discovery().orElseThrow();
+    RegistryAccess d = NodeConfigs.translate(s, self).discovery().orElseThrow();
     assertFalse(d.relay());
     assertEquals(53, d.dnsPort());
     assertEquals(51821, d.relayPort());

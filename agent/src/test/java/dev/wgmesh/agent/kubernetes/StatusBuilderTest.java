@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -71,8 +71,8 @@ class StatusBuilderTest {
 
   @Test
   void countsComeFromTheDiscoveryLoopWhenItRuns() {
-    Map<PeerDiscovery.Mode, Integer> counts = Map.of(PeerDiscovery.Mode.DIRECT, 3, PeerDiscovery.Mode.RELAYED, 1,
-        PeerDiscovery.Mode.DISCOVERING, 0);
+    Map<PeerPathStateMachine.Mode, Integer> counts = Map.of(PeerPathStateMachine.Mode.DIRECT, 3, PeerPathStateMachine.Mode.RELAYED, 1,
+        PeerPathStateMachine.Mode.DISCOVERING, 0);
     WireGuardNodeConfigStatus s = StatusBuilder.build(7L, "x", self.publicKey(), peers(), Optional.of(device()), Optional.of(counts),
         relaySocket::equals, NOW);
     assertEquals(3, s.getDirect());

@@ -35,7 +35,7 @@ public class WireGuardNodeConfigSpec {
   @JsonPropertyDescription("Peers of this node only (the registry's config lists every member here); the members every node has are in the mesh's WireGuardPeerSets")
   private List<Peer> peers = new ArrayList<>();
   @JsonPropertyDescription("How the agent discovers endpoints")
-  private Discovery discovery = new Discovery();
+  private DiscoveryLoop discovery = new DiscoveryLoop();
 
   public String getMesh() { return mesh; }
   public void setMesh(String mesh) { this.mesh = mesh; }
@@ -49,8 +49,8 @@ public class WireGuardNodeConfigSpec {
   public void setRegistryPeer(RegistryPeer registryPeer) { this.registryPeer = registryPeer; }
   public List<Peer> getPeers() { return peers; }
   public void setPeers(List<Peer> peers) { this.peers = peers; }
-  public Discovery getDiscovery() { return discovery; }
-  public void setDiscovery(Discovery discovery) { this.discovery = discovery; }
+  public DiscoveryLoop getDiscovery() { return discovery; }
+  public void setDiscovery(DiscoveryLoop discovery) { this.discovery = discovery; }
 
   @Override
   public boolean equals(Object o) {
@@ -208,7 +208,7 @@ public class WireGuardNodeConfigSpec {
 
   /** How the agent discovers endpoints. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
-  public static class Discovery {
+  public static class DiscoveryLoop {
     @SchemaFrom(type = WireGuardMeshSpec.Relay.class)
     @JsonPropertyDescription("Relay through the registry when hole punching fails: Auto or Disabled")
     private String relay = "Auto";
@@ -218,7 +218,7 @@ public class WireGuardNodeConfigSpec {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof Discovery d && Objects.equals(relay, d.relay);
+      return o instanceof DiscoveryLoop d && Objects.equals(relay, d.relay);
     }
 
     @Override

@@ -15,7 +15,7 @@ import dev.wgmesh.kube.NodeController;
 import dev.wgmesh.kube.NodeRole;
 import dev.wgmesh.kube.NodeSettings;
 import dev.wgmesh.registry.RegistryMetrics;
-import dev.wgmesh.registry.RegistryService;
+import dev.wgmesh.registry.ZoneRefresher;
 import dev.wgmesh.registry.dns.AnswerBuilder;
 import dev.wgmesh.registry.dns.DnsServer;
 import dev.wgmesh.registry.dns.ZoneIndex;
@@ -39,7 +39,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code wgmesh registry --kubernetes}: the standalone registry ({@link RegistryService},
+ * {@code wgmesh registry --kubernetes}: the standalone registry ({@link ZoneRefresher},
  * {@link DnsServer}, {@link RelayServer}) on an interface configured from the operator's resources:
  * the private key from the Secret {@code <mesh>-registry-key}, the peers from the
  * {@code WireGuardNodeConfig} {@code <mesh>-registry}, the zone from the {@code WireGuardMesh}. The
@@ -133,7 +133,7 @@ public final class KubernetesRegistry implements AutoCloseable {
 
   /** What is being served, and where (as asked for: port 0 stays 0 here). */
   private record Serving(String zone, List<InetAddress> tunnel, List<InetSocketAddress> dns, List<InetSocketAddress> relay,
-      RegistryService service, DnsServer dnsServer, RelayServer relayServer) {
+      ZoneRefresher service, DnsServer dnsServer, RelayServer relayServer) {
     boolean sameAs(String z, List<InetAddress> t, List<InetSocketAddress> d, List<InetSocketAddress> r) {
       return zone.equals(z) && tunnel.equals(t) && dns.equals(d) && relay.equals(r);
     }
@@ -268,10 +268,10 @@ public final class KubernetesRegistry implements AutoCloseable {
       serving.close();
       serving = null;
     }
-    RegistryService service;
+    ZoneRefresher service;
     try {
       ZoneIndex.parseZone(zone);
-      service = new RegistryService(reconciler.device(), new RegistryService.Config(zone, settings.maxHandshakeAge,
+      service = new ZoneRefresher(reconciler.device(), new ZoneRefresher.Config(zone, settings.maxHandshakeAge,
           settings.tick(), Optional.empty(), tunnel, settings.maxUdpPayload), clock, metrics);
     } catch (IOException | IllegalArgumentException e) {
       return "cannot serve zone " + zone + ": " + e.getMessage();

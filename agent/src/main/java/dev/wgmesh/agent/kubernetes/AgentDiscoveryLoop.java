@@ -1,8 +1,8 @@
 package dev.wgmesh.agent.kubernetes;
 
 import dev.wgmesh.agent.Agent;
-import dev.wgmesh.agent.discovery.DiscoverySettings;
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathSettings;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.agent.discovery.RegistryClient;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.net.Endpoints;
@@ -17,20 +17,20 @@ import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The standalone agent's discovery ({@link Agent}, {@link RegistryClient}, {@link RelayLink}) behind {@link Discovery}. */
-public final class AgentDiscovery implements Discovery {
-  private static final Logger log = LoggerFactory.getLogger(AgentDiscovery.class);
+/** The standalone agent's discovery ({@link Agent}, {@link RegistryClient}, {@link RelayLink}) behind {@link DiscoveryLoop}. */
+public final class AgentDiscoveryLoop implements DiscoveryLoop {
+  private static final Logger log = LoggerFactory.getLogger(AgentDiscoveryLoop.class);
 
   private final Agent agent;
   private final Optional<RelayLink> relay;
 
-  private AgentDiscovery(Agent agent, Optional<RelayLink> relay) {
+  private AgentDiscoveryLoop(Agent agent, Optional<RelayLink> relay) {
     this.agent = agent;
     this.relay = relay;
   }
 
   /** Wires an {@link Agent} as {@code wgmesh agent} does, with the target's registry, zone and relay. */
-  public static Discovery start(DiscoveryTarget target, WireGuardDevice device) throws IOException {
+  public static DiscoveryLoop start(RegistryAccess target, WireGuardDevice device) throws IOException {
     InetSocketAddress dns = new InetSocketAddress(target.registryAddress(), target.dnsPort());
     RegistryClient client = new RegistryClient(dns, target.zone(), Duration.ofSeconds(1));
     AtomicReference<Agent> agentRef = new AtomicReference<>();
@@ -50,12 +50,12 @@ public final class AgentDiscovery implements Discovery {
             }
           }));
     }
-    DiscoverySettings settings = DiscoverySettings.defaults().withRelay(relayOn);
+    PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
     Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC());
     agentRef.set(agent);
     log.info("discovery on {}: registry {}, zone {}, relay {}", device.name(), Endpoints.format(dns), target.zone(),
         relayOn ? "on port " + target.relayPort() : "off");
-    return new AgentDiscovery(agent, relay);
+    return new AgentDiscoveryLoop(agent, relay);
   }
 
   @Override
@@ -64,7 +64,7 @@ public final class AgentDiscovery implements Discovery {
   }
 
   @Override
-  public Map<PeerDiscovery.Mode, Integer> modeCounts() {
+  public Map<PeerPathStateMachine.Mode, Integer> modeCounts() {
     return agent.modeCounts();
   }
 

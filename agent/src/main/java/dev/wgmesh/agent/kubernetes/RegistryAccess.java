@@ -11,6 +11,6 @@ import java.util.OptionalInt;
  * @param ownAddress this node's tunnel address of the registry's family (the relay's source)
  * @param listenPort the interface's port, when the configuration fixes it
  */
-public record DiscoveryTarget(
+public record RegistryAccess(
     InetAddress registryAddress, int dnsPort, String zone, int relayPort, boolean relay,
     Optional<InetAddress> ownAddress, OptionalInt listenPort) {}

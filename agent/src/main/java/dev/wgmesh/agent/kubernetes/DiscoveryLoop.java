@@ -1,6 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
-import dev.wgmesh.agent.discovery.PeerDiscovery;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -8,14 +8,14 @@ import java.util.Map;
 
 /**
  * The endpoint-discovery loop as the Kubernetes mode drives it: one {@link #tick()} per interval,
- * on the same device the configuration is applied to. {@link AgentDiscovery} is the standalone
+ * on the same device the configuration is applied to. {@link AgentDiscoveryLoop} is the standalone
  * agent's loop; tests use a stand-in.
  */
-public interface Discovery extends AutoCloseable {
+public interface DiscoveryLoop extends AutoCloseable {
   void tick() throws IOException;
 
   /** Peers per mode, as of the last tick. */
-  Map<PeerDiscovery.Mode, Integer> modeCounts();
+  Map<PeerPathStateMachine.Mode, Integer> modeCounts();
 
   /** True when WireGuard's endpoint for a peer is this agent's local relay socket. */
   boolean isRelayEndpoint(InetSocketAddress endpoint);
@@ -26,6 +26,6 @@ public interface Discovery extends AutoCloseable {
   /** Starts discovery for a target on a device. */
   @FunctionalInterface
   interface Factory {
-    Discovery start(DiscoveryTarget target, WireGuardDevice device) throws IOException;
+    DiscoveryLoop start(RegistryAccess target, WireGuardDevice device) throws IOException;
   }
 }

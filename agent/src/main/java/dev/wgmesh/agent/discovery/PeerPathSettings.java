@@ -15,7 +15,7 @@ import java.time.Duration;
  * @param probeWindow how long one direct probe waits for proof before returning to the relay
  * @param stallTimeout data sent but nothing received for this long marks a broken path
  */
-public record DiscoverySettings(
+public record PeerPathSettings(
     Duration freshness,
     Duration queryInterval,
     Duration maxBackoff,
@@ -25,8 +25,8 @@ public record DiscoverySettings(
     Duration probeWindow,
     Duration stallTimeout) {
 
-  public static DiscoverySettings defaults() {
-    return new DiscoverySettings(
+  public static PeerPathSettings defaults() {
+    return new PeerPathSettings(
         Duration.ofSeconds(180),
         Duration.ofSeconds(1),
         Duration.ofSeconds(30),
@@ -37,7 +37,7 @@ public record DiscoverySettings(
         Duration.ofSeconds(5));
   }
 
-  public DiscoverySettings withRelay(boolean enabled) {
-    return new DiscoverySettings(freshness, queryInterval, maxBackoff, relayAfter, enabled, probeInterval, probeWindow, stallTimeout);
+  public PeerPathSettings withRelay(boolean enabled) {
+    return new PeerPathSettings(freshness, queryInterval, maxBackoff, relayAfter, enabled, probeInterval, probeWindow, stallTimeout);
   }
 }

@@ -39,7 +39,7 @@ import java.util.Optional;
  * arrive, each side would answer the other's and so discard its own, both answers would be
  * rejected, and WireGuard would retry only 5 s later. The other side answers the initiation.
  */
-public final class PeerDiscovery {
+public final class PeerPathStateMachine {
   public enum Mode {
     DISCOVERING,
     DIRECT,
@@ -53,7 +53,7 @@ public final class PeerDiscovery {
   /** WireGuard's Reject-After-Time: no session outlives a handshake by more than this. */
   static final Duration SESSION_LIFETIME = Duration.ofSeconds(180);
 
-  private final DiscoverySettings settings;
+  private final PeerPathSettings settings;
   private final boolean leadsOnRelay;
   private Mode mode = Mode.DISCOVERING;
   private Instant modeSince;
@@ -78,7 +78,7 @@ public final class PeerDiscovery {
   private int failedProbes;
   private Optional<Instant> lastHandshake = Optional.empty();
 
-  public PeerDiscovery(DiscoverySettings settings, Instant now) {
+  public PeerPathStateMachine(PeerPathSettings settings, Instant now) {
     this(settings, now, true);
   }
 
@@ -86,7 +86,7 @@ public final class PeerDiscovery {
    * @param leadsOnRelay whether this side re-creates the peer when both give up on the direct path
    *     (exactly one side should: see the class comment); the agent decides by comparing keys
    */
-  public PeerDiscovery(DiscoverySettings settings, Instant now, boolean leadsOnRelay) {
+  public PeerPathStateMachine(PeerPathSettings settings, Instant now, boolean leadsOnRelay) {
     this.leadsOnRelay = leadsOnRelay;
     this.settings = settings;
     this.modeSince = now;

@@ -31,8 +31,8 @@ import org.slf4j.LoggerFactory;
  * refresh interval (never per query), selects the fresh peers, and swaps in a new index only when
  * the served set changed. Logs one line per change of a peer, none per query.
  */
-public final class RegistryService {
-  private static final Logger log = LoggerFactory.getLogger(RegistryService.class);
+public final class ZoneRefresher {
+  private static final Logger log = LoggerFactory.getLogger(ZoneRefresher.class);
 
   /** The registry's own entry (wgsd's "self"): the endpoint peers should use to reach it. */
   public record SelfPeer(InetSocketAddress endpoint, List<IpPrefix> allowedIps) {}
@@ -57,7 +57,7 @@ public final class RegistryService {
   private boolean readFailing;
 
   /** Reads the device once; fails when it cannot, so a wrong device name stops startup. */
-  public RegistryService(WireGuardDevice device, Config config, Clock clock, RegistryMetrics metrics) throws IOException {
+  public ZoneRefresher(WireGuardDevice device, Config config, Clock clock, RegistryMetrics metrics) throws IOException {
     this.device = device;
     this.config = config;
     this.clock = clock;

@@ -9,7 +9,7 @@ import dev.wgmesh.agent.discovery.Action.SetEndpoint;
 import dev.wgmesh.agent.discovery.Action.SignalPunch;
 import dev.wgmesh.agent.discovery.Action.TriggerHandshake;
 import dev.wgmesh.agent.discovery.Action.UseRelay;
-import dev.wgmesh.agent.discovery.PeerDiscovery.Mode;
+import dev.wgmesh.agent.discovery.PeerPathStateMachine.Mode;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,12 +18,12 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /** The discovery state machine under a fake clock: every step is a value in, actions out. */
-class PeerDiscoveryTest {
+class PeerPathStateMachineTest {
   static final InetSocketAddress NAT_B = new InetSocketAddress("203.0.113.20", 40123);
   static final InetSocketAddress NAT_B_MOVED = new InetSocketAddress("203.0.113.20", 50999);
   static final InetSocketAddress RELAY_SOCKET = new InetSocketAddress("127.0.0.1", 39001);
 
-  final DiscoverySettings settings = DiscoverySettings.defaults();
+  final PeerPathSettings settings = PeerPathSettings.defaults();
   Instant now = Instant.parse("2026-11-24T12:00:00Z");
   // What the fake device shows.
   Optional<Instant> handshake = Optional.empty();
@@ -32,7 +32,7 @@ class PeerDiscoveryTest {
   long rx;
   long tx;
 
-  PeerDiscovery machine;
+  PeerPathStateMachine machine;
 
   List<Action> tick() {
     return machine.tick(now, new Observation(handshake, endpoint, relayEndpoint, rx, tx));
@@ -59,8 +59,8 @@ class PeerDiscoveryTest {
     return actions.stream().anyMatch(type::isInstance);
   }
 
-  PeerDiscovery start() {
-    machine = new PeerDiscovery(settings, now);
+  PeerPathStateMachine start() {
+    machine = new PeerPathStateMachine(settings, now);
     return machine;
   }
 
@@ -149,7 +149,7 @@ class PeerDiscoveryTest {
 
   @Test
   void withRelayOffDiscoveryContinuesButSlowsDown() {
-    machine = new PeerDiscovery(settings.withRelay(false), now);
+    machine = new PeerPathStateMachine(settings.withRelay(false), now);
     int queries = 0;
     for (int s = 0; s < 120; s++) {
       List<Action> actions = tick();
@@ -164,7 +164,7 @@ class PeerDiscoveryTest {
     assertTrue(queries < 25, "queries back off once past the relay bound: " + queries);
   }
 
-  PeerDiscovery relayed() {
+  PeerPathStateMachine relayed() {
     start();
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
@@ -394,7 +394,7 @@ class PeerDiscoveryTest {
 
   @Test
   void onTheWayToTheRelayOnlyTheLeadingSideRecreatesThePeer() {
-    machine = new PeerDiscovery(settings, now, false);
+    machine = new PeerPathStateMachine(settings, now, false);
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
     advance(10);
