@@ -21,6 +21,7 @@ import java.net.DatagramSocket;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -66,9 +67,18 @@ public final class Agent implements AutoCloseable {
   });
   private final DatagramSocket triggerSocket;
   private volatile Map<PeerPathStateMachine.Mode, Integer> modeCounts = Map.of();
+  private final AgentObserver observer;
+  /** When each peer started discovering (its machine starts so), for the time-to-path metric. */
+  private final Map<WireGuardKey, Instant> discoveringSince = new HashMap<>();
 
   public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
       Optional<RelayLink> relay, Clock clock) throws IOException {
+    this(device, registry, registryAddress, settings, relay, clock, AgentObserver.NONE);
+  }
+
+  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
+      Optional<RelayLink> relay, Clock clock, AgentObserver observer) throws IOException {
+    this.observer = observer;
     this.device = device;
     this.registry = registry;
     this.registryAddress = registryAddress;
@@ -104,8 +114,10 @@ public final class Agent implements AutoCloseable {
     Map<WireGuardKey, List<Action>> todo = new HashMap<>();
     for (PeerState peer : peers) {
       lastSeen.put(peer.publicKey(), peer);
-      PeerPathStateMachine machine = machines.computeIfAbsent(peer.publicKey(),
-          k -> new PeerPathStateMachine(settings, now, leadsOnRelay(state.publicKey(), k)));
+      PeerPathStateMachine machine = machines.computeIfAbsent(peer.publicKey(), k -> {
+        discoveringSince.put(k, now);
+        return new PeerPathStateMachine(settings, now, leadsOnRelay(state.publicKey(), k));
+      });
       List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
       todo.put(peer.publicKey(), actions);
     }
@@ -119,7 +131,7 @@ public final class Agent implements AutoCloseable {
     }
     runLookups(todo);
     execute(todo);
-    logTransitions();
+    logTransitions(now);
     countModes();
   }
 
@@ -173,6 +185,7 @@ public final class Agent implements AutoCloseable {
     List<WireGuardKey> present = peers.stream().map(PeerState::publicKey).toList();
     machines.keySet().retainAll(present);
     lastSeen.keySet().retainAll(present);
+    discoveringSince.keySet().retainAll(present);
     synchronized (tunnelAddresses) {
       tunnelAddresses.keySet().retainAll(present);
     }
@@ -274,13 +287,20 @@ public final class Agent implements AutoCloseable {
     }
   }
 
-  private void logTransitions() {
+  private void logTransitions(Instant now) {
     machines.forEach((key, machine) -> {
       PeerPathStateMachine.Transition t = machine.takeTransition();
       if (t != null) {
         InetAddress address = tunnelAddresses.get(key);
         log.info("peer {} ({}): {} -> {}: {}", key.toBase64(), address == null ? "?" : address.getHostAddress(),
             t.from().name().toLowerCase(), t.to().name().toLowerCase(), t.reason());
+        Duration sinceDiscovering = null;
+        if (t.to() == PeerPathStateMachine.Mode.DISCOVERING) {
+          discoveringSince.put(key, now);
+        } else if (t.from() == PeerPathStateMachine.Mode.DISCOVERING && discoveringSince.containsKey(key)) {
+          sinceDiscovering = Duration.between(discoveringSince.remove(key), now);
+        }
+        observer.switched(t.from(), t.to(), sinceDiscovering);
       }
     });
   }
@@ -292,6 +312,7 @@ public final class Agent implements AutoCloseable {
     }
     machines.values().forEach(m -> counts.merge(m.mode(), 1, Integer::sum));
     modeCounts = Map.copyOf(counts);
+    observer.paths(modeCounts);
   }
 
   @Override

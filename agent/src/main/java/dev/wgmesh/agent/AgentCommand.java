@@ -82,6 +82,11 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--once", description = "One discovery pass, then exit (for cron; no relay)")
   boolean once;
 
+  @Option(names = "--metrics", defaultValue = "127.0.0.1:9588", paramLabel = "<ip:port|off>",
+      description = "Serve Prometheus metrics at http://<ip:port>/metrics: peers per path, path switches, time to a path, "
+          + "relayed bytes (default: ${DEFAULT-VALUE})")
+  String metricsListen;
+
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
     System.exit(Cli.commandLine(new AgentCommand()).execute(args));
@@ -89,8 +94,22 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
+    try (AgentMetrics metrics = new AgentMetrics()) {
+      if (!once && !metricsListen.equals("off")) {
+        try {
+          InetSocketAddress at = metrics.serve(Endpoints.parse(metricsListen));
+          log.info("metrics at http://{}/metrics", Endpoints.format(at));
+        } catch (IOException | IllegalArgumentException e) {
+          return fail(1, "--metrics: " + e.getMessage());
+        }
+      }
+      return call(metrics);
+    }
+  }
+
+  private int call(AgentMetrics metrics) throws Exception {
     if (kubernetes.enabled()) {
-      return KubernetesAgentMain.run(kubernetes, stateDir, interval);
+      return KubernetesAgentMain.run(kubernetes, stateDir, interval, metrics);
     }
     if (deviceName == null || registryAddress == null || zone == null) {
       return fail(2, "--device, --registry and --zone are required (or --kubernetes --mesh <name>)");
@@ -129,12 +148,12 @@ public final class AgentCommand implements Callable<Integer> {
       try {
         relay = Optional.of(new RelayLink(new InetSocketAddress(registry.getAddress(), relayPort), own.get(), relayPort,
             state.listenPort(), a -> agentRef.get() != null && agentRef.get().isKnownPeer(a),
-            a -> agentRef.get().punchRequested(a)));
+            a -> agentRef.get().punchRequested(a), metrics));
       } catch (IOException e) {
         return fail(1, e.getMessage());
       }
     }
-    try (Agent agent = new Agent(device, client, registry.getAddress(), settings, relay, Clock.systemUTC())) {
+    try (Agent agent = new Agent(device, client, registry.getAddress(), settings, relay, Clock.systemUTC(), metrics)) {
       agentRef.set(agent);
       if (once) {
         return agent.once();

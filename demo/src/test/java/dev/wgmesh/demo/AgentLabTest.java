@@ -84,6 +84,16 @@ class AgentLabTest {
       assertTrue(seenByRegistry.length > 2_000, "the relay carried the pings (" + seenByRegistry.length + " bytes captured)");
       assertTrue(contains(seenByNode, pattern), "the pattern is visible in plaintext on the node: the check can see it");
       assertFalse(contains(seenByRegistry, pattern), "the registry saw plaintext ping payload");
+
+      // The agent's metrics (its default --metrics, 127.0.0.1:9588 in c's namespace) tell the same.
+      String metrics = c.host.execOk("bash", "-c",
+          "exec 3<>/dev/tcp/127.0.0.1/9588; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout();
+      assertTrue(metrics.contains("wgmesh_agent_peers{path=\"relayed\"} 1.0"), metrics);
+      assertTrue(metrics.contains("wgmesh_agent_path_switches_total{from=\"discovering\",to=\"relayed\"}"), metrics);
+      assertTrue(metrics.contains("wgmesh_agent_time_to_path_seconds_count{path=\"relayed\"} 1"), metrics);
+      java.util.regex.Matcher sent = java.util.regex.Pattern.compile(
+          "wgmesh_agent_relay_bytes_total\\{direction=\"to_registry\"\\} ([0-9.E]+)").matcher(metrics);
+      assertTrue(sent.find() && Double.parseDouble(sent.group(1)) > 1000, "relayed bytes counted: " + metrics);
     }
   }
 

@@ -105,7 +105,7 @@ class RenderedManifestsTest {
     }
     if (scenario == Scenario.MONITORING) {
       expected.put("ServiceMonitor", 1);
-      expected.put("PodMonitor", 1);
+      expected.put("PodMonitor", 2);
     }
     if (scenario == Scenario.NAMESPACE_CREATED) {
       expected.put("Namespace", 1);
@@ -218,13 +218,16 @@ class RenderedManifestsTest {
     String stateDir = scenario == Scenario.TUNED ? "/var/lib/wgmesh-prod" : "/var/lib/wgmesh";
     String iface = scenario == Scenario.TUNED ? "wg-prod" : "wgmesh0";
     List<String> args = new ArrayList<>(List.of("agent", "--kubernetes", "--mesh=" + mesh, "--state-dir=" + stateDir,
-        "--interface=" + iface));
+        "--interface=" + iface, "--metrics=$(HOST_IP):9588"));
     if (scenario == Scenario.TUNED) {
       args.add("--log-level=debug");
     }
     assertEquals(List.of("wgmesh"), c.getCommand());
     assertEquals(args, c.getArgs());
     assertEquals("spec.nodeName", env(c, "NODE_NAME").getValueFrom().getFieldRef().getFieldPath());
+    // metrics on the node's primary address only, on the port the agent's PodMonitor scrapes
+    assertEquals("status.hostIP", env(c, "HOST_IP").getValueFrom().getFieldRef().getFieldPath());
+    assertEquals(9588, c.getPorts().stream().filter(p -> "metrics".equals(p.getName())).findFirst().orElseThrow().getContainerPort());
 
     // NET_ADMIN and nothing else.
     SecurityContext sc = c.getSecurityContext();

@@ -1,7 +1,6 @@
 package dev.wgmesh.operator;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
+import dev.wgmesh.core.metrics.MetricsEndpoint;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
@@ -11,9 +10,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
@@ -31,7 +28,7 @@ public final class OperatorMetrics implements Metrics, AutoCloseable {
   private final Timer reconcileSuccess;
   private final Timer reconcileFailure;
   private final AtomicInteger leader = new AtomicInteger();
-  private HttpServer http;
+  private MetricsEndpoint http;
 
   public OperatorMetrics() {
     eventsReceived = Counter.builder("wgmesh_operator_events_received")
@@ -108,29 +105,14 @@ public final class OperatorMetrics implements Metrics, AutoCloseable {
    * @return the address actually bound (port 0 picks one)
    */
   public synchronized InetSocketAddress serve(InetSocketAddress at, BooleanSupplier healthy) throws IOException {
-    http = HttpServer.create(at, 0);
-    http.createContext("/metrics", exchange -> respond(exchange, 200, registry.scrape(), "text/plain; version=0.0.4; charset=utf-8"));
-    http.createContext("/healthz", exchange -> {
-      boolean ok = healthy.getAsBoolean();
-      respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n", "text/plain; charset=utf-8");
-    });
-    http.start();
-    return http.getAddress();
-  }
-
-  private static void respond(HttpExchange exchange, int code, String body, String contentType) throws IOException {
-    byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
-    exchange.getResponseHeaders().set("Content-Type", contentType);
-    exchange.sendResponseHeaders(code, bytes.length);
-    try (OutputStream out = exchange.getResponseBody()) {
-      out.write(bytes);
-    }
+    http = MetricsEndpoint.serve(at, registry::scrape, healthy);
+    return http.address();
   }
 
   @Override
   public synchronized void close() {
     if (http != null) {
-      http.stop(0);
+      http.close();
       http = null;
     }
     registry.close();

@@ -1,16 +1,13 @@
 package dev.wgmesh.registry;
 
-import com.sun.net.httpserver.HttpServer;
-import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.metrics.MetricsEndpoint;
 import dev.wgmesh.registry.dns.QueryObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
@@ -28,7 +25,7 @@ public final class RegistryMetrics implements QueryObserver, AutoCloseable {
   private final AtomicInteger withheldNoEndpoint = new AtomicInteger();
   private final Counter deviceReadErrors;
   private final Timer deviceReadLatency;
-  private HttpServer http;
+  private MetricsEndpoint http;
 
   public RegistryMetrics() {
     registry.gauge("wgmesh_registry_peers_served", served);
@@ -98,36 +95,16 @@ public final class RegistryMetrics implements QueryObserver, AutoCloseable {
     return registry.scrape();
   }
 
-  /** Serves /metrics (Prometheus text) and /healthz on the address. */
+  /** Serves /metrics (Prometheus text) and /healthz on the address; returns the address bound. */
   public InetSocketAddress serve(InetSocketAddress address) throws IOException {
-    try {
-      http = HttpServer.create(address, 16);
-    } catch (IOException e) {
-      throw new IOException("cannot serve metrics on " + Endpoints.format(address) + ": " + e.getMessage(), e);
-    }
-    http.createContext("/metrics", exchange -> {
-      byte[] body = scrape().getBytes(StandardCharsets.UTF_8);
-      exchange.getResponseHeaders().add("Content-Type", "text/plain; version=0.0.4; charset=utf-8");
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    http.createContext("/healthz", exchange -> {
-      byte[] body = "ok\n".getBytes(StandardCharsets.UTF_8);
-      exchange.sendResponseHeaders(200, body.length);
-      try (OutputStream out = exchange.getResponseBody()) {
-        out.write(body);
-      }
-    });
-    http.start();
-    return http.getAddress();
+    http = MetricsEndpoint.serve(address, this::scrape, () -> true);
+    return http.address();
   }
 
   @Override
   public void close() {
     if (http != null) {
-      http.stop(0);
+      http.close();
     }
     registry.close();
   }

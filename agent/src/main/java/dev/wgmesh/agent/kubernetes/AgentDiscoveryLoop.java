@@ -1,6 +1,7 @@
 package dev.wgmesh.agent.kubernetes;
 
 import dev.wgmesh.agent.Agent;
+import dev.wgmesh.agent.AgentObserver;
 import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.agent.discovery.RegistryClient;
@@ -31,6 +32,11 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
 
   /** Wires an {@link Agent} as {@code wgmesh agent} does, with the target's registry, zone and relay. */
   public static DiscoveryLoop start(RegistryAccess target, WireGuardDevice device) throws IOException {
+    return start(target, device, AgentObserver.NONE);
+  }
+
+  /** The same, reporting paths and relayed bytes to {@code observer} (the agent's metrics). */
+  public static DiscoveryLoop start(RegistryAccess target, WireGuardDevice device, AgentObserver observer) throws IOException {
     InetSocketAddress dns = new InetSocketAddress(target.registryAddress(), target.dnsPort());
     RegistryClient client = new RegistryClient(dns, target.zone(), Duration.ofSeconds(1));
     AtomicReference<Agent> agentRef = new AtomicReference<>();
@@ -48,10 +54,10 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
             if (a2 != null) {
               a2.punchRequested(a);
             }
-          }));
+          }, observer));
     }
     PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
-    Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC());
+    Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC(), observer);
     agentRef.set(agent);
     log.info("discovery on {}: registry {}, zone {}, relay {}", device.name(), Endpoints.format(dns), target.zone(),
         relayOn ? "on port " + target.relayPort() : "off");

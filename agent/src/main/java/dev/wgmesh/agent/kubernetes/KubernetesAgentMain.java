@@ -8,6 +8,7 @@ import java.time.Clock;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.wgmesh.agent.AgentObserver;
 
 /** Runs {@link KubernetesAgent} with the real parts until SIGTERM ({@link NodeMain}). */
 public final class KubernetesAgentMain {
@@ -19,11 +20,11 @@ public final class KubernetesAgentMain {
    * @return the exit code: 0 after SIGTERM, 1 when the agent cannot start (key unreadable), 2 for
    *     bad arguments
    */
-  public static int run(KubernetesOptions.Node options, Path stateDir, Duration tick) throws InterruptedException {
+  public static int run(KubernetesOptions.Node options, Path stateDir, Duration tick, AgentObserver observer) throws InterruptedException {
     return NodeMain.run("agent", options, (client, reconciler) -> {
       KubernetesAgent agent = new KubernetesAgent(
           KubernetesAgent.Settings.defaults(options.nodeName(), options.mesh(), stateDir).withTick(tick), client, reconciler,
-          AgentDiscoveryLoop::start, Clock.systemUTC());
+          (target, device) -> AgentDiscoveryLoop.start(target, device, observer), Clock.systemUTC());
       try {
         agent.start();
       } catch (IOException e) {

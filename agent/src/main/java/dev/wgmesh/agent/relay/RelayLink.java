@@ -1,6 +1,7 @@
 package dev.wgmesh.agent.relay;
 
 import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.agent.AgentObserver;
 import dev.wgmesh.core.relay.RelayFrame;
 import java.io.IOException;
 import java.net.Inet6Address;
@@ -32,6 +33,7 @@ public final class RelayLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RelayLink.class);
   static final long HELLO_INTERVAL_MS = 10_000;
 
+  private final AgentObserver observer;
   private final InetSocketAddress registryRelay;
   private final InetAddress ownAddress;
   private final Predicate<InetAddress> isKnownPeer;
@@ -55,6 +57,13 @@ public final class RelayLink implements AutoCloseable {
    */
   public RelayLink(InetSocketAddress registryRelay, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
       Predicate<InetAddress> isKnownPeer, Consumer<InetAddress> onPunch) throws IOException {
+    this(registryRelay, ownAddress, uplinkPort, wireGuardPort, isKnownPeer, onPunch, AgentObserver.NONE);
+  }
+
+  /** The same, counting the ciphertext relayed each way into {@code observer}. */
+  public RelayLink(InetSocketAddress registryRelay, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
+      Predicate<InetAddress> isKnownPeer, Consumer<InetAddress> onPunch, AgentObserver observer) throws IOException {
+    this.observer = observer;
     this.registryRelay = registryRelay;
     this.ownAddress = ownAddress;
     this.wireGuardPort = wireGuardPort;
@@ -162,6 +171,7 @@ public final class RelayLink implements AutoCloseable {
     buffer.flip();
     buffer.get(payload);
     send(new RelayFrame(RelayFrame.Type.DATA, ownAddress, peer, payload).encode());
+    observer.relayed(true, payload.length);
   }
 
   private void fromRegistry(ByteBuffer buffer) throws IOException {
@@ -184,6 +194,7 @@ public final class RelayLink implements AutoCloseable {
         }
         reportedUnreachable.remove(frame.source());
         socketFor(frame.source()).send(ByteBuffer.wrap(frame.payload()), new InetSocketAddress(InetAddress.getLoopbackAddress(), wireGuardPort));
+        observer.relayed(false, frame.payload().length);
       }
       case PUNCH -> {
         if (isKnownPeer.test(frame.source())) {

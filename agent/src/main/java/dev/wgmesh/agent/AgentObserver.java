@@ -1,0 +1,22 @@
+package dev.wgmesh.agent;
+
+import dev.wgmesh.agent.discovery.PeerPathStateMachine;
+import java.time.Duration;
+import java.util.Map;
+
+/** What the agent tells its metrics: paths and their changes, and relayed bytes. Every method may be left as is. */
+public interface AgentObserver {
+  AgentObserver NONE = new AgentObserver() {};
+
+  /** The peers per path after a discovery pass. */
+  default void paths(Map<PeerPathStateMachine.Mode, Integer> counts) {}
+
+  /**
+   * A peer changed path; {@code sinceDiscovering} is how long it had been discovering when it
+   * reached a path (null for other changes).
+   */
+  default void switched(PeerPathStateMachine.Mode from, PeerPathStateMachine.Mode to, Duration sinceDiscovering) {}
+
+  /** Bytes of WireGuard ciphertext the relay link sent to the registry, or received from it. */
+  default void relayed(boolean toRegistry, int bytes) {}
+}

@@ -1,0 +1,43 @@
+package dev.wgmesh.agent;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.agent.discovery.PeerPathStateMachine.Mode;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** What the agent reports is what Prometheus scrapes. */
+class AgentMetricsTest {
+  @Test
+  void pathsSwitchesTimeToPathAndRelayedBytes() throws Exception {
+    try (AgentMetrics metrics = new AgentMetrics()) {
+      metrics.paths(Map.of(Mode.DIRECT, 2, Mode.RELAYED, 1, Mode.DISCOVERING, 0));
+      metrics.switched(Mode.DISCOVERING, Mode.DIRECT, Duration.ofMillis(800));
+      metrics.switched(Mode.DISCOVERING, Mode.RELAYED, Duration.ofSeconds(10));
+      metrics.switched(Mode.RELAYED, Mode.DIRECT, null);
+      metrics.relayed(true, 148);
+      metrics.relayed(false, 92);
+
+      InetSocketAddress at = metrics.serve(new InetSocketAddress("127.0.0.1", 0));
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + at.getPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      String text = r.body();
+      assertTrue(text.contains("wgmesh_agent_peers{path=\"direct\"} 2.0"), text);
+      assertTrue(text.contains("wgmesh_agent_peers{path=\"relayed\"} 1.0"), text);
+      assertTrue(text.contains("wgmesh_agent_peers{path=\"discovering\"} 0.0"), text);
+      assertTrue(text.contains("wgmesh_agent_path_switches_total{from=\"relayed\",to=\"direct\"} 1.0"), text);
+      assertTrue(text.contains("wgmesh_agent_time_to_path_seconds_count{path=\"direct\"} 1"), text);
+      assertTrue(text.contains("wgmesh_agent_time_to_path_seconds_bucket{path=\"direct\",le=\"0.894784851\"} 1"), text);
+      assertTrue(text.contains("wgmesh_agent_relay_bytes_total{direction=\"to_registry\"} 148.0"), text);
+      assertTrue(text.contains("wgmesh_agent_relay_bytes_total{direction=\"from_registry\"} 92.0"), text);
+    }
+  }
+}
