@@ -1,14 +1,10 @@
 package dev.wgmesh.agent;
 
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
-import dev.wgmesh.core.metrics.MetricsEndpoint;
+import dev.wgmesh.core.metrics.PrometheusMetrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -20,12 +16,10 @@ import java.util.Map;
  * wgmesh_agent_time_to_path_seconds{path}} (a histogram of how long a peer was discovering before
  * it reached a path) and {@code wgmesh_agent_relay_bytes_total{direction}}.
  */
-public final class AgentMetrics implements AgentObserver, AutoCloseable {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+public final class AgentMetrics extends PrometheusMetrics implements AgentObserver {
   private volatile Map<PeerPathStateMachine.Mode, Integer> paths = Map.of();
   private final Counter relayedOut;
   private final Counter relayedIn;
-  private MetricsEndpoint http;
 
   public AgentMetrics() {
     for (PeerPathStateMachine.Mode mode : PeerPathStateMachine.Mode.values()) {
@@ -61,23 +55,5 @@ public final class AgentMetrics implements AgentObserver, AutoCloseable {
   @Override
   public void relayed(boolean toRegistry, int bytes) {
     (toRegistry ? relayedOut : relayedIn).increment(bytes);
-  }
-
-  public String scrape() {
-    return registry.scrape();
-  }
-
-  /** Serves /metrics and /healthz; returns the address bound. */
-  public InetSocketAddress serve(InetSocketAddress at) throws IOException {
-    http = MetricsEndpoint.serve(at, this::scrape, () -> true);
-    return http.address();
-  }
-
-  @Override
-  public void close() {
-    if (http != null) {
-      http.close();
-    }
-    registry.close();
   }
 }

@@ -1,34 +1,28 @@
 package dev.wgmesh.operator;
 
-import dev.wgmesh.core.metrics.MetricsEndpoint;
+import dev.wgmesh.core.metrics.PrometheusMetrics;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.javaoperatorsdk.operator.api.monitoring.Metrics;
 import io.javaoperatorsdk.operator.api.reconciler.RetryInfo;
 import io.javaoperatorsdk.operator.processing.event.Event;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.BooleanSupplier;
 
 /**
  * The operator's Prometheus metrics: JOSDK's reconcile loop (this class is its {@link Metrics};
  * JOSDK's own Micrometer module does not resolve here) and what the reconciler writes. Served at
  * {@code /metrics}, next to {@code /healthz}.
  */
-public final class OperatorMetrics implements Metrics, AutoCloseable {
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+public final class OperatorMetrics extends PrometheusMetrics implements Metrics {
   private final Counter eventsReceived;
   private final Counter reconciliationsStarted;
   private final Counter reconciliationsRetried;
   private final Timer reconcileSuccess;
   private final Timer reconcileFailure;
   private final AtomicInteger leader = new AtomicInteger();
-  private MetricsEndpoint http;
 
   public OperatorMetrics() {
     eventsReceived = Counter.builder("wgmesh_operator_events_received")
@@ -91,30 +85,8 @@ public final class OperatorMetrics implements Metrics, AutoCloseable {
     leader.set(leading ? 1 : 0);
   }
 
+  @Override
   public PrometheusMeterRegistry meterRegistry() {
     return registry;
-  }
-
-  public String scrape() {
-    return registry.scrape();
-  }
-
-  /**
-   * Serves {@code /metrics} and {@code /healthz} (200 while {@code healthy}, else 503).
-   *
-   * @return the address actually bound (port 0 picks one)
-   */
-  public synchronized InetSocketAddress serve(InetSocketAddress at, BooleanSupplier healthy) throws IOException {
-    http = MetricsEndpoint.serve(at, registry::scrape, healthy);
-    return http.address();
-  }
-
-  @Override
-  public synchronized void close() {
-    if (http != null) {
-      http.close();
-      http = null;
-    }
-    registry.close();
   }
 }

@@ -1,22 +1,17 @@
 package dev.wgmesh.registry;
 
-import dev.wgmesh.core.metrics.MetricsEndpoint;
+import dev.wgmesh.core.metrics.PrometheusMetrics;
 import dev.wgmesh.registry.dns.QueryObserver;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
-import java.io.IOException;
-import java.net.InetSocketAddress;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Type;
 
 /** The registry's Prometheus metrics, and the HTTP endpoint that serves them. */
-public final class RegistryMetrics implements QueryObserver, AutoCloseable {
+public final class RegistryMetrics extends PrometheusMetrics implements QueryObserver {
   private static final int[] COUNTED_TYPES = {Type.A, Type.AAAA, Type.SRV, Type.PTR, Type.TXT, Type.SOA, Type.NS, Type.ANY};
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   /** [type slot][rcode][transport], filled on first use: no lookup on the query path after that. */
   private final Counter[][][] queries = new Counter[COUNTED_TYPES.length + 1][16][2];
   private final Counter[] dropped = new Counter[2];
@@ -25,7 +20,6 @@ public final class RegistryMetrics implements QueryObserver, AutoCloseable {
   private final AtomicInteger withheldNoEndpoint = new AtomicInteger();
   private final Counter deviceReadErrors;
   private final Timer deviceReadLatency;
-  private MetricsEndpoint http;
 
   public RegistryMetrics() {
     registry.gauge("wgmesh_registry_peers_served", served);
@@ -86,26 +80,4 @@ public final class RegistryMetrics implements QueryObserver, AutoCloseable {
     return deviceReadLatency;
   }
 
-  /** For components that add their own meters (the relay). */
-  public io.micrometer.core.instrument.MeterRegistry meterRegistry() {
-    return registry;
-  }
-
-  public String scrape() {
-    return registry.scrape();
-  }
-
-  /** Serves /metrics (Prometheus text) and /healthz on the address; returns the address bound. */
-  public InetSocketAddress serve(InetSocketAddress address) throws IOException {
-    http = MetricsEndpoint.serve(address, this::scrape, () -> true);
-    return http.address();
-  }
-
-  @Override
-  public void close() {
-    if (http != null) {
-      http.close();
-    }
-    registry.close();
-  }
 }
