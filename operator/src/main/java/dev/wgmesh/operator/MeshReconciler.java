@@ -154,7 +154,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
             || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
             || !Objects.equals(pathCounts(now.getStatus()), pathCounts(before.getStatus()))
-            || !Objects.equals(observedEndpoints(now), observedEndpoints(before)))
+            || !PeerStatusWriter.Observed.of(List.of(now)).endpoints().equals(PeerStatusWriter.Observed.of(List.of(before)).endpoints()))
         .build(), context);
     peerSets = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardPeerSet.class, WireGuardMesh.class)
         .withName("peersets")
@@ -324,16 +324,6 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
         node.getSpec() == null ? null : node.getSpec().getPodCIDRs(),
         node.getStatus() == null ? null : node.getStatus().getAddresses());
-  }
-
-  /** The endpoints the registry reports in its config's status (null for a node's config). */
-  private static Map<String, String> observedEndpoints(WireGuardNodeConfig config) {
-    if (config.getStatus() == null || config.getSpec() == null || !Boolean.TRUE.equals(config.getSpec().getRegistry())) {
-      return null;
-    }
-    Map<String, String> endpoints = new java.util.TreeMap<>();
-    config.getStatus().getPeers().forEach(p -> endpoints.put(p.getName(), p.getEndpoint()));
-    return endpoints;
   }
 
   private static List<Integer> pathCounts(WireGuardNodeConfigStatus status) {

@@ -75,8 +75,10 @@ final class StrictDispatcher extends Dispatcher {
       return refuse(401, "Unauthorized", "Unauthorized", "system:anonymous", request);
     }
     RequestAttributes attributes = RequestAttributes.parse(request.getMethod(), request.getPath());
-    if (attributes.isResourceRequest() && attributes.group().equals("authorization.k8s.io") && attributes.verb().equals("create")
-        && rbac.allows(who, attributes)) {
+    if (!rbac.allows(who, attributes)) {
+      return refuse(403, "Forbidden", Rbac.denial(who, attributes), who.user(), request);
+    }
+    if (attributes.isResourceRequest() && attributes.group().equals("authorization.k8s.io") && attributes.verb().equals("create")) {
       if (attributes.resource().equals("selfsubjectrulesreviews")) {
         return rulesReview(who, request);
       }
@@ -84,28 +86,18 @@ final class StrictDispatcher extends Dispatcher {
         return accessReview(who, request);
       }
     }
-    if (!rbac.allows(who, attributes)) {
-      return refuse(403, "Forbidden", Rbac.denial(who, attributes), who.user(), request);
-    }
     seen.add(request.getPath());
     if (isCustom(attributes.group()) && attributes.isResourceRequest() && !served(attributes)) {
-      return new MockResponse().setResponseCode(404).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-          + "\"message\":\"the server could not find the requested resource\",\"reason\":\"NotFound\",\"code\":404}");
+      return status(404, "NotFound", "the server could not find the requested resource");
     }
     if (unavailable.test(request.getPath())) {
-      return new MockResponse().setResponseCode(503).setBody("{\"kind\":\"Status\",\"apiVersion\":\"v1\",\"status\":\"Failure\","
-          + "\"message\":\"the server is currently unable to handle the request\",\"reason\":\"ServiceUnavailable\",\"code\":503}");
+      return status(503, "ServiceUnavailable", "the server is currently unable to handle the request");
+    }
+    if (request.getMethod().equalsIgnoreCase("GET")) {
+      return store.dispatch(request);
     }
     if (!request.getMethod().equalsIgnoreCase("PATCH")) {
-      if (request.getMethod().equalsIgnoreCase("GET")) {
-        return store.dispatch(request);
-      }
-      writes.lock();
-      try {
-        return store.dispatch(request);
-      } finally {
-        writes.unlock();
-      }
+      return locked(request);
     }
     return patch(who, attributes, request);
   }
@@ -246,8 +238,14 @@ final class StrictDispatcher extends Dispatcher {
     }
   }
 
+  /** Refuses the request with a Status object, and records the refusal. */
   private MockResponse refuse(int code, String reason, String message, String user, RecordedRequest request) {
     record(code, user, request, message);
+    return status(code, reason, message);
+  }
+
+  /** A Status object as kube-apiserver answers with one. */
+  private static MockResponse status(int code, String reason, String message) {
     ObjectNode status = NODES.objectNode();
     status.put("kind", "Status");
     status.put("apiVersion", "v1");
@@ -267,9 +265,5 @@ final class StrictDispatcher extends Dispatcher {
     ArrayNode array = NODES.arrayNode();
     values.stream().sorted().forEach(array::add);
     return array;
-  }
-
-  KubernetesCrudDispatcher store() {
-    return store;
   }
 }
