@@ -1,5 +1,6 @@
 package dev.wgmesh.registry;
 
+import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
@@ -18,18 +19,28 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Rcode;
 import org.slf4j.LoggerFactory;
 
 /**
- * Keeps the served zone in step with the WireGuard device: reads the device at most once per
- * refresh interval (never per query), selects the fresh peers, and swaps in a new index only when
- * the served set changed. Logs one line per change of a peer, none per query.
+ * Keeps the served zone in step with the WireGuard device and the nodes' reports: reads the
+ * device at most once per refresh interval (never per query), selects the fresh peers, adds the
+ * host candidates each node reported, and swaps in a new index only when the served set changed.
+ * Logs one line per change of a peer, none per query.
+ *
+ * <p>A node reports its candidates with a DNS UPDATE ({@link HostCandidates}) sent through its
+ * tunnel: the report is taken only when its source address lies in the AllowedIPs of the very
+ * peer whose key it names, which WireGuard's cryptokey routing has authenticated. Candidates live
+ * as long as the peer is on the device; the agent reports again when it sees them missing.
  */
 public final class ZoneRefresher {
   private static final Logger log = LoggerFactory.getLogger(ZoneRefresher.class);
@@ -53,6 +64,7 @@ public final class ZoneRefresher {
   private final QueryProcessor processor;
   private DeviceState lastState;
   private Map<WireGuardKey, ServedPeer> served = Map.of();
+  private final Map<WireGuardKey, List<InetSocketAddress>> candidates = new HashMap<>();
   private long serial;
   private boolean readFailing;
 
@@ -68,6 +80,7 @@ public final class ZoneRefresher {
     this.lastState = readDevice();
     this.processor =
         new QueryProcessor(ZoneIndex.build(config.zone(), List.of(), serial, config.nameServerAddresses()), config.maxUdpPayload(), metrics);
+    this.processor.onUpdate(this::report);
     reselect();
   }
 
@@ -102,14 +115,45 @@ public final class ZoneRefresher {
     }
   }
 
+  /**
+   * Takes a node's candidate report (a DNS UPDATE) from tunnel address {@code source}; returns
+   * the DNS rcode for the answer. Serves the candidates at once.
+   */
+  public synchronized int report(Message update, InetAddress source) {
+    HostCandidates.Report report = HostCandidates.read(update, config.zone());
+    if (report instanceof HostCandidates.Report.Rejected rejected) {
+      log.debug("candidate report from {} rejected: {}", source.getHostAddress(), rejected.reason());
+      return rejected.rcode();
+    }
+    HostCandidates.Report.Candidates reported = (HostCandidates.Report.Candidates) report;
+    Optional<PeerState> sender = lastState.peers().stream()
+        .filter(p -> p.allowedIps().stream().anyMatch(prefix -> prefix.contains(source)))
+        .findFirst();
+    if (sender.isEmpty() || !sender.get().publicKey().equals(reported.key())) {
+      log.warn("refused a candidate report for {} from {}: {}", reported.key().toBase64(), source.getHostAddress(),
+          sender.isEmpty() ? "no peer has that address" : "the address belongs to another peer");
+      return Rcode.REFUSED;
+    }
+    List<InetSocketAddress> before = candidates.put(reported.key(), reported.endpoints());
+    if (!reported.endpoints().equals(before)) {
+      log.info("peer {} reports host candidates {}", reported.key().toBase64(),
+          reported.endpoints().stream().map(Endpoints::format).toList());
+      reselect();
+    }
+    return Rcode.NOERROR;
+  }
+
   private void reselect() {
     Instant now = clock.instant();
     Optional<ServedPeer> self = config.self().flatMap(s ->
         lastState.publicKey().map(key -> new ServedPeer(key, s.endpoint(), s.allowedIps())));
     PeerSelection.Result result = selection.select(lastState, now, self);
     Map<WireGuardKey, ServedPeer> next = new LinkedHashMap<>();
+    Set<WireGuardKey> onDevice = new HashSet<>();
+    lastState.peers().forEach(p -> onDevice.add(p.publicKey()));
+    candidates.keySet().retainAll(onDevice);
     for (ServedPeer peer : result.served()) {
-      next.put(peer.key(), peer);
+      next.put(peer.key(), peer.withCandidates(candidates.getOrDefault(peer.key(), List.of())));
     }
     metrics.peers(next.size(), result.withheldStale(), result.withheldNoEndpoint());
     if (next.equals(served)) {
@@ -130,7 +174,7 @@ public final class ZoneRefresher {
         log.info("serving peer {} at {}", peer.key().toBase64(), Endpoints.format(peer.endpoint()));
       } else if (!Objects.equals(old.endpoint(), peer.endpoint())) {
         log.info("peer {} moved from {} to {}", peer.key().toBase64(), Endpoints.format(old.endpoint()), Endpoints.format(peer.endpoint()));
-      } else if (!old.equals(peer)) {
+      } else if (!old.allowedIps().equals(peer.allowedIps())) {
         log.info("peer {} allowed IPs now {}", peer.key().toBase64(), peer.allowedIps());
       }
     }

@@ -1,5 +1,6 @@
 package dev.wgmesh.registry.dns;
 
+import dev.wgmesh.core.dnssd.HostCandidates;
 import java.util.List;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.ExtendedFlags;
@@ -120,6 +121,44 @@ public final class AnswerBuilder {
       addAll(index.find(target, Type.A), response);
       addAll(index.find(target, Type.AAAA), response);
     }
+  }
+
+  /**
+   * Makes an SRV answer fit {@code limit} bytes by leaving out host candidates from the last
+   * (their SRV records, priority {@link HostCandidates#PRIORITY}, and their addresses), never the
+   * observed mapping: dnsjava would otherwise drop the whole SRV set and set TC, and a client
+   * that reads the first answer, as wgsd-client does, would get nothing. Other answers are
+   * returned as they are (dnsjava truncates them at RRset boundaries).
+   */
+  public static Message fit(Message response, int limit) {
+    List<org.xbill.DNS.Record> answer = response.getSection(Section.ANSWER);
+    if (answer.size() < 2 || response.getQuestion() == null || response.getQuestion().getType() != Type.SRV
+        || response.toWire().length <= limit) {
+      return response;
+    }
+    Message fitted = response.clone();
+    List<org.xbill.DNS.Record> candidates = answer.stream()
+        .filter(r -> r instanceof SRVRecord srv && srv.getPriority() == HostCandidates.PRIORITY).toList();
+    for (int i = candidates.size() - 1; i >= 0 && fitted.toWire().length > limit; i--) {
+      SRVRecord srv = (SRVRecord) candidates.get(i);
+      fitted.removeRecord(srv, Section.ANSWER);
+      for (org.xbill.DNS.Record extra : List.copyOf(fitted.getSection(Section.ADDITIONAL))) {
+        if (extra.getName().equals(srv.getTarget())) {
+          fitted.removeRecord(extra, Section.ADDITIONAL);
+        }
+      }
+    }
+    return fitted;
+  }
+
+  /** The response to an UPDATE: its header and zone section, and the rcode (RFC 2136 section 3.8). */
+  public static Message updateResponse(Message update, int rcode) {
+    Message response = header(update);
+    for (org.xbill.DNS.Record zone : update.getSection(Section.ZONE)) {
+      response.addRecord(zone, Section.ZONE);
+    }
+    response.getHeader().setRcode(rcode);
+    return response;
   }
 
   /** A FORMERR for a message whose header could be read but whose body could not. */

@@ -134,7 +134,7 @@ public final class DnsServer implements AutoCloseable {
         if (from == null) {
           continue;
         }
-        byte[] response = processor.process(packet, in.position(), Transport.UDP);
+        byte[] response = processor.process(packet, in.position(), Transport.UDP, ((InetSocketAddress) from).getAddress());
         if (response != null) {
           channel.send(ByteBuffer.wrap(response), from);
         }
@@ -181,7 +181,7 @@ public final class DnsServer implements AutoCloseable {
         }
         byte[] query = new byte[length];
         in.readFully(query);
-        byte[] response = processor.process(query, length, Transport.TCP);
+        byte[] response = processor.process(query, length, Transport.TCP, socket.getInetAddress());
         if (response == null) {
           return;
         }

@@ -2,6 +2,7 @@ package dev.wgmesh.registry.dns;
 
 import dev.wgmesh.registry.dns.QueryObserver.Transport;
 import java.io.IOException;
+import java.net.InetAddress;
 import java.util.Arrays;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
@@ -11,6 +12,7 @@ import org.xbill.DNS.Header;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
+import org.xbill.DNS.Opcode;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.Section;
 
@@ -37,8 +39,17 @@ public final class QueryProcessor {
   private static final int HEADER = 12;
   private static final int TYPE_OPT = 41;
 
+  /**
+   * What the registry does with a DNS UPDATE (RFC 2136) from {@code source}: returns the rcode.
+   * Without one, updates are refused.
+   */
+  public interface UpdateHandler {
+    int apply(Message update, InetAddress source);
+  }
+
   private final int maxUdpPayload;
   private final QueryObserver observer;
+  private volatile UpdateHandler updates = (update, source) -> Rcode.REFUSED;
   private volatile Snapshot snapshot;
   private volatile long lastInternalErrorLog;
 
@@ -46,6 +57,10 @@ public final class QueryProcessor {
     this.maxUdpPayload = maxUdpPayload;
     this.observer = observer;
     this.snapshot = new Snapshot(index);
+  }
+
+  public void onUpdate(UpdateHandler handler) {
+    this.updates = handler;
   }
 
   /** Swaps in a new zone; queries in flight finish on the old one. */
@@ -57,8 +72,16 @@ public final class QueryProcessor {
     return snapshot.index;
   }
 
-  /** The response to a packet, or null when the packet deserves none. */
+  /** The response to a packet from an unknown source (UPDATEs are refused), or null when it deserves none. */
   public byte[] process(byte[] packet, int length, Transport transport) {
+    return process(packet, length, transport, null);
+  }
+
+  /**
+   * The response to a packet from {@code source}, or null when the packet deserves none. Queries
+   * never depend on the source; UPDATEs go to the {@link UpdateHandler}, which judges the sender.
+   */
+  public byte[] process(byte[] packet, int length, Transport transport, InetAddress source) {
     if (length < HEADER || (packet[2] & 0x80) != 0) {
       observer.dropped(transport);
       return null; // no header to answer, or a response (answering responses invites loops)
@@ -66,7 +89,7 @@ public final class QueryProcessor {
     Snapshot current = snapshot;
     try {
       byte[] fast = fastPath(current, packet, length, transport);
-      return fast != null ? fast : slowPath(current, packet, length, transport);
+      return fast != null ? fast : slowPath(current, packet, length, transport, source);
     } catch (RuntimeException e) {
       // A bug must cost one answer, never the server: log at most once a minute.
       long now = System.currentTimeMillis();
@@ -165,13 +188,13 @@ public final class QueryProcessor {
     if (edns) {
       canonical.addRecord(new OPTRecord(limit, 0, 0, 0), Section.ADDITIONAL);
     }
-    byte[] bytes = AnswerBuilder.respond(canonical, index, maxUdpPayload).toWire(limit);
+    byte[] bytes = AnswerBuilder.fit(AnswerBuilder.respond(canonical, index, maxUdpPayload), limit).toWire(limit);
     int n = bytes.length;
     boolean endsWithPlainOpt = edns && n >= HEADER + 11 && bytes[n - 11] == 0 && u16(bytes, n - 10) == TYPE_OPT;
     return new Template(bytes, bytes[3] & 0xF, endsWithPlainOpt ? n - 4 : -1);
   }
 
-  private byte[] slowPath(Snapshot current, byte[] packet, int length, Transport transport) {
+  private byte[] slowPath(Snapshot current, byte[] packet, int length, Transport transport, InetAddress source) {
     byte[] data = Arrays.copyOf(packet, length);
     Message query;
     try {
@@ -187,11 +210,16 @@ public final class QueryProcessor {
       observer.answered(-1, Rcode.FORMERR, transport);
       return AnswerBuilder.formatError(header).toWire();
     }
+    if (query.getHeader().getOpcode() == Opcode.UPDATE) {
+      int rcode = source == null ? Rcode.REFUSED : updates.apply(query, source);
+      observer.answered(-1, rcode, transport);
+      return AnswerBuilder.updateResponse(query, rcode).toWire();
+    }
     Message response = AnswerBuilder.respond(query, current.index, maxUdpPayload);
     int limit = transport == Transport.TCP ? AnswerBuilder.TCP_LIMIT : AnswerBuilder.udpLimit(query, maxUdpPayload);
     org.xbill.DNS.Record question = query.getQuestion();
     observer.answered(question == null ? -1 : question.getType(), response.getRcode() & 0xF, transport);
-    return response.toWire(limit);
+    return AnswerBuilder.fit(response, limit).toWire(limit);
   }
 
   private static void toLowerAscii(byte[] bytes) {

@@ -1,6 +1,7 @@
 package dev.wgmesh.registry.dns;
 
 import dev.wgmesh.core.dnssd.DnsSdNames;
+import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.net.IpPrefix;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -30,7 +31,13 @@ import org.xbill.DNS.Type;
  * B32._wireguard._udp.ZONE    SRV  0 0 PORT B32.ZONE
  * B32._wireguard._udp.ZONE    TXT  "txtvers=1" "pub=BASE64" "allowed=CIDR,..."
  * B32.ZONE                    A | AAAA  ENDPOINT-ADDRESS
+ * B32._wireguard._udp.ZONE    SRV  10 0 PORT cI.B32.ZONE     (host candidates, see HostCandidates)
+ * cI.B32.ZONE                 A | AAAA  CANDIDATE-ADDRESS
  * </pre>
+ *
+ * Each answer carries only the candidates that fit the client's size limit ({@link
+ * AnswerBuilder#fit}): a client without EDNS, wgsd-client among them, always gets the observed
+ * mapping untruncated within 512 bytes.
  */
 public final class ZoneIndex {
   /** Peer records change with every NAT mapping: never cache them (as wgsd). */
@@ -75,9 +82,15 @@ public final class ZoneIndex {
       Name instance = child(DnsSdNames.instanceName(peer.key(), zoneText));
       Name host = child(DnsSdNames.hostName(peer.key(), zoneText));
       builder.add(new PTRRecord(service, DClass.IN, PEER_TTL, instance));
-      builder.add(new SRVRecord(instance, DClass.IN, PEER_TTL, 0, 0, peer.endpoint().getPort(), host));
-      builder.add(new TXTRecord(instance, DClass.IN, PEER_TTL, txt(peer)));
-      builder.add(addressRecord(host, PEER_TTL, peer.endpoint().getAddress()));
+      SRVRecord srv = new SRVRecord(instance, DClass.IN, PEER_TTL, 0, 0, peer.endpoint().getPort(), host);
+      TXTRecord txt = new TXTRecord(instance, DClass.IN, PEER_TTL, txt(peer));
+      org.xbill.DNS.Record address = addressRecord(host, PEER_TTL, peer.endpoint().getAddress());
+      builder.add(srv);
+      builder.add(txt);
+      builder.add(address);
+      for (org.xbill.DNS.Record r : HostCandidates.records(peer.key(), zoneText, peer.candidates(), PEER_TTL)) {
+        builder.add(r);
+      }
     }
     return new ZoneIndex(zone, service, soa, builder.nodes);
   }
