@@ -4,9 +4,12 @@ import dev.wgmesh.agent.discovery.Action;
 import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.discovery.Lookup;
 import dev.wgmesh.agent.discovery.Observation;
+import dev.wgmesh.agent.discovery.PathCandidates;
+import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.agent.discovery.RegistryClient;
 import dev.wgmesh.agent.relay.RelayLink;
+import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
@@ -34,6 +37,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,6 +53,14 @@ public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
   /** The discard port: a trigger packet needs no listener, only a route into the tunnel. */
   static final int TRIGGER_PORT = 9;
+  /** How often a busy agent looks at the device (see {@link #busy()}). */
+  public static final Duration FAST_TICK = Duration.ofMillis(100);
+  /**
+   * How often the agent looks itself up at the registry (its own mapping, whether its candidates
+   * are served) and reads its interfaces. The lookup also refreshes the registry's view of this
+   * node's mapping right after a NAT change, long before the next keepalive.
+   */
+  static final Duration SELF_CHECK_INTERVAL = Duration.ofSeconds(2);
 
   private final WireGuardDevice device;
   private final RegistryClient registry;
@@ -60,6 +74,7 @@ public final class Agent implements AutoCloseable {
   private final Map<WireGuardKey, PeerState> lastSeen = new HashMap<>();
   private final PresharedKeys presharedKeys;
   private final Queue<InetAddress> punchRequests = new ConcurrentLinkedQueue<>();
+  private final Semaphore wake = new Semaphore(0);
   private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
     Thread t = new Thread(r, "registry-lookup");
     t.setDaemon(true);
@@ -67,6 +82,18 @@ public final class Agent implements AutoCloseable {
   });
   private final DatagramSocket triggerSocket;
   private volatile Map<PeerPathStateMachine.Mode, Integer> modeCounts = Map.of();
+  private volatile Map<WireGuardKey, PeerPath> peerPaths = Map.of();
+  private final Supplier<List<InetAddress>> hostAddresses;
+  /** What this node knows of itself (its public address as the registry sees it; global IPv6). */
+  private volatile PathCandidates.Self self = PathCandidates.Self.UNKNOWN;
+  private volatile Optional<InetSocketAddress> ownMapping = Optional.empty();
+  private volatile List<InetSocketAddress> candidates = List.of();
+  private volatile List<InetSocketAddress> reported;
+  private volatile List<InetSocketAddress> served;
+  private Instant nextSelfCheckAt = Instant.MIN;
+  private CompletableFuture<Void> selfCheck = CompletableFuture.completedFuture(null);
+  /** Set from the self-check thread when this node's mapping or addresses changed: peers look again. */
+  private volatile boolean ownChange;
   private final AgentObserver observer;
   /** When each peer started discovering (its machine starts so), for the time-to-path metric. */
   private final Map<WireGuardKey, Instant> discoveringSince = new HashMap<>();
@@ -78,6 +105,16 @@ public final class Agent implements AutoCloseable {
 
   public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
       Optional<RelayLink> relay, Clock clock, AgentObserver observer) throws IOException {
+    this(device, registry, registryAddress, settings, relay, clock, observer, () -> HostAddresses.ofThisHost(device.name()));
+  }
+
+  /**
+   * @param hostAddresses this node's host candidate addresses (read again every {@link
+   *     #SELF_CHECK_INTERVAL}); reported to the registry with the device's listen port
+   */
+  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
+      Optional<RelayLink> relay, Clock clock, AgentObserver observer, Supplier<List<InetAddress>> hostAddresses) throws IOException {
+    this.hostAddresses = hostAddresses;
     this.observer = observer;
     this.device = device;
     this.registry = registry;
@@ -92,6 +129,21 @@ public final class Agent implements AutoCloseable {
   /** Called from the relay thread: the peer at this tunnel address asks us to punch now. */
   public void punchRequested(InetAddress peerTunnelAddress) {
     punchRequests.add(peerTunnelAddress);
+    wake.release();
+  }
+
+  /**
+   * Waits up to {@code max} for the next pass, returning early when there is work: a punch
+   * request from a peer (whose attempts have started) or {@link #wakeUp()}.
+   */
+  public void awaitWork(Duration max) throws InterruptedException {
+    wake.tryAcquire(max.toMillis(), TimeUnit.MILLISECONDS);
+    wake.drainPermits();
+  }
+
+  /** Ends an {@link #awaitWork} early (for shutdown). */
+  public void wakeUp() {
+    wake.release();
   }
 
   /** True when a tunnel address belongs to one of this device's mesh peers. */
@@ -103,6 +155,20 @@ public final class Agent implements AutoCloseable {
 
   public Map<PeerPathStateMachine.Mode, Integer> modeCounts() {
     return modeCounts;
+  }
+
+  /** One peer's path as of the last pass: its kind and the endpoint WireGuard uses. */
+  public record PeerPath(PathKind kind, Optional<InetSocketAddress> endpoint) {}
+
+  /** Every mesh peer's path, as of the last pass. */
+  public Map<WireGuardKey, PeerPath> peerPaths() {
+    return peerPaths;
+  }
+
+  /** Whether some peer is trying candidates: the caller should call {@link #tick()} again within {@link #FAST_TICK}. */
+  public boolean busy() {
+    Instant now = clock.instant();
+    return machines.values().stream().anyMatch(m -> m.busy(now));
   }
 
   /** One pass over every peer. Never throws for a peer's trouble; only a device read can fail. */
@@ -121,6 +187,11 @@ public final class Agent implements AutoCloseable {
       List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
       todo.put(peer.publicKey(), actions);
     }
+    checkSelf(state, now);
+    if (ownChange) {
+      ownChange = false;
+      machines.forEach((key, machine) -> todo.get(key).addAll(machine.onOwnChange(now)));
+    }
     InetAddress punch;
     while ((punch = punchRequests.poll()) != null) {
       WireGuardKey key = keyOf(punch);
@@ -133,6 +204,49 @@ public final class Agent implements AutoCloseable {
     execute(todo);
     logTransitions(now);
     countModes();
+  }
+
+  /**
+   * Every {@link #SELF_CHECK_INTERVAL}, in the background: reads the interfaces, looks this node
+   * up at the registry, and reports the candidates when they changed or the registry does not
+   * serve them (a restarted registry, say). A change of this node's mapping or addresses makes
+   * every peer look again at the next pass.
+   */
+  private void checkSelf(DeviceState state, Instant now) {
+    Optional<WireGuardKey> own = state.publicKey();
+    if (own.isEmpty() || now.isBefore(nextSelfCheckAt) || !selfCheck.isDone()) {
+      return;
+    }
+    nextSelfCheckAt = now.plus(SELF_CHECK_INTERVAL);
+    int port = state.listenPort();
+    selfCheck = CompletableFuture.runAsync(() -> {
+      List<InetAddress> addresses = hostAddresses.get();
+      List<InetSocketAddress> next = addresses.stream().map(a -> new InetSocketAddress(a, port)).toList();
+      boolean v6 = addresses.stream().anyMatch(HostCandidates::isGlobalIpv6);
+      Lookup me = registry.lookup(own.get());
+      Optional<InetSocketAddress> mapping = me instanceof Lookup.Found f ? Optional.of(f.endpoint()) : ownMapping;
+      List<InetSocketAddress> servedNow = me instanceof Lookup.Found f ? f.hostCandidates() : served;
+      boolean changed = !next.equals(candidates) || !mapping.equals(ownMapping);
+      if (changed && (!candidates.isEmpty() || ownMapping.isPresent())) {
+        log.info("this node: mapping {}, host candidates {}", mapping.map(Endpoints::format).orElse("unknown"),
+            next.stream().map(Endpoints::format).toList());
+        ownChange = true;
+      }
+      candidates = next;
+      ownMapping = mapping;
+      served = servedNow;
+      self = new PathCandidates.Self(mapping.map(InetSocketAddress::getAddress), v6);
+      boolean registryHasThem = me instanceof Lookup.Found && servedNow.containsAll(next) && next.containsAll(servedNow);
+      if (!registryHasThem && (me instanceof Lookup.Found || !next.equals(reported))) {
+        Optional<String> problem = registry.report(own.get(), next);
+        if (problem.isEmpty()) {
+          reported = next;
+          log.debug("reported host candidates {}", next.stream().map(Endpoints::format).toList());
+        } else {
+          log.debug("cannot report host candidates: {}", problem.get());
+        }
+      }
+    }, lookups);
   }
 
   /** For cron users: discover every peer without a fresh handshake once, no relay. */
@@ -216,7 +330,7 @@ public final class Agent implements AutoCloseable {
       if (result instanceof Lookup.Failed failed) {
         log.debug("lookup of {} failed: {}", key.toBase64(), failed.reason());
       }
-      todo.get(key).addAll(machines.get(key).onLookup(clock.instant(), result));
+      todo.get(key).addAll(machines.get(key).onLookup(clock.instant(), result, self));
     });
   }
 
@@ -300,7 +414,9 @@ public final class Agent implements AutoCloseable {
         } else if (t.from() == PeerPathStateMachine.Mode.DISCOVERING && discoveringSince.containsKey(key)) {
           sinceDiscovering = Duration.between(discoveringSince.remove(key), now);
         }
-        observer.switched(t.from(), t.to(), sinceDiscovering);
+        if (t.fromPath() != t.toPath()) {
+          observer.switched(t.fromPath(), t.toPath(), sinceDiscovering);
+        }
       }
     });
   }
@@ -312,7 +428,18 @@ public final class Agent implements AutoCloseable {
     }
     machines.values().forEach(m -> counts.merge(m.mode(), 1, Integer::sum));
     modeCounts = Map.copyOf(counts);
-    observer.paths(modeCounts);
+    Map<PathKind, Integer> kinds = new EnumMap<>(PathKind.class);
+    for (PathKind k : PathKind.values()) {
+      kinds.put(k, 0);
+    }
+    Map<WireGuardKey, PeerPath> paths = new HashMap<>();
+    machines.forEach((key, m) -> {
+      kinds.merge(m.path(), 1, Integer::sum);
+      PeerState seen = lastSeen.get(key);
+      paths.put(key, new PeerPath(m.path(), seen == null ? Optional.empty() : seen.endpoint()));
+    });
+    peerPaths = Map.copyOf(paths);
+    observer.paths(Map.copyOf(kinds));
   }
 
   @Override

@@ -168,6 +168,7 @@ public final class AgentCommand implements Callable<Integer> {
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       stop.countDown();
+      agent.wakeUp();
       try {
         stopped.await(5, TimeUnit.SECONDS);
       } catch (InterruptedException e) {
@@ -188,7 +189,8 @@ public final class AgentCommand implements Callable<Integer> {
           failing = true;
         }
       }
-    } while (!stop.await(tick.toMillis(), TimeUnit.MILLISECONDS));
+      agent.awaitWork(agent.busy() ? Agent.FAST_TICK : tick);
+    } while (stop.getCount() > 0);
     log.info("stopping; WireGuard keeps its current endpoints");
     stopped.countDown();
     return 0;

@@ -1,6 +1,6 @@
 package dev.wgmesh.agent;
 
-import dev.wgmesh.agent.discovery.PeerPathStateMachine;
+import dev.wgmesh.agent.discovery.PathKind;
 import java.time.Duration;
 import java.util.Map;
 
@@ -9,13 +9,13 @@ public interface AgentObserver {
   AgentObserver NONE = new AgentObserver() {};
 
   /** The peers per path after a discovery pass. */
-  default void paths(Map<PeerPathStateMachine.Mode, Integer> counts) {}
+  default void paths(Map<PathKind, Integer> counts) {}
 
   /**
-   * A peer changed path; {@code sinceDiscovering} is how long it had been discovering when it
-   * reached a path (null for other changes).
+   * A peer changed path; {@code sinceDiscovering} is how long it had been pending when it reached
+   * a path (null for other changes).
    */
-  default void switched(PeerPathStateMachine.Mode from, PeerPathStateMachine.Mode to, Duration sinceDiscovering) {}
+  default void switched(PathKind from, PathKind to, Duration sinceDiscovering) {}
 
   /** Bytes of WireGuard ciphertext the relay link sent to the registry, or received from it. */
   default void relayed(boolean toRegistry, int bytes) {}

@@ -3,7 +3,7 @@ package dev.wgmesh.agent;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.wgmesh.agent.discovery.PeerPathStateMachine.Mode;
+import dev.wgmesh.agent.discovery.PathKind;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -18,10 +18,10 @@ class AgentMetricsTest {
   @Test
   void pathsSwitchesTimeToPathAndRelayedBytes() throws Exception {
     try (AgentMetrics metrics = new AgentMetrics()) {
-      metrics.paths(Map.of(Mode.DIRECT, 2, Mode.RELAYED, 1, Mode.DISCOVERING, 0));
-      metrics.switched(Mode.DISCOVERING, Mode.DIRECT, Duration.ofMillis(800));
-      metrics.switched(Mode.DISCOVERING, Mode.RELAYED, Duration.ofSeconds(10));
-      metrics.switched(Mode.RELAYED, Mode.DIRECT, null);
+      metrics.paths(Map.of(PathKind.DIRECT, 2, PathKind.RELAYED, 1, PathKind.LAN, 3, PathKind.PENDING, 0));
+      metrics.switched(PathKind.PENDING, PathKind.DIRECT, Duration.ofMillis(800));
+      metrics.switched(PathKind.PENDING, PathKind.RELAYED, Duration.ofSeconds(1));
+      metrics.switched(PathKind.RELAYED, PathKind.DIRECT, null);
       metrics.relayed(true, 148);
       metrics.relayed(false, 92);
 
@@ -32,7 +32,9 @@ class AgentMetricsTest {
       String text = r.body();
       assertTrue(text.contains("wgmesh_agent_peers{path=\"direct\"} 2.0"), text);
       assertTrue(text.contains("wgmesh_agent_peers{path=\"relayed\"} 1.0"), text);
-      assertTrue(text.contains("wgmesh_agent_peers{path=\"discovering\"} 0.0"), text);
+      assertTrue(text.contains("wgmesh_agent_peers{path=\"lan\"} 3.0"), text);
+      assertTrue(text.contains("wgmesh_agent_peers{path=\"ipv6\"} 0.0"), text);
+      assertTrue(text.contains("wgmesh_agent_peers{path=\"pending\"} 0.0"), text);
       assertTrue(text.contains("wgmesh_agent_path_switches_total{from=\"relayed\",to=\"direct\"} 1.0"), text);
       assertTrue(text.contains("wgmesh_agent_time_to_path_seconds_count{path=\"direct\"} 1"), text);
       assertTrue(text.contains("wgmesh_agent_time_to_path_seconds_bucket{path=\"direct\",le=\"0.894784851\"} 1"), text);

@@ -1,5 +1,6 @@
 package dev.wgmesh.agent.discovery;
 
+import dev.wgmesh.core.util.Durations;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -13,12 +14,20 @@ import java.util.Optional;
  * agent to carry out and never does I/O itself, so every transition is testable with a fake clock.
  *
  * <pre>
- *   DISCOVERING --proof of a direct path--------------------------> DIRECT
+ *   DISCOVERING --proof of a path to one of the candidates---------> DIRECT (lan, ipv6 or direct)
  *   DIRECT --handshake stale, or data sent and nothing back--------> DISCOVERING (+ punch signal)
  *   DISCOVERING --registry knows the peer, no proof in relayAfter--> RELAYED
  *   any --the other side relays to us (endpoint roamed to relay)---> RELAYED
- *   RELAYED --every probeInterval: try direct for probeWindow------> DIRECT, or back to the relay
+ *   RELAYED --the peer's candidates changed, or probeInterval------> probe the candidates: DIRECT, or back
  * </pre>
+ *
+ * <p>Candidates: each lookup gives the registry's observed mapping and the peer's host
+ * candidates; {@link PathCandidates#order} turns them into the endpoints to try (LAN, then IPv6,
+ * then the mapping). Each but the last is tried for {@code attemptWindow}; the last stays until
+ * the relay takes over. The leading side (lower public key) initiates at once; the other waits
+ * {@code followerDelay} and initiates only if no proof came by then, so that where nothing
+ * filters (a LAN, IPv6, a full-cone NAT) the leader's initiation arrives alone, and where a NAT
+ * filters, the follower's initiation passes the hole the leader's opened.
  *
  * "Proof" is a handshake, or received bytes, after the agent last set the endpoint, while the
  * endpoint is still the direct one: WireGuard would have roamed the endpoint if those bytes had
@@ -46,15 +55,15 @@ public final class PeerPathStateMachine {
     RELAYED
   }
 
-  /** A change of mode, for the agent's log and status. */
-  public record Transition(Mode from, Mode to, String reason) {}
+  /** A change of mode, and of the path users see, for the agent's log, status and metrics. */
+  public record Transition(Mode from, Mode to, PathKind fromPath, PathKind toPath, String reason) {}
 
   private static final int KEEPALIVE_BYTES = 32;
   /** WireGuard's Reject-After-Time: no session outlives a handshake by more than this. */
   static final Duration SESSION_LIFETIME = Duration.ofSeconds(180);
 
   private final PeerPathSettings settings;
-  private final boolean leadsOnRelay;
+  private final boolean leads;
   private Mode mode = Mode.DISCOVERING;
   private Instant modeSince;
   private Instant nextQueryAt;
@@ -65,9 +74,16 @@ public final class PeerPathStateMachine {
   private boolean currentIsRelay;
   private Instant attemptAt;
   private long attemptRx;
+  /** The candidates of the last lookup, in the order they are tried. */
+  private List<PathCandidates.Candidate> plan = List.of();
+  /** The candidate being tried, or -1. */
+  private int attempt = -1;
+  private boolean followerPending;
+  private PathKind directKind = PathKind.DIRECT;
   private Instant probeStartedAt;
   private boolean probeSignals = true;
   private Instant nextProbeAt;
+  private Instant nextWatchAt;
   private Instant lastSignalAt;
   private long lastRx = -1;
   private long lastTx = -1;
@@ -83,11 +99,12 @@ public final class PeerPathStateMachine {
   }
 
   /**
-   * @param leadsOnRelay whether this side re-creates the peer when both give up on the direct path
-   *     (exactly one side should: see the class comment); the agent decides by comparing keys
+   * @param leads whether this side initiates at once on each candidate, and re-creates the peer
+   *     on the way to the relay (exactly one side should: see the class comment); the agent
+   *     decides by comparing keys
    */
-  public PeerPathStateMachine(PeerPathSettings settings, Instant now, boolean leadsOnRelay) {
-    this.leadsOnRelay = leadsOnRelay;
+  public PeerPathStateMachine(PeerPathSettings settings, Instant now, boolean leads) {
+    this.leads = leads;
     this.settings = settings;
     this.modeSince = now;
     this.nextQueryAt = now;
@@ -101,6 +118,27 @@ public final class PeerPathStateMachine {
 
   public Instant modeSince() {
     return modeSince;
+  }
+
+  /** The path as users see it: pending while discovering, the kind of the direct path, or relayed. */
+  public PathKind path() {
+    return switch (mode) {
+      case DISCOVERING -> PathKind.PENDING;
+      case RELAYED -> PathKind.RELAYED;
+      case DIRECT -> directKind;
+    };
+  }
+
+  /**
+   * Whether the machine is in the middle of trying candidates or waiting for the relay bound:
+   * the agent then looks at the device more often than its interval, so that each attempt lasts
+   * what the settings say.
+   */
+  public boolean busy(Instant now) {
+    if (probeStartedAt != null) {
+      return true;
+    }
+    return mode == Mode.DISCOVERING && now.isBefore(modeSince.plus(settings.relayAfter()).plus(settings.attemptWindow()));
   }
 
   /** The last transition, consumed: returns it once, then null until the next one. */
@@ -125,7 +163,7 @@ public final class PeerPathStateMachine {
       observedOnce = true;
       attemptRx = seen.rxBytes();
       if (fresh(now, seen) && seen.endpoint().isPresent() && !seen.endpointIsRelay()) {
-        enter(Mode.DIRECT, now, "fresh handshake with " + seen.endpoint().get());
+        enterDirect(now, seen.endpoint().get(), "fresh handshake with " + seen.endpoint().get());
         return actions; // a working tunnel is left alone
       }
     }
@@ -139,35 +177,33 @@ public final class PeerPathStateMachine {
 
   private void tickDirect(Instant now, Observation seen, List<Action> actions) {
     if (seen.endpointIsRelay()) {
-      enter(Mode.RELAYED, now, "the peer relays to us");
-      nextProbeAt = now.plus(settings.probeInterval());
+      enterRelayed(now, "the peer relays to us");
     } else if (!fresh(now, seen)) {
       startDiscovery(now, "no handshake for " + settings.freshness().toSeconds() + " s", actions, false);
     } else if (stalled(now)) {
-      startDiscovery(now, "sent data but received nothing for " + settings.stallTimeout().toSeconds() + " s", actions, true);
+      startDiscovery(now, "sent data but received nothing for " + Durations.format(settings.stallTimeout()), actions, true);
     }
   }
 
   private void tickDiscovering(Instant now, Observation seen, List<Action> actions) {
     if (provenDirect(seen)) {
-      enter(Mode.DIRECT, now, "handshake with " + seen.endpoint().map(Object::toString).orElse("?"));
+      enterDirect(now, seen.endpoint().get(), "handshake with " + seen.endpoint().get());
       return;
     }
     if (seen.endpointIsRelay() && settings.relayEnabled()) {
-      enter(Mode.RELAYED, now, "the peer relays to us");
-      nextProbeAt = now.plus(settings.probeInterval());
+      enterRelayed(now, "the peer relays to us");
       return;
     }
     if (settings.relayEnabled() && registryKnowsPeer && !now.isBefore(modeSince.plus(settings.relayAfter()))) {
-      enter(Mode.RELAYED, now, "no direct handshake within " + settings.relayAfter().toSeconds() + " s");
-      nextProbeAt = now.plus(settings.probeInterval());
+      enterRelayed(now, "no direct handshake within " + Durations.format(settings.relayAfter()));
       actions.add(new Action.UseRelay());
-      if (!sessionAlive(now) && leadsOnRelay) {
+      if (!sessionAlive(now) && leads) {
         actions.add(new Action.RestartPeer());
       }
       actions.add(new Action.TriggerHandshake());
       return;
     }
+    continueAttempts(now, actions, false);
     if (!queryInFlight && !now.isBefore(nextQueryAt)) {
       queryInFlight = true;
       actions.add(new Action.QueryRegistry());
@@ -179,31 +215,38 @@ public final class PeerPathStateMachine {
       if (provenDirect(seen)) {
         probeStartedAt = null;
         failedProbes = 0;
-        enter(Mode.DIRECT, now, "direct path works again");
-      } else if (!now.isBefore(probeStartedAt.plus(settings.probeWindow()))) {
-        // Each failed probe costs a few seconds of relayed traffic: back off up to 8x the interval.
+        enterDirect(now, seen.endpoint().get(), "direct path works again");
+      } else if (attempt == plan.size() - 1 && !now.isBefore(attemptAt.plus(settings.probeWindow()))) {
+        // Each failed probe costs a moment of relayed traffic: back off up to 8x the interval.
         probeStartedAt = null;
+        attempt = -1;
         failedProbes = Math.min(failedProbes + 1, 3);
         nextProbeAt = now.plus(settings.probeInterval().multipliedBy(1L << failedProbes));
         actions.add(new Action.UseRelay());
         actions.add(new Action.TriggerHandshake());
+      } else {
+        continueAttempts(now, actions, true);
       }
       return;
     }
     if (!seen.endpointIsRelay() && seen.endpoint().isPresent()) {
       // Outside a probe, only an authenticated packet from a direct source moves the endpoint
       // off our relay socket (WireGuard roaming): the peer reached us directly.
-      enter(Mode.DIRECT, now, "the peer reached us directly from " + seen.endpoint().get());
+      enterDirect(now, seen.endpoint().get(), "the peer reached us directly from " + seen.endpoint().get());
       return;
     }
-    if (!queryInFlight && !now.isBefore(nextProbeAt)) {
+    if (!queryInFlight && (!now.isBefore(nextProbeAt) || !now.isBefore(nextWatchAt))) {
       queryInFlight = true;
       actions.add(new Action.QueryRegistry());
     }
   }
 
-  /** Feeds the registry's answer to the last QueryRegistry action. */
+  /** Feeds the registry's answer to the last QueryRegistry action; {@code self} is what this node knows of itself. */
   public List<Action> onLookup(Instant now, Lookup result) {
+    return onLookup(now, result, PathCandidates.Self.UNKNOWN);
+  }
+
+  public List<Action> onLookup(Instant now, Lookup result, PathCandidates.Self self) {
     queryInFlight = false;
     List<Action> actions = new ArrayList<>();
     if (result instanceof Lookup.Found found) {
@@ -216,31 +259,36 @@ public final class PeerPathStateMachine {
         nextQueryAt = now.plus(backoff);
         backoff = min(backoff.multipliedBy(2), settings.maxBackoff());
       }
+      List<PathCandidates.Candidate> next = PathCandidates.order(found, self);
       if (mode == Mode.DISCOVERING) {
-        if (!currentEndpoint.equals(Optional.of(found.endpoint())) || currentIsRelay) {
-          actions.add(new Action.SetEndpoint(found.endpoint()));
-          markAttempt(now);
+        if (!next.equals(plan) || attempt < 0) {
+          plan = next;
+          startAttempt(0, now, actions);
           if (!sessionAlive(now)) {
-            actions.add(new Action.RestartPeer());
+            signal(now, actions); // the other side starts its attempts now rather than at its next lookup
           }
+        } else if (attempt == plan.size() - 1 && (leads || !followerPending)) {
+          actions.add(new Action.TriggerHandshake());
         }
-        actions.add(new Action.TriggerHandshake());
-      } else if (mode == Mode.RELAYED) {
-        probeStartedAt = now;
-        markAttempt(now);
-        actions.add(new Action.SetEndpoint(found.endpoint()));
-        if (probeSignals) {
-          signal(now, actions);
+      } else if (mode == Mode.RELAYED && probeStartedAt == null) {
+        nextWatchAt = now.plus(settings.watchInterval());
+        boolean changed = !next.equals(plan);
+        if (changed || !now.isBefore(nextProbeAt)) {
+          plan = next;
+          probeStartedAt = now;
+          if (probeSignals) {
+            signal(now, actions);
+          }
+          probeSignals = true;
+          startAttempt(0, now, actions);
         }
-        probeSignals = true;
-        actions.add(new Action.TriggerHandshake());
       }
     } else {
       // No record, or no usable answer: keep whatever endpoint we have, and wait longer.
       nextQueryAt = now.plus(backoff);
       backoff = min(backoff.multipliedBy(2), settings.maxBackoff());
       if (mode == Mode.RELAYED) {
-        nextProbeAt = now.plus(settings.probeInterval());
+        nextWatchAt = now.plus(settings.watchInterval());
       }
     }
     return actions;
@@ -262,10 +310,77 @@ public final class PeerPathStateMachine {
     return actions;
   }
 
+  /**
+   * This node's mapping or addresses changed (a NAT remapped it, an interface got an address):
+   * a direct path may be broken for the peer, who must learn the new mapping, so a direct peer
+   * rediscovers and asks the peer to punch again; a relayed peer probes and a discovering one
+   * looks up at once.
+   */
+  public List<Action> onOwnChange(Instant now) {
+    List<Action> actions = new ArrayList<>();
+    switch (mode) {
+      case DIRECT -> startDiscovery(now, "this node's mapping or addresses changed", actions, true);
+      case DISCOVERING -> nextQueryAt = now;
+      case RELAYED -> {
+        if (probeStartedAt == null) {
+          nextProbeAt = now;
+        }
+      }
+    }
+    return actions;
+  }
+
+  /**
+   * Points WireGuard at candidate {@code index}. With a live session both sides just send (data
+   * packets do not collide); without one, the leader re-creates the peer so it initiates at once,
+   * and the follower waits ({@link #continueAttempts}).
+   */
+  private void startAttempt(int index, Instant now, List<Action> actions) {
+    attempt = index;
+    markAttempt(now);
+    InetSocketAddress target = plan.get(index).endpoint();
+    boolean differs = !currentEndpoint.equals(Optional.of(target)) || currentIsRelay;
+    if (differs) {
+      actions.add(new Action.SetEndpoint(target));
+    }
+    if (sessionAlive(now) || mode == Mode.RELAYED) {
+      // Data through a live session does not collide; a relayed peer is never re-created (the
+      // relay carries its session, and a probe must not break it).
+      followerPending = false;
+      actions.add(new Action.TriggerHandshake());
+    } else if (leads) {
+      followerPending = false;
+      if (differs) {
+        actions.add(new Action.RestartPeer());
+      }
+      actions.add(new Action.TriggerHandshake());
+    } else {
+      followerPending = true;
+    }
+  }
+
+  /** Moves an attempt on: the follower's delayed initiation, then the next candidate when the window ends. */
+  private void continueAttempts(Instant now, List<Action> actions, boolean probing) {
+    if (attempt < 0) {
+      return;
+    }
+    if (followerPending && !now.isBefore(attemptAt.plus(settings.followerDelay()))) {
+      followerPending = false;
+      if (!sessionAlive(now) && !currentIsRelay) {
+        actions.add(new Action.RestartPeer());
+      }
+      actions.add(new Action.TriggerHandshake());
+    }
+    if (attempt < plan.size() - 1 && !now.isBefore(attemptAt.plus(settings.attemptWindow()))) {
+      startAttempt(attempt + 1, now, actions);
+    }
+  }
+
   private void startDiscovery(Instant now, String reason, List<Action> actions, boolean signal) {
     enter(Mode.DISCOVERING, now, reason);
     markAttempt(now);
     registryKnowsPeer = false;
+    attempt = -1;
     backoff = settings.queryInterval();
     nextQueryAt = now;
     queryInFlight = true;
@@ -282,9 +397,29 @@ public final class PeerPathStateMachine {
     }
   }
 
+  private void enterDirect(Instant now, InetSocketAddress endpoint, String reason) {
+    PathKind kind = PathCandidates.kindOf(endpoint, plan);
+    attempt = -1;
+    enter(Mode.DIRECT, kind, now, reason + " (" + kind.label() + ")");
+  }
+
+  private void enterRelayed(Instant now, String reason) {
+    attempt = -1;
+    enter(Mode.RELAYED, now, reason);
+    nextProbeAt = now.plus(settings.probeInterval());
+    nextWatchAt = now.plus(settings.watchInterval());
+  }
+
   private void enter(Mode next, Instant now, String reason) {
-    lastTransition = new Transition(mode, next, reason);
+    enter(next, directKind, now, reason);
+  }
+
+  private void enter(Mode next, PathKind kind, Instant now, String reason) {
+    Mode from = mode;
+    PathKind before = path();
     mode = next;
+    directKind = kind;
+    lastTransition = new Transition(from, next, before, path(), reason);
     modeSince = now;
     txWithoutRxSince = null;
     txBytesWithoutRx = 0;

@@ -1,9 +1,11 @@
 package dev.wgmesh.agent.discovery;
 
 import dev.wgmesh.core.dnssd.DnsSdNames;
+import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.key.WireGuardKey;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.xbill.DNS.AAAARecord;
@@ -32,7 +34,7 @@ public final class RegistryAnswers {
    * carried it (otherwise the caller asks for the target's A/AAAA).
    */
   public sealed interface SrvResult {
-    record Complete(InetSocketAddress endpoint) implements SrvResult {}
+    record Complete(InetSocketAddress endpoint, List<InetSocketAddress> hostCandidates) implements SrvResult {}
 
     record NeedsAddress(Name target, int port) implements SrvResult {}
 
@@ -54,11 +56,21 @@ public final class RegistryAnswers {
       return new SrvResult.Done(new Lookup.NotFound());
     }
     SRVRecord srv = null;
+    List<SRVRecord> candidates = new ArrayList<>();
     for (org.xbill.DNS.Record r : answers) {
       if (!(r instanceof SRVRecord s) || !r.getName().equals(question)) {
         return new SrvResult.Done(new Lookup.Failed("answer holds a " + Type.string(r.getType()) + " record for " + r.getName() + ", not the SRV asked for"));
       }
-      srv = s;
+      if (s.getPriority() == HostCandidates.PRIORITY && HostCandidates.indexOf(s.getTarget(), key, zone).isPresent()) {
+        candidates.add(s);
+      } else if (srv == null) {
+        srv = s; // the observed mapping comes first (priority 0, target B32.ZONE)
+      } else {
+        return new SrvResult.Done(new Lookup.Failed("answer holds two SRV records for the observed endpoint"));
+      }
+    }
+    if (srv == null) {
+      return new SrvResult.Done(new Lookup.Failed("answer holds host candidates but no observed endpoint"));
     }
     if (srv.getPort() == 0) {
       return new SrvResult.Done(new Lookup.Failed("SRV names port 0"));
@@ -77,9 +89,16 @@ public final class RegistryAnswers {
     if (address.isEmpty()) {
       return new SrvResult.NeedsAddress(target, port);
     }
+    List<InetSocketAddress> hosts = new ArrayList<>();
+    for (SRVRecord c : candidates) {
+      // A candidate without its address (left out to fit the answer) or with an unusable one is skipped.
+      addressIn(response.getSection(Section.ADDITIONAL), c.getTarget())
+          .filter(a -> c.getPort() != 0 && HostCandidates.unusable(a).isEmpty())
+          .ifPresent(a -> hosts.add(new InetSocketAddress(a, c.getPort())));
+    }
     return usable(address.get())
         .map(reason -> (SrvResult) new SrvResult.Done(new Lookup.Failed(reason)))
-        .orElseGet(() -> new SrvResult.Complete(new InetSocketAddress(address.get(), port)));
+        .orElseGet(() -> new SrvResult.Complete(new InetSocketAddress(address.get(), port), List.copyOf(hosts)));
   }
 
   /** Reads an A or AAAA answer for the SRV target (the fallback when additional was empty). */

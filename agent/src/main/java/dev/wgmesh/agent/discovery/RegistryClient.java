@@ -1,12 +1,16 @@
 package dev.wgmesh.agent.discovery;
 
+import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.key.WireGuardKey;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import org.xbill.DNS.DClass;
 import org.xbill.DNS.Message;
 import org.xbill.DNS.Name;
+import org.xbill.DNS.Rcode;
 import org.xbill.DNS.SimpleResolver;
 import org.xbill.DNS.Type;
 
@@ -22,7 +26,24 @@ public final class RegistryClient {
   public RegistryClient(InetSocketAddress registry, String zone, Duration timeout) {
     this.resolver = new SimpleResolver(registry);
     this.resolver.setTimeout(timeout);
+    // EDNS, so that the answer has room for the peer's host candidates (without it, 512 bytes).
+    this.resolver.setEDNS(0, 1232, 0, java.util.List.of());
     this.zone = zone;
+  }
+
+  /**
+   * Tells the registry this node's host candidates (a DNS UPDATE through the tunnel, which
+   * authenticates the sender); empty when it took them, else why not.
+   */
+  public Optional<String> report(WireGuardKey self, List<InetSocketAddress> candidates) {
+    try {
+      Message answer = resolver.send(HostCandidates.update(self, zone, candidates));
+      return answer.getRcode() == Rcode.NOERROR ? Optional.empty() : Optional.of("registry answered " + Rcode.string(answer.getRcode()));
+    } catch (IOException e) {
+      return Optional.of("registry unreachable: " + e.getMessage());
+    } catch (RuntimeException e) {
+      return Optional.of("unreadable answer: " + e);
+    }
   }
 
   public Lookup lookup(WireGuardKey key) {
@@ -31,7 +52,7 @@ public final class RegistryClient {
       Message response = resolver.send(Message.newQuery(org.xbill.DNS.Record.newRecord(question, Type.SRV, DClass.IN)));
       RegistryAnswers.SrvResult srv = RegistryAnswers.readSrv(key, zone, response);
       if (srv instanceof RegistryAnswers.SrvResult.Complete complete) {
-        return new Lookup.Found(complete.endpoint());
+        return new Lookup.Found(complete.endpoint(), complete.hostCandidates());
       }
       if (srv instanceof RegistryAnswers.SrvResult.Done done) {
         return done.lookup();

@@ -22,6 +22,8 @@ import org.slf4j.LoggerFactory;
 public final class AgentDiscoveryLoop implements DiscoveryLoop {
   private static final Logger log = LoggerFactory.getLogger(AgentDiscoveryLoop.class);
 
+  /** How long one {@link #tick()} may keep going while peers try candidates. */
+  static final Duration BUSY_BUDGET = Duration.ofMillis(900);
   private final Agent agent;
   private final Optional<RelayLink> relay;
 
@@ -64,9 +66,23 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
     return new AgentDiscoveryLoop(agent, relay);
   }
 
+  /**
+   * One pass, followed by more every {@link Agent#FAST_TICK} while some peer is trying candidates
+   * (for at most {@link #BUSY_BUDGET}: the node loop calls again at its interval).
+   */
   @Override
   public void tick() throws IOException {
+    long deadline = System.nanoTime() + BUSY_BUDGET.toNanos();
     agent.tick();
+    while (agent.busy() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(Agent.FAST_TICK.toMillis());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+      agent.tick();
+    }
   }
 
   @Override

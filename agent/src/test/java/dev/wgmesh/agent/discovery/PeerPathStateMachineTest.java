@@ -42,6 +42,10 @@ class PeerPathStateMachineTest {
     now = now.plusSeconds(seconds);
   }
 
+  void advance(Duration d) {
+    now = now.plus(d);
+  }
+
   /** Carries out endpoint actions on the fake device, as the agent would. */
   void apply(List<Action> actions) {
     for (Action a : actions) {
@@ -82,9 +86,10 @@ class PeerPathStateMachineTest {
     List<Action> first = tick();
     assertEquals(List.of(new QueryRegistry()), first);
     List<Action> answer = machine.onLookup(now, new Lookup.Found(NAT_B));
-    assertEquals(List.of(new SetEndpoint(NAT_B), new RestartPeer(), new TriggerHandshake()), answer);
+    assertEquals(List.of(new SetEndpoint(NAT_B), new RestartPeer(), new TriggerHandshake(), new SignalPunch()), answer,
+        "the punch signal starts the other side's attempts now");
     apply(answer);
-    advance(1);
+    advance(Duration.ofMillis(300));
     handshake = Optional.of(now);
     rx += 92;
     tick();
@@ -97,7 +102,7 @@ class PeerPathStateMachineTest {
     endpoint = Optional.of(NAT_B);
     start();
     tick();
-    assertEquals(List.of(new TriggerHandshake()), machine.onLookup(now, new Lookup.Found(NAT_B)));
+    assertEquals(List.of(new TriggerHandshake(), new SignalPunch()), machine.onLookup(now, new Lookup.Found(NAT_B)));
   }
 
   @Test
@@ -129,22 +134,23 @@ class PeerPathStateMachineTest {
   }
 
   @Test
-  void noHandshakeAfterDiscoveryFallsBackToRelayAfterTenSeconds() {
+  void noHandshakeAfterDiscoveryFallsBackToRelayWithinASecond() {
     start();
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    for (int s = 1; s < 10; s++) {
-      advance(1);
+    for (int ms = 100; ms < 1000; ms += 100) {
+      advance(Duration.ofMillis(100));
       List<Action> actions = tick();
       assertTrue(!has(actions, UseRelay.class));
       if (has(actions, QueryRegistry.class)) {
         apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
       }
     }
-    advance(1);
+    advance(Duration.ofMillis(100));
     List<Action> actions = tick();
     assertEquals(List.of(new UseRelay(), new RestartPeer(), new TriggerHandshake()), actions);
     assertEquals(Mode.RELAYED, machine.mode());
+    assertEquals(PathKind.RELAYED, machine.path());
   }
 
   @Test
@@ -168,7 +174,7 @@ class PeerPathStateMachineTest {
     start();
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    advance(10);
+    advance(settings.relayAfter());
     apply(tick());
     assertEquals(Mode.RELAYED, machine.mode());
     return machine;
@@ -178,7 +184,7 @@ class PeerPathStateMachineTest {
   void relayedPeerProbesDirectPathWithPunchSignalAndReturnsToRelayOnFailure() {
     relayed();
     handshake = Optional.of(now); // relayed handshakes keep it fresh, but the endpoint is the relay
-    for (int s = 1; s < 30; s++) {
+    for (int s = 1; s < 5; s++) {
       advance(1);
       rx += 100;
       assertEquals(List.of(), tick(), "relayed traffic flows; no probe before the interval");
@@ -186,26 +192,44 @@ class PeerPathStateMachineTest {
     advance(1);
     assertEquals(List.of(new QueryRegistry()), tick());
     List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B));
-    assertEquals(List.of(new SetEndpoint(NAT_B), new SignalPunch(), new TriggerHandshake()), probe);
+    assertEquals(List.of(new SignalPunch(), new SetEndpoint(NAT_B), new TriggerHandshake()), probe);
     apply(probe);
-    advance(5);
+    advance(settings.probeWindow());
     List<Action> giveUp = tick();
     assertEquals(List.of(new UseRelay(), new TriggerHandshake()), giveUp);
     apply(giveUp);
     assertEquals(Mode.RELAYED, machine.mode());
-    // The next probe waits twice as long after a failure.
-    for (int s = 1; s < 60; s++) {
+    // The next probe waits twice as long after a failure; lookups in between (the watch) probe
+    // only when the peer's candidates changed.
+    int probes = 0;
+    for (int s = 1; s <= 10; s++) {
       advance(1);
-      assertEquals(List.of(), tick());
+      if (has(tick(), QueryRegistry.class)) {
+        List<Action> watch = machine.onLookup(now, new Lookup.Found(NAT_B));
+        if (has(watch, SetEndpoint.class)) {
+          probes++;
+          assertEquals(10, s, "probed after " + s + " s");
+        }
+      }
     }
-    advance(1);
+    assertEquals(1, probes);
+  }
+
+  @Test
+  void aRelayedPeerWhoseCandidatesChangeIsProbedAtOnce() {
+    relayed();
+    handshake = Optional.of(now);
+    advance(settings.watchInterval());
     assertEquals(List.of(new QueryRegistry()), tick());
+    List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B_MOVED));
+    assertEquals(List.of(new SignalPunch(), new SetEndpoint(NAT_B_MOVED), new TriggerHandshake()), probe,
+        "the registry saw the peer's mapping change: try it now, not at the next probe");
   }
 
   @Test
   void successfulProbeUpgradesToDirect() {
     relayed();
-    advance(30);
+    advance(settings.probeInterval());
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
     advance(1);
@@ -254,12 +278,12 @@ class PeerPathStateMachineTest {
   }
 
   @Test
-  void dataWithoutAnswerForFiveSecondsRediscoversAndSignalsThePeer() {
+  void dataWithoutAnswerForTwoSecondsRediscoversAndSignalsThePeer() {
     handshake = Optional.of(now);
     endpoint = Optional.of(NAT_B);
     start();
     tick();
-    for (int s = 1; s <= 5; s++) {
+    for (int s = 1; s <= 2; s++) {
       advance(1);
       tx += 84; // pings go out, nothing comes back: the NAT mapping changed
       assertEquals(List.of(), tick());
@@ -313,7 +337,7 @@ class PeerPathStateMachineTest {
     machine.onPunchSignal(now);
     assertEquals(List.of(new QueryRegistry()), tick());
     List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B));
-    assertEquals(List.of(new SetEndpoint(NAT_B), new TriggerHandshake()), probe);
+    assertEquals(List.of(new SetEndpoint(NAT_B), new TriggerHandshake()), probe, "a probe never re-creates the peer, nor signals back");
   }
 
   // ---- re-creating the peer so that WireGuard initiates a handshake at once ----
@@ -329,8 +353,10 @@ class PeerPathStateMachineTest {
   void theSameAnswerAgainTriggersButDoesNotRecreateThePeerAgain() {
     start();
     tick();
+    machine = new PeerPathStateMachine(settings.withRelay(false), now);
+    tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    for (int s = 1; s < 10; s++) {
+    for (int s = 1; s < 3; s++) {
       advance(1);
       assertTrue(has(tick(), QueryRegistry.class));
       assertEquals(List.of(new TriggerHandshake()), machine.onLookup(now, new Lookup.Found(NAT_B)));
@@ -342,7 +368,7 @@ class PeerPathStateMachineTest {
     start();
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    advance(1);
+    advance(Duration.ofMillis(500));
     tick();
     assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new RestartPeer(), new TriggerHandshake()),
         machine.onLookup(now, new Lookup.Found(NAT_B_MOVED)), "the earlier initiation went to the old mapping");
@@ -355,7 +381,7 @@ class PeerPathStateMachineTest {
     endpoint = Optional.of(NAT_B);
     start();
     tick();
-    for (int s = 1; s <= 6; s++) {
+    for (int s = 1; s <= 3; s++) {
       advance(1);
       tx += 84;
       tick();
@@ -388,7 +414,7 @@ class PeerPathStateMachineTest {
     tick();
     advance(181); // no handshake for longer than WireGuard keeps a session
     assertEquals(List.of(new QueryRegistry()), tick());
-    assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new RestartPeer(), new TriggerHandshake()),
+    assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new RestartPeer(), new TriggerHandshake(), new SignalPunch()),
         machine.onLookup(now, new Lookup.Found(NAT_B_MOVED)));
   }
 
@@ -397,7 +423,7 @@ class PeerPathStateMachineTest {
     machine = new PeerPathStateMachine(settings, now, false);
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    advance(10);
+    advance(settings.relayAfter());
     List<Action> actions = tick();
     assertEquals(List.of(new UseRelay(), new TriggerHandshake()), actions,
         "the other side re-creates its peer; two initiations crossing in the relay would both fail");
@@ -408,7 +434,7 @@ class PeerPathStateMachineTest {
   void relayedProbesNeverRecreateThePeer() {
     relayed();
     handshake = Optional.of(now); // the relayed session
-    advance(30);
+    advance(settings.probeInterval());
     tick();
     assertTrue(!has(machine.onLookup(now, new Lookup.Found(NAT_B)), RestartPeer.class));
   }
@@ -419,11 +445,11 @@ class PeerPathStateMachineTest {
     rx = 5_000; // what the old peer had received
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    advance(1);
+    advance(Duration.ofMillis(300));
     rx = 0; // re-created: counters start again
     tick();
     assertEquals(Mode.DISCOVERING, machine.mode(), "nothing received yet");
-    advance(1);
+    advance(Duration.ofMillis(300));
     rx = 92; // the peer's data, through the new endpoint
     tick();
     assertEquals(Mode.DIRECT, machine.mode());
@@ -436,12 +462,12 @@ class PeerPathStateMachineTest {
     rx = 5_000;
     tick();
     apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
-    for (int s = 1; s < 5; s++) {
-      advance(1);
+    for (int ms = 100; ms < 900; ms += 100) {
+      advance(Duration.ofMillis(100));
       tick();
       assertEquals(Mode.DISCOVERING, machine.mode());
     }
-    advance(1);
+    advance(Duration.ofMillis(100));
     rx += 92;
     tick();
     assertEquals(Mode.DIRECT, machine.mode());
@@ -450,7 +476,127 @@ class PeerPathStateMachineTest {
   @Test
   void settingsDefaultsMatchTheDocumentedBounds() {
     assertEquals(Duration.ofSeconds(180), settings.freshness());
-    assertEquals(Duration.ofSeconds(10), settings.relayAfter());
-    assertEquals(Duration.ofSeconds(30), settings.probeInterval());
+    assertEquals(Duration.ofSeconds(1), settings.relayAfter(), "connected within a second, through the relay if need be");
+    assertEquals(Duration.ofSeconds(5), settings.probeInterval());
+    assertEquals(Duration.ofSeconds(2), settings.stallTimeout());
+    assertTrue(settings.followerDelay().compareTo(settings.attemptWindow()) < 0, "the follower initiates within the leader's attempt");
   }
+
+  // ---- candidates: LAN, IPv6, the observed mapping ----
+
+  static final InetSocketAddress LAN_B = new InetSocketAddress("10.201.0.3", 51820);
+  static final InetSocketAddress V6_B = new InetSocketAddress("2001:db8:200::3", 51820);
+  static final PathCandidates.Self BEHIND_B_NAT = new PathCandidates.Self(Optional.of(NAT_B.getAddress()), false);
+  static final PathCandidates.Self ELSEWHERE_V6 = new PathCandidates.Self(Optional.of(new InetSocketAddress("198.51.100.9", 1).getAddress()), true);
+
+  @Test
+  void behindTheSameNatTheLanAddressIsTriedFirstThenTheMapping() {
+    start();
+    tick();
+    List<Action> first = machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B, V6_B)), BEHIND_B_NAT);
+    assertEquals(List.of(new SetEndpoint(LAN_B), new RestartPeer(), new TriggerHandshake(), new SignalPunch()), first);
+    apply(first);
+    advance(settings.attemptWindow());
+    List<Action> next = tick();
+    assertEquals(List.of(new SetEndpoint(NAT_B), new RestartPeer(), new TriggerHandshake()), next, "the LAN attempt had its window");
+  }
+
+  @Test
+  void aHandshakeOnTheLanAddressMakesALanPath() {
+    start();
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B)), BEHIND_B_NAT));
+    advance(Duration.ofMillis(100));
+    handshake = Optional.of(now);
+    tick();
+    assertEquals(Mode.DIRECT, machine.mode());
+    assertEquals(PathKind.LAN, machine.path());
+    PeerPathStateMachine.Transition t = machine.takeTransition();
+    assertEquals(PathKind.PENDING, t.fromPath());
+    assertEquals(PathKind.LAN, t.toPath());
+  }
+
+  @Test
+  void withGlobalIpv6OnBothSidesIpv6IsTriedBeforeTheMapping() {
+    start();
+    tick();
+    List<Action> first = machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B, V6_B)), ELSEWHERE_V6);
+    assertEquals(new SetEndpoint(V6_B), first.get(0), "not behind the same NAT: no LAN attempt");
+    apply(first);
+    advance(Duration.ofMillis(50));
+    handshake = Optional.of(now);
+    tick();
+    assertEquals(PathKind.IPV6, machine.path());
+  }
+
+  @Test
+  void theFollowerWaitsSoThatTheLeadersInitiationArrivesAlone() {
+    machine = new PeerPathStateMachine(settings, now, false);
+    tick();
+    List<Action> first = machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B)), BEHIND_B_NAT);
+    assertEquals(List.of(new SetEndpoint(LAN_B), new SignalPunch()), first, "no initiation yet");
+    apply(first);
+    advance(settings.followerDelay());
+    assertEquals(List.of(new RestartPeer(), new TriggerHandshake()), tick(), "no proof came: initiate, opening our NAT too");
+  }
+
+  @Test
+  void theFollowerDoesNotInitiateWhenTheLeadersHandshakeArrived() {
+    machine = new PeerPathStateMachine(settings, now, false);
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B)), BEHIND_B_NAT));
+    advance(Duration.ofMillis(100));
+    handshake = Optional.of(now);
+    tick();
+    assertEquals(PathKind.LAN, machine.path());
+    advance(settings.followerDelay());
+    assertEquals(List.of(), tick());
+  }
+
+  @Test
+  void learningOwnMappingLaterChangesThePlanAndRestartsTheAttempts() {
+    start();
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B))));
+    advance(Duration.ofMillis(600));
+    tick();
+    List<Action> again = machine.onLookup(now, new Lookup.Found(NAT_B, List.of(LAN_B)), BEHIND_B_NAT);
+    assertEquals(new SetEndpoint(LAN_B), again.get(0), "now known to share the NAT: the LAN address comes first");
+  }
+
+  @Test
+  void aDirectPeerRediscoversAndSignalsWhenThisNodesMappingChanges() {
+    handshake = Optional.of(now);
+    endpoint = Optional.of(NAT_B);
+    start();
+    tick();
+    assertEquals(List.of(new QueryRegistry(), new SignalPunch()), machine.onOwnChange(now));
+    assertEquals(Mode.DISCOVERING, machine.mode());
+  }
+
+  @Test
+  void theMachineIsBusyOnlyWhileItTriesCandidates() {
+    start();
+    tick();
+    assertTrue(machine.busy(now));
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    advance(Duration.ofMillis(100));
+    handshake = Optional.of(now);
+    tick();
+    assertTrue(!machine.busy(now), "direct: back to the normal interval");
+  }
+
+  @Test
+  void candidatesAreOrderedLanIpv6ThenTheMappingAndKindsFollowTheEndpoint() {
+    List<PathCandidates.Candidate> both = PathCandidates.order(new Lookup.Found(NAT_B, List.of(V6_B, LAN_B)),
+        new PathCandidates.Self(Optional.of(NAT_B.getAddress()), true));
+    assertEquals(List.of(PathKind.LAN, PathKind.IPV6, PathKind.DIRECT), both.stream().map(PathCandidates.Candidate::kind).toList());
+    assertEquals(List.of(PathKind.DIRECT), PathCandidates.order(new Lookup.Found(NAT_B, List.of(V6_B, LAN_B)), PathCandidates.Self.UNKNOWN)
+        .stream().map(PathCandidates.Candidate::kind).toList(), "nothing known of this node: only the mapping");
+    assertEquals(PathKind.LAN, PathCandidates.kindOf(new InetSocketAddress("192.168.1.4", 51820), List.of()),
+        "a private address found without a plan (after a restart) is a LAN path");
+    assertEquals(PathKind.DIRECT, PathCandidates.kindOf(NAT_B, List.of()));
+    assertEquals(PathKind.IPV6, PathCandidates.kindOf(V6_B, List.of()));
+  }
+}
 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.agent.discovery.RegistryAnswers.SrvResult;
 import dev.wgmesh.core.dnssd.DnsSdNames;
+import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
 import java.net.InetAddress;
@@ -59,7 +60,32 @@ class RegistryAnswersTest {
   @Test
   void cleanAnswerGivesTheEndpoint() throws Exception {
     SrvResult r = RegistryAnswers.readSrv(key, ZONE, goodSrv());
-    assertEquals(new SrvResult.Complete(new InetSocketAddress("203.0.113.7", 41000)), r);
+    assertEquals(new SrvResult.Complete(new InetSocketAddress("203.0.113.7", 41000), List.of()), r);
+  }
+
+  @Test
+  void hostCandidatesFollowTheMappingAndOnesWithoutAnAddressAreSkipped() throws Exception {
+    Message m = goodSrv();
+    List<InetSocketAddress> reported = List.of(new InetSocketAddress("10.201.0.3", 51820), new InetSocketAddress("2001:db8:200::3", 51820),
+        new InetSocketAddress("10.9.9.9", 51820));
+    List<org.xbill.DNS.Record> records = HostCandidates.records(key, ZONE, reported, 0);
+    for (int i = 0; i < records.size(); i += 2) {
+      m.addRecord(records.get(i), Section.ANSWER);
+      if (i < 4) {
+        m.addRecord(records.get(i + 1), Section.ADDITIONAL); // the third address was left out to fit
+      }
+    }
+    assertEquals(new SrvResult.Complete(new InetSocketAddress("203.0.113.7", 41000), reported.subList(0, 2)),
+        RegistryAnswers.readSrv(key, ZONE, m));
+  }
+
+  @Test
+  void candidatesOfAnotherKeyAreNotCandidates() throws Exception {
+    Message m = goodSrv();
+    List<org.xbill.DNS.Record> records = HostCandidates.records(other, ZONE, List.of(new InetSocketAddress("10.201.0.66", 51820)), 0);
+    m.addRecord(new SRVRecord(instance, DClass.IN, 0, HostCandidates.PRIORITY, 0, 51820, records.get(1).getName()), Section.ANSWER);
+    m.addRecord(records.get(1), Section.ADDITIONAL);
+    assertInstanceOf(Lookup.Failed.class, ((SrvResult.Done) RegistryAnswers.readSrv(key, ZONE, m)).lookup());
   }
 
   @Test
@@ -67,7 +93,7 @@ class RegistryAnswersTest {
     Message m = response(instance, Type.SRV);
     m.addRecord(new SRVRecord(instance, DClass.IN, 0, 0, 0, 51820, host), Section.ANSWER);
     m.addRecord(new AAAARecord(host, DClass.IN, 0, InetAddress.getByName("2001:db8::7")), Section.ADDITIONAL);
-    assertEquals(new SrvResult.Complete(new InetSocketAddress("2001:db8::7", 51820)), RegistryAnswers.readSrv(key, ZONE, m));
+    assertEquals(new SrvResult.Complete(new InetSocketAddress("2001:db8::7", 51820), List.of()), RegistryAnswers.readSrv(key, ZONE, m));
   }
 
   @Test
