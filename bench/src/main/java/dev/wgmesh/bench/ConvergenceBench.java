@@ -431,7 +431,12 @@ public final class ConvergenceBench {
     private final StringBuilder partial = new StringBuilder();
 
     PingWatch(Node from, Node to) {
-      process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", "0.1", to.tunnelIp));
+      this(from, to, "0.1");
+    }
+
+    /** The same with another interval between requests, in seconds ({@code ping -i}). */
+    PingWatch(Node from, Node to, String interval) {
+      process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", interval, to.tunnelIp));
     }
 
     /**
@@ -455,7 +460,13 @@ public final class ConvergenceBench {
       return Optional.empty();
     }
 
-    private List<Instant> newReplies() {
+    /** Whether ping still runs. */
+    boolean isAlive() {
+      return process.isAlive();
+    }
+
+    /** The arrival times of the replies logged since the last call (or since {@link #awaitReply} last read). */
+    List<Instant> newReplies() {
       List<Instant> replies = new ArrayList<>();
       try (RandomAccessFile f = new RandomAccessFile(process.logFile().toFile(), "r")) {
         long length = f.length();

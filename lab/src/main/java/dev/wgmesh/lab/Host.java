@@ -13,37 +13,45 @@ import java.util.Optional;
 
 /**
  * A machine of the lab: a network namespace that is either on the internet itself (a public host
- * with 198.51.100.x/24 and 2001:db8:100::x/64) or on a private LAN (10.x.0.2/24, IPv4 only)
- * behind its own {@link NatRouter}.
+ * with 198.51.100.x/24 and 2001:db8:100::x/64, or a UDP-blocked one with IPv4 only) or on a
+ * private LAN (10.x.0.y/24) behind a {@link NatRouter}: its own, one shared with the other hosts
+ * of a {@link NatSite}, or a home router behind a carrier-grade NAT ({@link #outerNatRouter()}).
+ * Hosts behind NAT are IPv4-only, except those of {@link Lab#ipv6Host}, which have a global IPv6
+ * address that their router forwards without NAT.
  */
 public final class Host extends Node {
   private final InetAddress address;
   private final InetAddress address6;
   private final String uplink;
   private final NatRouter router;
+  private final NatRouter outerRouter;
 
   Host(Lab lab, String name, String namespace, InetAddress address, InetAddress address6, String uplink,
-      NatRouter router) {
+      NatRouter router, NatRouter outerRouter) {
     super(lab, name, namespace);
     this.address = address;
     this.address6 = address6;
     this.uplink = uplink;
     this.router = router;
+    this.outerRouter = outerRouter;
   }
 
-  /** The host's own IPv4 address: public (198.51.100.x) or, behind NAT, its LAN address (10.x.0.2). */
+  /** The host's own IPv4 address: public (198.51.100.x) or, behind NAT, its LAN address (10.x.0.y). */
   public InetAddress address() {
     return address;
   }
 
-  /** The host's IPv6 address (2001:db8:100::x); only public hosts have one. */
+  /**
+   * The host's global IPv6 address: 2001:db8:100::x for a public host, 2001:db8:200:m::2 for an
+   * {@link Lab#ipv6Host}; empty for the others (IPv4 only).
+   */
   public Optional<InetAddress> address6() {
     return Optional.ofNullable(address6);
   }
 
-  /** The address others on the internet see: the host's own, or its NAT router's public one. */
+  /** The IPv4 address others on the internet see: the host's own, or its (outermost) NAT router's public one. */
   public InetAddress publicAddress() {
-    return router == null ? address : router.publicAddress();
+    return router == null ? address : outerRouter != null ? outerRouter.publicAddress() : router.publicAddress();
   }
 
   /** {@code address():port}. */
@@ -54,7 +62,7 @@ public final class Host extends Node {
   /** {@code [address6()]:port}; throws for a host without IPv6. */
   public InetSocketAddress endpoint6(int port) {
     if (address6 == null) {
-      throw new IllegalStateException(name() + " has no IPv6 address (hosts behind NAT are IPv4-only)");
+      throw new IllegalStateException(name() + " has no IPv6 address (only public hosts and IPv6 hosts have one)");
     }
     return new InetSocketAddress(address6, port);
   }
@@ -63,12 +71,23 @@ public final class Host extends Node {
     return router != null;
   }
 
-  /** The NAT router in front of this host; throws for a public host. */
+  /**
+   * The NAT router in front of this host (the home router of a {@link Lab#doubleNatHost}, the
+   * shared one of a {@link NatSite}); throws for a public host.
+   */
   public NatRouter natRouter() {
     if (router == null) {
       throw new IllegalStateException(name() + " is a public host, it has no NAT router");
     }
     return router;
+  }
+
+  /**
+   * The carrier-grade NAT behind the host's home router ({@link Lab#doubleNatHost}); empty for
+   * every other host.
+   */
+  public Optional<NatRouter> outerNatRouter() {
+    return Optional.ofNullable(outerRouter);
   }
 
   /** The host's only network interface (besides lo and WireGuard). */

@@ -47,6 +47,15 @@ import org.slf4j.LoggerFactory;
  *   <li>NAT host {@code <name>}: namespace {@code <id>-<name>} with 10.(200+m).0.2/24 (m = 1, 2, ...),
  *       default route to its router, namespace {@code <id>-<name>-nat} with 10.(200+m).0.1/24 and
  *       public 203.0.113.(10+m)/24 (see {@link NatKind} for the rules). IPv4 only.
+   <li>NAT site {@code <name>} ({@link #natSite}): router namespace {@code <id>-<name>-nat} as above,
+ *       with the LAN on a bridge {@code <id>s<n>} in it, and hosts {@code <id>-<host>} at 10.(200+m).0.(1+i);
+ *   <li>double-NAT host {@code <name>} ({@link #doubleNatHost}): as a NAT host, but its router's WAN
+ *       is 100.64.m.2/24 on the inside of a carrier-grade NAT {@code <id>-<name>-cgn} (100.64.m.1,
+ *       public 203.0.113.(10+m));
+ *   <li>UDP-blocked host ({@link #udpBlockedHost}): a public host without IPv6 whose firewall passes
+ *       UDP only to and from one endpoint;
+ *   <li>IPv6 host ({@link #ipv6Host}): a NAT host behind a symmetric NAT whose router also forwards
+ *       2001:db8:200:m::/64 without NAT (host at ::2; the internet routes it to 2001:db8:100::1:m);
  *   <li>veth pairs {@code <id>w<n>}/{@code <id>p<n>} (node/bridge) and {@code <id>r<n>}/{@code <id>l<n>}
  *       (router LAN/host), created directly inside their namespaces;
  *   <li>WireGuard interfaces {@code <id>-<host>-<suffix>} (or shorter), sockets in
@@ -70,6 +79,9 @@ public final class Lab implements AutoCloseable {
   private static final String PUBLIC6_PREFIX = "2001:db8:100::";
   private static final int MAX_PUBLIC = 200;
   private static final int MAX_NAT = 50;
+  private static final int MAX_SITE_HOSTS = 50;
+  /** The IPv6 LANs of {@link #ipv6Host} hosts: 2001:db8:200:m::/64. */
+  private static final String SITE6_PREFIX = "2001:db8:200:";
 
   private final String id;
   private final String purpose;
@@ -89,6 +101,7 @@ public final class Lab implements AutoCloseable {
   private int publicHosts;
   private int natHosts;
   private int wgCount;
+  private boolean internetForwards6;
   private boolean closed;
   private final Thread shutdownHook;
 
@@ -206,6 +219,42 @@ public final class Lab implements AutoCloseable {
    * no firewall. {@code name}: 1 to 8 characters a-z0-9, starting with a letter, unique in the lab.
    */
   public Host publicHost(String name) {
+    return newPublicHost(name, true);
+  }
+
+  /**
+   * A host on the internet (198.51.100.(10+k)/24, no IPv6 address) whose own firewall drops every
+   * UDP datagram on its uplink except those to and from {@code allowed}: a machine on a network
+   * that blocks UDP (many corporate and guest networks, hotel Wi-Fi) but lets one VPN endpoint
+   * through. ICMP and TCP pass, as do UDP on loopback and inside tunnels (a WireGuard tunnel to
+   * {@code allowed} carries anything). With {@code allowed} the registry's WireGuard endpoint, only
+   * the registry's relay reaches the host. The rules are in the host's own namespace; read them
+   * with {@code host.exec("iptables", "-S")}.
+   */
+  public Host udpBlockedHost(String name, java.net.InetSocketAddress allowed) {
+    java.util.Objects.requireNonNull(allowed, "allowed");
+    if (!(allowed.getAddress() instanceof java.net.Inet4Address)) {
+      throw new IllegalArgumentException("the allowed endpoint must be an IPv4 address: " + allowed);
+    }
+    Host host = newPublicHost(name, false);
+    host.execOk(udpBlockRules(host.uplink(), allowed).getBytes(StandardCharsets.UTF_8), List.of("iptables-restore"));
+    log.info("lab {}: host {} drops UDP except to and from {}", id, name, UdpTool.format(allowed));
+    return host;
+  }
+
+  /** The iptables-restore input of {@link #udpBlockedHost}: UDP on {@code uplink} only to and from {@code allowed}. */
+  static String udpBlockRules(String uplink, java.net.InetSocketAddress allowed) {
+    String ip = allowed.getAddress().getHostAddress();
+    int port = allowed.getPort();
+    return "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
+        + "-A INPUT -i " + uplink + " -p udp -s " + ip + " --sport " + port + " -j ACCEPT\n"
+        + "-A INPUT -i " + uplink + " -p udp -j DROP\n"
+        + "-A OUTPUT -o " + uplink + " -p udp -d " + ip + " --dport " + port + " -j ACCEPT\n"
+        + "-A OUTPUT -o " + uplink + " -p udp -j DROP\n"
+        + "COMMIT\n";
+  }
+
+  private Host newPublicHost(String name, boolean ipv6) {
     int k;
     synchronized (this) {
       reserveName(name);
@@ -219,14 +268,22 @@ public final class Lab implements AutoCloseable {
     createNamespace(node, false);
     String uplink = linkToInternet(node);
     InetAddress v4 = literal("198.51.100." + (10 + k));
-    InetAddress v6 = literal(PUBLIC6_PREFIX + (10 + k));
+    InetAddress v6 = ipv6 ? literal(PUBLIC6_PREFIX + (10 + k)) : null;
     node.execOk("ip", "addr", "add", v4.getHostAddress() + "/24", "dev", uplink);
-    node.execOk("ip", "-6", "addr", "add", PUBLIC6_PREFIX + (10 + k) + "/64", "dev", uplink, "nodad");
+    if (ipv6) {
+      node.execOk("ip", "-6", "addr", "add", PUBLIC6_PREFIX + (10 + k) + "/64", "dev", uplink, "nodad");
+      // the LANs of the IPv6 hosts behind NAT routers (ipv6Host), routed by the internet
+      node.execOk("ip", "-6", "route", "add", SITE6_PREFIX + ":/48", "via", PUBLIC6_PREFIX + "1");
+    }
     node.execOk("ip", "route", "add", "203.0.113.0/24", "dev", uplink);
     node.execOk("ip", "route", "add", "default", "via", PUBLIC_GATEWAY);
-    Host host = new Host(this, name, ns, v4, v6, uplink, null);
+    Host host = new Host(this, name, ns, v4, v6, uplink, null, null);
     register(host);
-    log.info("lab {}: public host {} at {} and {}{}", id, name, v4.getHostAddress(), PUBLIC6_PREFIX, 10 + k);
+    if (ipv6) {
+      log.info("lab {}: public host {} at {} and {}{}", id, name, v4.getHostAddress(), PUBLIC6_PREFIX, 10 + k);
+    } else {
+      log.info("lab {}: public host {} at {} (no IPv6)", id, name, v4.getHostAddress());
+    }
     return host;
   }
 
@@ -235,14 +292,26 @@ public final class Lab implements AutoCloseable {
    * address 203.0.113.(10+m). The router's namespace is {@code <id>-<name>-nat}.
    */
   public Host natHost(String name, NatKind kind) {
-    int m;
-    synchronized (this) {
-      reserveName(name);
-      m = ++natHosts;
-      if (m > MAX_NAT) {
-        throw new IllegalStateException("at most " + MAX_NAT + " NAT hosts per lab");
-      }
-    }
+    return newNatHost(name, kind, false);
+  }
+
+  /**
+   * A dual-stack host whose IPv4 is behind a {@link NatKind#SYMMETRIC} NAT router (as {@link
+   * #natHost}: 10.(200+m).0.2 behind 203.0.113.(10+m)) and which has a global IPv6 address,
+   * 2001:db8:200:m::2/64, that the same router forwards without NAT and without any firewall:
+   * the common ISP deployment where IPv4 is scarce and shared (a carrier or a cloud NAT with
+   * per-destination mappings, RFC 4787 "address and port-dependent mapping") while IPv6 is
+   * routed end to end. Direct IPv4 to the host cannot work (its mapping differs per peer); over
+   * IPv6 any host with IPv6 (public hosts, other IPv6 hosts) reaches it unsolicited. The internet
+   * namespace routes 2001:db8:200:m::/64 to the router's WAN address 2001:db8:100::1:m; public
+   * hosts route 2001:db8:200::/48 through the internet. {@link Host#address6()} is the global address.
+   */
+  public Host ipv6Host(String name) {
+    return newNatHost(name, NatKind.SYMMETRIC, true);
+  }
+
+  private Host newNatHost(String name, NatKind kind, boolean ipv6) {
+    int m = reserveNat(name);
     String routerNs = id + "-" + name + "-nat";
     String hostNs = id + "-" + name;
     Node r = new Node(this, name + "-nat", routerNs);
@@ -256,32 +325,204 @@ public final class Lab implements AutoCloseable {
     r.execOk("ip", "route", "add", "198.51.100.0/24", "dev", wan);
     r.execOk("ip", "route", "add", "default", "via", WAN_GATEWAY);
 
-    int n = nextLink();
-    String lanRouter = id + "r" + n;
-    String lanHost = id + "l" + n;
-    Shell.runOk(List.of("ip", "link", "add", lanRouter, "netns", routerNs, "type", "veth",
-        "peer", "name", lanHost, "netns", hostNs), Shell.DEFAULT_TIMEOUT);
+    String[] lanLink = routerToHost(r, h);
+    String lanRouter = lanLink[0];
+    String lanHost = lanLink[1];
     String lan = "10." + (200 + m) + ".0.";
     InetAddress gateway = literal(lan + "1");
     InetAddress address = literal(lan + "2");
     r.execOk("ip", "addr", "add", lan + "1/24", "dev", lanRouter);
-    r.execOk("ip", "link", "set", lanRouter, "up");
     h.execOk("ip", "addr", "add", lan + "2/24", "dev", lanHost);
-    h.execOk("ip", "link", "set", lanHost, "up");
     h.execOk("ip", "route", "add", "default", "via", lan + "1");
+
+    InetAddress address6 = null;
+    if (ipv6) {
+      enableInternetIpv6Forwarding();
+      String wan6 = PUBLIC6_PREFIX + "1:" + m;
+      String site6 = SITE6_PREFIX + m + "::";
+      r.sysctl("net.ipv6.conf.all.forwarding=1");
+      r.execOk("ip", "-6", "addr", "add", wan6 + "/64", "dev", wan, "nodad");
+      r.execOk("ip", "-6", "route", "add", "default", "via", PUBLIC6_PREFIX + "1");
+      r.execOk("ip", "-6", "addr", "add", site6 + "1/64", "dev", lanRouter, "nodad");
+      h.execOk("ip", "-6", "addr", "add", site6 + "2/64", "dev", lanHost, "nodad");
+      h.execOk("ip", "-6", "route", "add", "default", "via", site6 + "1");
+      internet.execOk("ip", "-6", "route", "add", site6 + "/64", "via", wan6);
+      address6 = literal(site6 + "2");
+    }
 
     r.execOk(natRules(kind, wan, lanRouter, publicAddress, address).getBytes(StandardCharsets.UTF_8), List.of("iptables-restore"));
     NatRouter router = new NatRouter(this, name + "-nat", routerNs, kind, publicAddress, gateway, wan, lanRouter);
-    Host host = new Host(this, name, hostNs, address, null, lanHost, router);
+    Host host = new Host(this, name, hostNs, address, address6, lanHost, router, null);
     register(host);
-    log.info("lab {}: host {} at {} behind {} NAT {}", id, name, address.getHostAddress(), kind,
-        publicAddress.getHostAddress());
+    log.info("lab {}: host {} at {} behind {} NAT {}{}", id, name, address.getHostAddress(), kind,
+        publicAddress.getHostAddress(), address6 == null ? "" : ", global IPv6 " + address6.getHostAddress());
     return host;
+  }
+
+  /**
+   * A NAT site: one router of {@code kind} with the public address 203.0.113.(10+m) in front of a
+   * LAN 10.(200+m).0.0/24 that any number of hosts join with {@link NatSite#host(String)} (at
+   * 10.(200+m).0.2, .3, ...; one L2 segment, a bridge in the router's namespace). It models a
+   * cloud subnet behind a NAT gateway (AWS NAT Gateway, Google Cloud NAT) or an office behind one
+   * router: hosts reach each other directly on the LAN, and every host's traffic to the internet
+   * leaves from the one public address. The router does not hairpin (RFC 4787, REQ-9 is not
+   * met, as by those gateways): a datagram from the LAN to the public address is dropped, never
+   * sent back to the host holding that mapping, so hosts of a site can only talk over their LAN
+   * addresses. {@code kind} is {@link NatKind#PORT_RESTRICTED} or {@link NatKind#SYMMETRIC}; a full
+   * cone ({@link NatKind#CONE}) forwards to one "DMZ" host and has no meaning for a shared LAN.
+   * The router's namespace is {@code <id>-<name>-nat}; {@code name} is reserved like a host's.
+   */
+  public NatSite natSite(String name, NatKind kind) {
+    java.util.Objects.requireNonNull(kind, "kind");
+    if (kind == NatKind.CONE) {
+      throw new IllegalArgumentException("a NAT site is PORT_RESTRICTED or SYMMETRIC: a full cone forwards to one host");
+    }
+    int m = reserveNat(name);
+    String routerNs = id + "-" + name + "-nat";
+    Node r = new Node(this, name + "-nat", routerNs);
+    createNamespace(r, true);
+    String wan = linkToInternet(r);
+    InetAddress publicAddress = literal("203.0.113." + (10 + m));
+    r.execOk("ip", "addr", "add", publicAddress.getHostAddress() + "/24", "dev", wan);
+    r.execOk("ip", "route", "add", "198.51.100.0/24", "dev", wan);
+    r.execOk("ip", "route", "add", "default", "via", WAN_GATEWAY);
+    String lanBridge = id + "s" + nextLink();
+    r.execOk("ip", "link", "add", lanBridge, "type", "bridge", "stp_state", "0", "mcast_snooping", "0");
+    String lan = "10." + (200 + m) + ".0.";
+    r.execOk("ip", "addr", "add", lan + "1/24", "dev", lanBridge);
+    r.execOk("ip", "link", "set", lanBridge, "up");
+    r.execOk(natRules(kind, wan, lanBridge, publicAddress, null, true).getBytes(StandardCharsets.UTF_8), List.of("iptables-restore"));
+    NatRouter router = new NatRouter(this, name + "-nat", routerNs, kind, publicAddress, literal(lan + "1"), wan, lanBridge);
+    log.info("lab {}: site {} with LAN {}0/24 behind {} NAT {}", id, name, lan, kind, publicAddress.getHostAddress());
+    return new NatSite(this, name, router, lan);
+  }
+
+  /** A host joining {@code site}'s LAN: namespace {@code <id>-<name>}, a veth port of the site's bridge. */
+  Host siteHost(NatSite site, String name, int index) {
+    if (index > MAX_SITE_HOSTS) {
+      throw new IllegalStateException("at most " + MAX_SITE_HOSTS + " hosts per site");
+    }
+    synchronized (this) {
+      reserveName(name);
+    }
+    String hostNs = id + "-" + name;
+    Node h = new Node(this, name, hostNs);
+    createNamespace(h, false);
+    NatRouter r = site.natRouter();
+    String[] link = routerToHost(r, h);
+    r.execOk("ip", "link", "set", link[0], "master", r.lanInterface());
+    String ip = site.lanPrefix() + (1 + index);
+    h.execOk("ip", "addr", "add", ip + "/24", "dev", link[1]);
+    h.execOk("ip", "route", "add", "default", "via", r.lanAddress().getHostAddress());
+    Host host = new Host(this, name, hostNs, literal(ip), null, link[1], r, null);
+    register(host);
+    log.info("lab {}: host {} at {} on site {}", id, name, ip, site.name());
+    return host;
+  }
+
+  /**
+   * A host behind two NATs: its home router of {@code homeKind} (LAN 10.(200+m).0.0/24, host at
+   * .2, WAN 100.64.m.2/24) sits on the inside network of a carrier-grade NAT (100.64.m.0/24, the
+   * RFC 6598 shared address space; the CGN is 100.64.m.1) whose public address is
+   * 203.0.113.(10+m): "NAT444", as mobile and many fibre ISPs run it. The CGN behaves as RFC 6888
+   * requires (REQ-1, the RFC 4787 behaviour): endpoint-independent, port-preserving mapping and
+   * port-restricted filtering, i.e. the rules of {@link NatKind#PORT_RESTRICTED}. The host's
+   * {@link Host#natRouter()} is the home router (its {@code publicAddress()} is 100.64.m.2),
+   * {@link Host#outerNatRouter()} the CGN, and {@link Host#publicAddress()} the CGN's public
+   * address. Each such host has a CGN of its own (two of them do not share one). Namespaces
+   * {@code <id>-<name>}, {@code <id>-<name>-nat} (home router) and {@code <id>-<name>-cgn}.
+   */
+  public Host doubleNatHost(String name, NatKind homeKind) {
+    java.util.Objects.requireNonNull(homeKind, "homeKind");
+    int m = reserveNat(name);
+    String cgnNs = id + "-" + name + "-cgn";
+    String homeNs = id + "-" + name + "-nat";
+    String hostNs = id + "-" + name;
+    Node c = new Node(this, name + "-cgn", cgnNs);
+    Node r = new Node(this, name + "-nat", homeNs);
+    Node h = new Node(this, name, hostNs);
+    createNamespace(c, true);
+    createNamespace(r, true);
+    createNamespace(h, false);
+
+    String cgnWan = linkToInternet(c);
+    InetAddress publicAddress = literal("203.0.113." + (10 + m));
+    c.execOk("ip", "addr", "add", publicAddress.getHostAddress() + "/24", "dev", cgnWan);
+    c.execOk("ip", "route", "add", "198.51.100.0/24", "dev", cgnWan);
+    c.execOk("ip", "route", "add", "default", "via", WAN_GATEWAY);
+
+    String[] inside = routerToHost(c, r); // CGN inside leg / home router WAN leg
+    String shared = "100.64." + m + ".";
+    c.execOk("ip", "addr", "add", shared + "1/24", "dev", inside[0]);
+    r.execOk("ip", "addr", "add", shared + "2/24", "dev", inside[1]);
+    r.execOk("ip", "route", "add", "default", "via", shared + "1");
+
+    String[] lanLink = routerToHost(r, h);
+    String lan = "10." + (200 + m) + ".0.";
+    r.execOk("ip", "addr", "add", lan + "1/24", "dev", lanLink[0]);
+    h.execOk("ip", "addr", "add", lan + "2/24", "dev", lanLink[1]);
+    h.execOk("ip", "route", "add", "default", "via", lan + "1");
+    InetAddress address = literal(lan + "2");
+    InetAddress homeWan = literal(shared + "2");
+
+    c.execOk(natRules(NatKind.PORT_RESTRICTED, cgnWan, inside[0], publicAddress, null).getBytes(StandardCharsets.UTF_8),
+        List.of("iptables-restore"));
+    r.execOk(natRules(homeKind, inside[1], lanLink[0], homeWan, address).getBytes(StandardCharsets.UTF_8), List.of("iptables-restore"));
+    NatRouter cgn = new NatRouter(this, name + "-cgn", cgnNs, NatKind.PORT_RESTRICTED, publicAddress, literal(shared + "1"),
+        cgnWan, inside[0]);
+    NatRouter home = new NatRouter(this, name + "-nat", homeNs, homeKind, homeWan, literal(lan + "1"), inside[1], lanLink[0]);
+    Host host = new Host(this, name, hostNs, address, null, lanLink[1], home, cgn);
+    register(host);
+    log.info("lab {}: host {} at {} behind {} NAT {} behind carrier-grade NAT {}", id, name, address.getHostAddress(), homeKind,
+        homeWan.getHostAddress(), publicAddress.getHostAddress());
+    return host;
+  }
+
+  /** Reserves a host or site name and the next NAT number m (for 10.(200+m) and 203.0.113.(10+m)). */
+  private synchronized int reserveNat(String name) {
+    reserveName(name);
+    int m = ++natHosts;
+    if (m > MAX_NAT) {
+      throw new IllegalStateException("at most " + MAX_NAT + " NAT hosts per lab");
+    }
+    return m;
+  }
+
+  /** A veth pair {@code <id>r<n>} (in {@code router}) / {@code <id>l<n>} (in {@code host}), both up; returns their names. */
+  private String[] routerToHost(Node router, Node host) {
+    int n = nextLink();
+    String routerSide = id + "r" + n;
+    String hostSide = id + "l" + n;
+    Shell.runOk(List.of("ip", "link", "add", routerSide, "netns", router.namespace(), "type", "veth",
+        "peer", "name", hostSide, "netns", host.namespace()), Shell.DEFAULT_TIMEOUT);
+    router.execOk("ip", "link", "set", routerSide, "up");
+    host.execOk("ip", "link", "set", hostSide, "up");
+    return new String[] {routerSide, hostSide};
+  }
+
+  private synchronized void enableInternetIpv6Forwarding() {
+    if (!internetForwards6) {
+      internet.sysctl("net.ipv6.conf.all.forwarding=1");
+      internetForwards6 = true;
+    }
   }
 
   /** The iptables-restore input for a router of {@code kind}; see {@link NatKind}. */
   static String natRules(NatKind kind, String wan, String lan, InetAddress publicAddress, InetAddress lanHost) {
-    String host = lanHost.getHostAddress();
+    return natRules(kind, wan, lan, publicAddress, lanHost, false);
+  }
+
+  /**
+   * The same; {@code dropHairpin} adds a rule that drops whatever the LAN sends to the public
+   * address (a site router: no hairpinning, and no ICMP answer from the router either).
+   * {@code lanHost} may be null unless {@code kind} is {@link NatKind#CONE}.
+   */
+  static String natRules(NatKind kind, String wan, String lan, InetAddress publicAddress, InetAddress lanHost,
+      boolean dropHairpin) {
+    String host = lanHost == null ? null : lanHost.getHostAddress();
+    if (kind == NatKind.CONE && host == null) {
+      throw new IllegalArgumentException("a full cone needs its LAN host");
+    }
     StringBuilder nat = new StringBuilder("*nat\n:PREROUTING ACCEPT [0:0]\n:INPUT ACCEPT [0:0]\n"
         + ":OUTPUT ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n");
     nat.append("-A POSTROUTING -o ").append(wan).append(" -j MASQUERADE")
@@ -292,6 +533,9 @@ public final class Lab implements AutoCloseable {
     }
     nat.append("COMMIT\n");
     StringBuilder filter = new StringBuilder("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n");
+    if (dropHairpin) {
+      filter.append("-A INPUT -i ").append(lan).append(" -d ").append(publicAddress.getHostAddress()).append(" -j DROP\n");
+    }
     filter.append("-A INPUT -i ").append(wan).append(" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n");
     filter.append("-A INPUT -i ").append(wan).append(" -j DROP\n");
     filter.append("-A FORWARD -i ").append(wan).append(" -m conntrack --ctstate ESTABLISHED,RELATED -j ACCEPT\n");

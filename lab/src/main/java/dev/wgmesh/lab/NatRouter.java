@@ -3,9 +3,12 @@ package dev.wgmesh.lab;
 import java.net.InetAddress;
 
 /**
- * The NAT router in front of one {@link Host}: its own namespace with a WAN leg on the lab's
- * internet (a public 203.0.113.x address) and a LAN leg to the host (10.x.0.1/24), iptables NAT
- * and firewall rules according to its {@link NatKind}.
+ * A NAT router in front of one {@link Host} or of a {@link NatSite}'s LAN: its own namespace with a
+ * WAN leg on the lab's internet (a public 203.0.113.x address) and a LAN leg (10.x.0.1/24: a veth
+ * to the host, or the site's bridge), iptables NAT and firewall rules according to its {@link
+ * NatKind}. Behind a carrier-grade NAT ({@link Lab#doubleNatHost}) the home router's WAN leg is on
+ * the CGN's inside network (100.64.m.2) and the CGN is a NatRouter too, with the host's network
+ * (100.64.m.0/24) as its LAN.
  */
 public final class NatRouter extends Node {
   private final NatKind kind;
@@ -28,12 +31,15 @@ public final class NatRouter extends Node {
     return kind;
   }
 
-  /** The router's address on the internet (203.0.113.x): what peers see as the host's source address. */
+  /**
+   * The router's WAN address: on the internet (203.0.113.x), what peers see as the host's source
+   * address; for a home router behind a carrier-grade NAT, its address on the CGN's inside network (100.64.m.2).
+   */
   public InetAddress publicAddress() {
     return publicAddress;
   }
 
-  /** The router's LAN address (10.x.0.1), the host's default gateway. */
+  /** The router's LAN address (10.x.0.1, 100.64.m.1 for a CGN), its hosts' default gateway. */
   public InetAddress lanAddress() {
     return lanAddress;
   }

@@ -32,6 +32,7 @@ public final class StandaloneMesh implements AutoCloseable {
   private final List<String> registryArgs;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private int natHosts;
+  private int publicHosts = 1; // the registry
   private int nextIp;
 
   /** One node: a lab host, its WireGuard interface and tunnel address, and its agent once started. */
@@ -97,13 +98,48 @@ public final class StandaloneMesh implements AutoCloseable {
    * other node yet ({@link #link}); it has not necessarily reached the registry ({@link #awaitRegistered}).
    */
   public Node addNode(String name, NatKind nat) {
-    Host host;
-    if (nat == null) {
-      host = lab.publicHost(name);
-    } else {
+    return addNodeAt(name, Placement.of(nat));
+  }
+
+  /**
+   * A node placed in one of the lab's shapes, otherwise as {@link #addNode(String, NatKind)} (not
+   * an overload of it, so that {@code addNode(name, null)} stays unambiguous). A
+   * {@link Placement#UDP_BLOCKED} node's firewall passes UDP only to and from the registry's
+   * endpoint (its public IPv4 address, port {@link #REGISTRY_PORT}).
+   */
+  public Node addNodeAt(String name, Placement placement) {
+    Host host = switch (placement) {
+      case PUBLIC -> lab.publicHost(name);
+      case CONE -> lab.natHost(name, NatKind.CONE);
+      case PORT_RESTRICTED -> lab.natHost(name, NatKind.PORT_RESTRICTED);
+      case SYMMETRIC -> lab.natHost(name, NatKind.SYMMETRIC);
+      case DOUBLE_NAT -> lab.doubleNatHost(name, NatKind.PORT_RESTRICTED);
+      case UDP_BLOCKED -> lab.udpBlockedHost(name, registryHost.endpoint(REGISTRY_PORT));
+      case IPV6 -> lab.ipv6Host(name);
+    };
+    if (placement.usesNat()) {
       natHosts++;
-      host = lab.natHost(name, nat);
+    } else {
+      publicHosts++;
     }
+    return addNode(name, host);
+  }
+
+  /**
+   * Nodes on one LAN behind one NAT router of {@code kind} ({@link Lab#natSite}, named {@code
+   * site}), in the order of {@code names}; otherwise as {@link #addNode(String, NatKind)}.
+   */
+  public List<Node> addNodesOnSite(String site, NatKind kind, List<String> names) {
+    NatSite lan = lab.natSite(site, kind);
+    natHosts++;
+    List<Node> added = new java.util.ArrayList<>();
+    for (String name : names) {
+      added.add(addNode(name, lan.host(name)));
+    }
+    return added;
+  }
+
+  private Node addNode(String name, Host host) {
     int n = ++nextIp;
     String ip = "10.88." + (n / 250) + "." + (n % 250 + 1);
     WgInterface wg = host.wireguard("wg", ip + "/16", 0);
@@ -196,9 +232,14 @@ public final class StandaloneMesh implements AutoCloseable {
     }
   }
 
-  /** Hosts behind NATs made so far (a lab holds a bounded number). */
+  /** NAT routers (NAT hosts, sites, double-NAT and IPv6 hosts) made so far (a lab holds a bounded number). */
   public int natHosts() {
     return natHosts;
+  }
+
+  /** Hosts on the internet (public and UDP-blocked ones, the registry's included) made so far (a lab holds a bounded number). */
+  public int publicHosts() {
+    return publicHosts;
   }
 
   public Node node(String name) {
@@ -231,14 +272,70 @@ public final class StandaloneMesh implements AutoCloseable {
     PENDING
   }
 
+  /** {@link #pathBetween} folded into three cases: LAN, IPv6 and direct are all {@link Route#DIRECT}. */
   public Route routeBetween(String from, String to) {
-    return node(from).wg.peer(node(to).wg.publicKey()).map(p -> {
-      if (p.endpoint() != null && p.endpoint().startsWith("127.")) {
-        return Route.RELAYED;
-      }
-      boolean fresh = p.latestHandshakeTime().map(t -> t.isAfter(Instant.now().minusSeconds(180))).orElse(false);
-      return fresh && p.endpoint() != null ? Route.DIRECT : Route.PENDING;
-    }).orElse(Route.PENDING);
+    return switch (pathBetween(from, to)) {
+      case RELAYED -> Route.RELAYED;
+      case LAN, IPV6, DIRECT -> Route.DIRECT;
+      case PENDING -> Route.PENDING;
+    };
+  }
+
+  /** The kind of path a node uses for a peer, from the endpoint its WireGuard device shows ({@link #pathBetween}). */
+  public enum PathKind {
+    /** The endpoint is 127.x.x.x: the agent's relay socket, the registry relays. */
+    RELAYED,
+    /** The endpoint is the peer's own private address (both on one LAN), with a handshake younger than 180 s. */
+    LAN,
+    /** An IPv6 endpoint, with a handshake younger than 180 s. */
+    IPV6,
+    /** Any other endpoint (a public address or a NAT mapping), with a handshake younger than 180 s. */
+    DIRECT,
+    /** No endpoint, or no handshake younger than 180 s on a non-relay endpoint. */
+    PENDING;
+
+    /** {@code relayed}, {@code lan}, {@code ipv6}, {@code direct} or {@code pending}. */
+    public String label() {
+      return name().toLowerCase(java.util.Locale.ROOT);
+    }
+  }
+
+  /** The path node {@code from} uses for node {@code to}, see {@link PathKind}. */
+  public PathKind pathBetween(String from, String to) {
+    return pathBetween(node(from), node(to));
+  }
+
+  /** The path {@code from} uses for {@code to}, see {@link PathKind}. */
+  public static PathKind pathBetween(Node from, Node to) {
+    Optional<WgInterface.Peer> peer;
+    try {
+      peer = from.wg.peer(to.wg.publicKey());
+    } catch (RuntimeException e) {
+      return PathKind.PENDING;
+    }
+    return peer.map(p -> classify(p, to.host, Instant.now())).orElse(PathKind.PENDING);
+  }
+
+  static PathKind classify(WgInterface.Peer p, Host to, Instant now) {
+    String endpoint = p.endpoint();
+    if (endpoint == null) {
+      return PathKind.PENDING;
+    }
+    if (endpoint.startsWith("127.")) {
+      return PathKind.RELAYED;
+    }
+    boolean fresh = p.latestHandshakeTime().map(t -> t.isAfter(now.minusSeconds(180))).orElse(false);
+    if (!fresh) {
+      return PathKind.PENDING;
+    }
+    if (endpoint.startsWith("[")) {
+      return PathKind.IPV6;
+    }
+    String ip = endpoint.substring(0, endpoint.lastIndexOf(':'));
+    if (to.isBehindNat() && ip.equals(to.address().getHostAddress())) {
+      return PathKind.LAN;
+    }
+    return PathKind.DIRECT;
   }
 
   /** Waits until {@code condition} holds; fails with {@code failure} after {@code limit}. */

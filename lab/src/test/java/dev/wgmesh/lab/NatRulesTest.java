@@ -24,6 +24,17 @@ class NatRulesTest {
   }
 
   @Test
+  void siteRulesDropHairpinsAndUdpBlockRulesPassOneEndpoint() throws Exception {
+    InetAddress pub = InetAddress.getByName("203.0.113.11");
+    String site = Lab.natRules(NatKind.PORT_RESTRICTED, "wan0", "br0", pub, null, true);
+    assertTrue(site.contains("-A INPUT -i br0 -d 203.0.113.11 -j DROP\n"), site);
+    assertFalse(Lab.natRules(NatKind.PORT_RESTRICTED, "wan0", "br0", pub, null).contains("-i br0"));
+    String udp = Lab.udpBlockRules("up0", new InetSocketAddress(InetAddress.getByName("198.51.100.11"), 51820));
+    assertTrue(udp.contains("-A OUTPUT -o up0 -p udp -d 198.51.100.11 --dport 51820 -j ACCEPT\n-A OUTPUT -o up0 -p udp -j DROP"), udp);
+    assertTrue(udp.contains("-A INPUT -i up0 -p udp -s 198.51.100.11 --sport 51820 -j ACCEPT\n-A INPUT -i up0 -p udp -j DROP"), udp);
+  }
+
+  @Test
   void endpointsFormatAndParseWithBracketsForIpv6() throws Exception {
     InetSocketAddress v6 = new InetSocketAddress(InetAddress.getByName("2001:db8:100::11"), 51820);
     assertEquals("[2001:db8:100:0:0:0:0:11]:51820", UdpTool.format(v6));
