@@ -407,7 +407,7 @@ public final class Agent implements AutoCloseable {
       if (t != null) {
         InetAddress address = tunnelAddresses.get(key);
         log.info("peer {} ({}): {} -> {}: {}", key.toBase64(), address == null ? "?" : address.getHostAddress(),
-            t.from().name().toLowerCase(), t.to().name().toLowerCase(), t.reason());
+            t.fromPath().label(), t.toPath().label(), t.reason());
         Duration sinceDiscovering = null;
         if (t.to() == PeerPathStateMachine.Mode.DISCOVERING) {
           discoveringSince.put(key, now);

@@ -89,7 +89,7 @@ class AgentLabTest {
       String metrics = c.host.execOk("bash", "-c",
           "exec 3<>/dev/tcp/127.0.0.1/9588; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout();
       assertTrue(metrics.contains("wgmesh_agent_peers{path=\"relayed\"} 1.0"), metrics);
-      assertTrue(metrics.contains("wgmesh_agent_path_switches_total{from=\"discovering\",to=\"relayed\"}"), metrics);
+      assertTrue(metrics.contains("wgmesh_agent_path_switches_total{from=\"pending\",to=\"relayed\"}"), metrics);
       assertTrue(metrics.contains("wgmesh_agent_time_to_path_seconds_count{path=\"relayed\"} 1"), metrics);
       java.util.regex.Matcher sent = java.util.regex.Pattern.compile(
           "wgmesh_agent_relay_bytes_total\\{direction=\"to_registry\"\\} ([0-9.E]+)").matcher(metrics);

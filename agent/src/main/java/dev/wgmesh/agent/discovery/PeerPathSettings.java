@@ -13,8 +13,8 @@ import java.time.Duration;
  * @param relayAfter how long discovery may try before the peer goes through the relay (punching
  *     goes on: see probeInterval)
  * @param relayEnabled whether the relay fallback is used at all
- * @param probeInterval how soon a relayed peer tries the direct path again (doubling after each
- *     failure, up to 8 times this)
+ * @param probeInterval how soon a relayed peer tries the direct path again (four times longer
+ *     after each failure, up to 30 times this; at once when the peer's candidates change)
  * @param probeWindow how long the last candidate of a probe waits for proof before the peer
  *     returns to the relay
  * @param stallTimeout data sent but nothing received for this long marks a broken path
@@ -44,10 +44,10 @@ public record PeerPathSettings(
         Duration.ofSeconds(180),
         Duration.ofSeconds(1),
         Duration.ofSeconds(30),
-        Duration.ofSeconds(1),
+        Duration.ofMillis(800),
         true,
-        Duration.ofSeconds(5),
         Duration.ofSeconds(2),
+        Duration.ofSeconds(1),
         Duration.ofSeconds(2),
         Duration.ofMillis(500),
         Duration.ofMillis(250),

@@ -217,11 +217,12 @@ public final class PeerPathStateMachine {
         failedProbes = 0;
         enterDirect(now, seen.endpoint().get(), "direct path works again");
       } else if (attempt == plan.size() - 1 && !now.isBefore(attemptAt.plus(settings.probeWindow()))) {
-        // Each failed probe costs a moment of relayed traffic: back off up to 8x the interval.
+        // Each failed probe costs up to probeWindow of traffic: wait 4 times longer after each
+        // failure, up to 30 times the interval. A change of the peer's candidates probes at once.
         probeStartedAt = null;
         attempt = -1;
         failedProbes = Math.min(failedProbes + 1, 3);
-        nextProbeAt = now.plus(settings.probeInterval().multipliedBy(1L << failedProbes));
+        nextProbeAt = now.plus(min(settings.probeInterval().multipliedBy(1L << (2 * failedProbes)), settings.probeInterval().multipliedBy(30)));
         actions.add(new Action.UseRelay());
         actions.add(new Action.TriggerHandshake());
       } else {
