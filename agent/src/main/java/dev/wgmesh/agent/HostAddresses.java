@@ -59,6 +59,26 @@ public final class HostAddresses {
     return List.copyOf(out.subList(0, Math.min(out.size(), HostCandidates.MAX)));
   }
 
+  /**
+   * The Node's own addresses (its InternalIP and ExternalIP, as the agent publishes them in its
+   * WireGuardPeer's endpoint hints) with this host's interface addresses, each once, usable ones
+   * only, IPv4 first, at most {@link HostCandidates#MAX}.
+   */
+  public static List<InetAddress> withNodeAddresses(List<InetAddress> nodeAddresses, List<InetAddress> interfaces) {
+    List<InetAddress> all = new ArrayList<>(nodeAddresses);
+    all.addAll(interfaces);
+    List<InetAddress> out = new ArrayList<>();
+    for (boolean v4 : new boolean[] {true, false}) {
+      for (InetAddress a : all) {
+        boolean usable = HostCandidates.unusable(a).isEmpty() && (a instanceof Inet4Address || HostCandidates.isGlobalIpv6(a));
+        if (usable && (a instanceof Inet4Address) == v4 && !out.contains(a)) {
+          out.add(a);
+        }
+      }
+    }
+    return List.copyOf(out.subList(0, Math.min(out.size(), HostCandidates.MAX)));
+  }
+
   static boolean isVirtual(String name) {
     String n = name.toLowerCase(Locale.ROOT);
     return VIRTUAL_PREFIXES.stream().anyMatch(n::startsWith);

@@ -46,4 +46,10 @@ class HostAddressesTest {
     String[] many = java.util.stream.IntStream.range(1, 20).mapToObj(i -> "10.0.0." + i).toArray(String[]::new);
     assertEquals(8, HostAddresses.select(List.of(nif("eth0", many)), "wg0").size());
   }
+
+  @Test
+  void theNodesAddressesJoinTheInterfacesOnceEachIpv4First() {
+    assertEquals(ips("34.120.1.5", "10.0.1.7", "192.168.1.20", "2001:db8:200::5"),
+        HostAddresses.withNodeAddresses(ips("34.120.1.5", "10.0.1.7", "fe80::1"), ips("10.0.1.7", "2001:db8:200::5", "192.168.1.20")));
+  }
 }

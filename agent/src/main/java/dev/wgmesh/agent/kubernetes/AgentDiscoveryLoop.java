@@ -19,6 +19,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.agent.discovery.PathKind;
+import java.util.function.Supplier;
+import java.util.List;
+import java.net.InetAddress;
+import dev.wgmesh.agent.HostAddresses;
 
 /** The standalone agent's discovery ({@link Agent}, {@link RegistryClient}, {@link RelayLink}) behind {@link DiscoveryLoop}. */
 public final class AgentDiscoveryLoop implements DiscoveryLoop {
@@ -41,6 +45,15 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
 
   /** The same, reporting paths and relayed bytes to {@code observer} (the agent's metrics). */
   public static DiscoveryLoop start(RegistryAccess target, WireGuardDevice device, AgentObserver observer) throws IOException {
+    return start(target, device, observer, List::of);
+  }
+
+  /**
+   * The same, with the Node's own addresses (InternalIP, ExternalIP) among the host candidates
+   * besides the interfaces' addresses.
+   */
+  public static DiscoveryLoop start(RegistryAccess target, WireGuardDevice device, AgentObserver observer,
+      Supplier<List<InetAddress>> nodeAddresses) throws IOException {
     InetSocketAddress dns = new InetSocketAddress(target.registryAddress(), target.dnsPort());
     RegistryClient client = new RegistryClient(dns, target.zone(), Duration.ofSeconds(1));
     AtomicReference<Agent> agentRef = new AtomicReference<>();
@@ -61,7 +74,8 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
           }, observer));
     }
     PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
-    Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC(), observer);
+    Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC(), observer,
+        () -> HostAddresses.withNodeAddresses(nodeAddresses.get(), HostAddresses.ofThisHost(device.name())));
     agentRef.set(agent);
     log.info("discovery on {}: registry {}, zone {}, relay {}", device.name(), Endpoints.format(dns), target.zone(),
         relayOn ? "on port " + target.relayPort() : "off");

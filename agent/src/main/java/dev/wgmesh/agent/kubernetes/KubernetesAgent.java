@@ -28,6 +28,10 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import java.util.Map;
+import dev.wgmesh.api.v1alpha1.WireGuardPeer;
+import dev.wgmesh.core.net.IpPrefix;
+import java.util.ArrayList;
+import java.net.InetAddress;
 
 /**
  * {@code wgmesh agent --kubernetes}: the standalone agent's discovery on an interface configured
@@ -103,6 +107,8 @@ public final class KubernetesAgent implements AutoCloseable {
   private DiscoveryLoop discovery;
   private RegistryAccess discoveryTarget;
   private WireGuardDevice discoveryDevice;
+  /** The Node's addresses as last published in the WireGuardPeer's endpoint hints. */
+  private volatile List<InetAddress> nodeAddresses = List.of();
   private boolean discoveryFailing;
   /** Since when a node config from the API server waits for the peer sets to be listed; null when not waiting. */
   private Instant waitingSince;
@@ -278,6 +284,25 @@ public final class KubernetesAgent implements AutoCloseable {
     }
   }
 
+  /** The Node's addresses (InternalIP, ExternalIP) as last published: host candidates for discovery. */
+  public List<InetAddress> nodeAddresses() {
+    return nodeAddresses;
+  }
+
+  static List<InetAddress> addressesOf(WireGuardPeer peer) {
+    List<InetAddress> out = new ArrayList<>();
+    if (peer != null && peer.getSpec() != null && peer.getSpec().getEndpointHints() != null) {
+      for (String hint : peer.getSpec().getEndpointHints()) {
+        try {
+          out.add(IpPrefix.parseAddress(hint));
+        } catch (IllegalArgumentException e) {
+          // a host name or garbage in a hint: not an address candidate
+        }
+      }
+    }
+    return List.copyOf(out);
+  }
+
   /** Publishes the WireGuardPeer, retrying with backoff; then checks it again every resync period. */
   private void publishPeer() {
     PeerPublisher peers = new PeerPublisher(client, settings.configName(), settings.mesh(), keys.publicKey());
@@ -286,7 +311,8 @@ public final class KubernetesAgent implements AutoCloseable {
     while (running) {
       Duration wait;
       try {
-        peers.ensure();
+        WireGuardPeer published = peers.ensure();
+        nodeAddresses = addressesOf(published);
         peerPublished = true;
         if (failing) {
           log.info("WireGuardPeer {} published", settings.configName());

@@ -9,6 +9,7 @@ import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import dev.wgmesh.agent.AgentObserver;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** Runs {@link KubernetesAgent} with the real parts until SIGTERM ({@link NodeMain}). */
 public final class KubernetesAgentMain {
@@ -22,9 +23,11 @@ public final class KubernetesAgentMain {
    */
   public static int run(KubernetesOptions.Node options, Path stateDir, Duration tick, AgentObserver observer) throws InterruptedException {
     return NodeMain.run("agent", options, (client, reconciler) -> {
+      AtomicReference<KubernetesAgent> self = new AtomicReference<>();
       KubernetesAgent agent = new KubernetesAgent(
           KubernetesAgent.Settings.defaults(options.nodeName(), options.mesh(), stateDir).withTick(tick), client, reconciler,
-          (target, device) -> AgentDiscoveryLoop.start(target, device, observer), Clock.systemUTC());
+          (target, device) -> AgentDiscoveryLoop.start(target, device, observer, () -> self.get().nodeAddresses()), Clock.systemUTC());
+      self.set(agent);
       try {
         agent.start();
       } catch (IOException e) {
