@@ -231,6 +231,7 @@ public final class Agent implements AutoCloseable {
         log.info("this node: mapping {}, host candidates {}", mapping.map(Endpoints::format).orElse("unknown"),
             next.stream().map(Endpoints::format).toList());
         ownChange = true;
+        wake.release();
       }
       candidates = next;
       ownMapping = mapping;

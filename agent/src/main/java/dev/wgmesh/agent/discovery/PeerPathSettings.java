@@ -42,13 +42,13 @@ public record PeerPathSettings(
   public static PeerPathSettings defaults() {
     return new PeerPathSettings(
         Duration.ofSeconds(180),
-        Duration.ofSeconds(1),
+        Duration.ofMillis(500),
         Duration.ofSeconds(30),
         Duration.ofMillis(800),
         true,
         Duration.ofSeconds(2),
         Duration.ofSeconds(1),
-        Duration.ofSeconds(2),
+        Duration.ofMillis(1500),
         Duration.ofMillis(500),
         Duration.ofMillis(250),
         Duration.ofSeconds(5));

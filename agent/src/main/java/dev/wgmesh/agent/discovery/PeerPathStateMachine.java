@@ -89,6 +89,9 @@ public final class PeerPathStateMachine {
   private long lastTx = -1;
   private Instant txWithoutRxSince;
   private long txBytesWithoutRx;
+  /** When a pass last saw the received bytes change (or the machine start). */
+  private Instant lastRxChangeAt;
+  private boolean stallProbeSent;
   private Transition lastTransition;
   private boolean observedOnce;
   private int failedProbes;
@@ -135,8 +138,8 @@ public final class PeerPathStateMachine {
    * what the settings say.
    */
   public boolean busy(Instant now) {
-    if (probeStartedAt != null) {
-      return true;
+    if (probeStartedAt != null || (mode == Mode.DIRECT && txWithoutRxSince != null && txBytesWithoutRx > 2 * KEEPALIVE_BYTES)) {
+      return true; // probing, or a direct path may be breaking: judge it to the tenth of a second
     }
     return mode == Mode.DISCOVERING && now.isBefore(modeSince.plus(settings.relayAfter()).plus(settings.attemptWindow()));
   }
@@ -182,6 +185,12 @@ public final class PeerPathStateMachine {
       startDiscovery(now, "no handshake for " + settings.freshness().toSeconds() + " s", actions, false);
     } else if (stalled(now)) {
       startDiscovery(now, "sent data but received nothing for " + Durations.format(settings.stallTimeout()), actions, true);
+    } else if (suspect(now) && !stallProbeSent) {
+      // Unanswered data for a third of the stall bound: send one packet the peer's kernel answers
+      // (the discard port: an ICMP port unreachable comes back through the tunnel), so that a
+      // one-way flow on a working path is not taken for a stall.
+      stallProbeSent = true;
+      actions.add(new Action.TriggerHandshake());
     }
   }
 
@@ -424,6 +433,7 @@ public final class PeerPathStateMachine {
     modeSince = now;
     txWithoutRxSince = null;
     txBytesWithoutRx = 0;
+    stallProbeSent = false;
   }
 
   private void markAttempt(Instant now) {
@@ -453,12 +463,17 @@ public final class PeerPathStateMachine {
    * count: the two sides' keepalives are not in step, so one may go unanswered for a while.
    */
   private void trackTraffic(Instant now, Observation seen) {
+    if (lastRxChangeAt == null || (lastRx >= 0 && seen.rxBytes() != lastRx)) {
+      lastRxChangeAt = now;
+    }
     if (lastRx >= 0 && seen.rxBytes() != lastRx) {
       txWithoutRxSince = null;
       txBytesWithoutRx = 0;
+      stallProbeSent = false;
     } else if (lastTx >= 0 && seen.txBytes() > lastTx) {
       if (txWithoutRxSince == null) {
-        txWithoutRxSince = now;
+        // Counted from the last pass that saw something arrive: what went out since is unanswered.
+        txWithoutRxSince = lastRxChangeAt;
       }
       txBytesWithoutRx += seen.txBytes() - lastTx;
     }
@@ -467,8 +482,13 @@ public final class PeerPathStateMachine {
   }
 
   private boolean stalled(Instant now) {
+    return stallProbeSent && suspect(now) && !now.isBefore(txWithoutRxSince.plus(settings.stallTimeout()));
+  }
+
+  /** Data went out and nothing came back for a third of the stall bound. */
+  private boolean suspect(Instant now) {
     return txWithoutRxSince != null && txBytesWithoutRx > 2 * KEEPALIVE_BYTES
-        && !now.isBefore(txWithoutRxSince.plus(settings.stallTimeout()));
+        && !now.isBefore(txWithoutRxSince.plus(settings.stallTimeout().dividedBy(3)));
   }
 
   private static Duration min(Duration a, Duration b) {

@@ -108,15 +108,17 @@ class PeerPathStateMachineTest {
   @Test
   void unknownPeerIsQueriedWithExponentialBackoffAndNeverRelayed() {
     start();
-    long[] expectedGaps = {1, 2, 4, 8, 16, 30, 30};
+    // In steps of the query interval (500 ms): 1, 2, 4, ... up to the 30 s maximum.
+    long step = settings.queryInterval().toMillis();
+    long[] expectedGaps = {1, 2, 4, 8, 16, 32, 60, 60};
     assertTrue(has(tick(), QueryRegistry.class));
     machine.onLookup(now, new Lookup.NotFound());
     for (long gap : expectedGaps) {
       for (long s = 1; s < gap; s++) {
-        advance(1);
+        advance(Duration.ofMillis(step));
         assertEquals(List.of(), tick(), "no query before the backoff has passed");
       }
-      advance(1);
+      advance(Duration.ofMillis(step));
       assertEquals(List.of(new QueryRegistry()), tick());
       machine.onLookup(now, new Lookup.NotFound());
     }
@@ -278,17 +280,21 @@ class PeerPathStateMachineTest {
   }
 
   @Test
-  void dataWithoutAnswerForTwoSecondsRediscoversAndSignalsThePeer() {
+  void dataWithoutAnswerIsProbedThenRediscoveredAndThePeerSignalled() {
     handshake = Optional.of(now);
     endpoint = Optional.of(NAT_B);
     start();
     tick();
-    for (int s = 1; s <= 2; s++) {
-      advance(1);
+    List<Action> seen = new java.util.ArrayList<>();
+    Duration step = Duration.ofMillis(100);
+    for (Duration t = step; t.compareTo(settings.stallTimeout()) < 0; t = t.plus(step)) {
+      advance(step);
       tx += 84; // pings go out, nothing comes back: the NAT mapping changed
-      assertEquals(List.of(), tick());
+      seen.addAll(tick());
+      assertTrue(machine.busy(now), "a path that may be breaking is watched closely");
     }
-    advance(1);
+    assertEquals(List.of(new TriggerHandshake()), seen, "one probe the peer's kernel would answer");
+    advance(step);
     tx += 84;
     List<Action> actions = tick();
     assertEquals(List.of(new QueryRegistry(), new SignalPunch()), actions);
@@ -299,6 +305,24 @@ class PeerPathStateMachineTest {
     advance(1);
     rx += 84;
     tick();
+    assertEquals(Mode.DIRECT, machine.mode());
+  }
+
+  @Test
+  void aOneWayFlowWhoseProbeIsAnsweredIsNoStall() {
+    handshake = Optional.of(now);
+    endpoint = Optional.of(NAT_B);
+    start();
+    tick();
+    for (int i = 0; i < 50; i++) {
+      advance(Duration.ofMillis(100));
+      tx += 1400; // a one-way stream
+      List<Action> actions = tick();
+      if (has(actions, TriggerHandshake.class)) {
+        rx += 112; // the ICMP answer to the probe, through the tunnel
+      }
+      assertTrue(!has(actions, QueryRegistry.class), "no rediscovery at " + i);
+    }
     assertEquals(Mode.DIRECT, machine.mode());
   }
 
@@ -478,7 +502,7 @@ class PeerPathStateMachineTest {
     assertEquals(Duration.ofSeconds(180), settings.freshness());
     assertTrue(settings.relayAfter().compareTo(Duration.ofSeconds(1)) < 0, "connected within a second, through the relay if need be");
     assertEquals(Duration.ofSeconds(2), settings.probeInterval());
-    assertEquals(Duration.ofSeconds(2), settings.stallTimeout());
+    assertEquals(Duration.ofMillis(1500), settings.stallTimeout());
     assertTrue(settings.followerDelay().compareTo(settings.attemptWindow()) < 0, "the follower initiates within the leader's attempt");
   }
 
@@ -498,7 +522,8 @@ class PeerPathStateMachineTest {
     apply(first);
     advance(settings.attemptWindow());
     List<Action> next = tick();
-    assertEquals(List.of(new SetEndpoint(NAT_B), new RestartPeer(), new TriggerHandshake()), next, "the LAN attempt had its window");
+    assertEquals(List.of(new SetEndpoint(NAT_B), new RestartPeer(), new TriggerHandshake()),
+        next.stream().filter(a -> !(a instanceof QueryRegistry)).toList(), "the LAN attempt had its window");
   }
 
   @Test
