@@ -379,6 +379,14 @@ public final class Agent implements AutoCloseable {
     if (!changes.isEmpty()) {
       try {
         device.apply(DeviceChange.peers(changes));
+        // Where the new endpoints start counting received bytes: read before the triggers go out.
+        for (PeerState peer : device.read().peers()) {
+          PeerPathStateMachine machine = machines.get(peer.publicKey());
+          if (machine != null && todo.containsKey(peer.publicKey())) {
+            Observation seen = observe(peer);
+            machine.endpointApplied(seen.endpoint(), seen.endpointIsRelay(), seen.rxBytes());
+          }
+        }
       } catch (IOException e) {
         log.warn("cannot update endpoints on {}: {}", device.name(), e.getMessage());
       }

@@ -33,6 +33,11 @@ import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import dev.wgmesh.core.dnssd.HostCandidates;
+import dev.wgmesh.core.net.IpPrefix;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Supplier;
 
 /** {@code wgmesh agent}: keep every peer of a WireGuard device connected, directly or relayed. */
 @Command(
@@ -78,6 +83,11 @@ public final class AgentCommand implements Callable<Integer> {
   @Option(names = "--relay-port", defaultValue = "" + RelayFrame.DEFAULT_PORT,
       description = "The relay's UDP port at the registry, and this agent's (default: ${DEFAULT-VALUE})")
   int relayPort;
+
+  @Option(names = "--host-candidates", defaultValue = "auto", paramLabel = "auto|off|<ip>[,<ip>...]",
+      description = "This node's own addresses that peers may try before its NAT mapping (a LAN or global IPv6 address), "
+          + "reported to the registry: auto (the interfaces' addresses), off, or a list (default: ${DEFAULT-VALUE})")
+  String hostCandidates;
 
   @Option(names = "--once", description = "One discovery pass, then exit (for cron; no relay)")
   boolean once;
@@ -135,6 +145,12 @@ public final class AgentCommand implements Callable<Integer> {
       return fail(1, "no peer of " + deviceName + " has the registry address " + registry.getAddress().getHostAddress()
           + " in its AllowedIPs: add the registry as a peer first");
     }
+    Supplier<List<InetAddress>> hostAddresses;
+    try {
+      hostAddresses = hostCandidates(hostCandidates, deviceName);
+    } catch (IllegalArgumentException e) {
+      return fail(2, "--host-candidates: " + e.getMessage());
+    }
     boolean relayOn = relayMode.equals("auto") && !once;
     PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
     RegistryClient client = new RegistryClient(registry, zone, Duration.ofSeconds(1));
@@ -153,7 +169,7 @@ public final class AgentCommand implements Callable<Integer> {
         return fail(1, e.getMessage());
       }
     }
-    try (Agent agent = new Agent(device, client, registry.getAddress(), settings, relay, Clock.systemUTC(), metrics)) {
+    try (Agent agent = new Agent(device, client, registry.getAddress(), settings, relay, Clock.systemUTC(), metrics, hostAddresses)) {
       agentRef.set(agent);
       if (once) {
         return agent.once();
@@ -194,6 +210,30 @@ public final class AgentCommand implements Callable<Integer> {
     log.info("stopping; WireGuard keeps its current endpoints");
     stopped.countDown();
     return 0;
+  }
+
+  /** What {@code --host-candidates} asks for: the interfaces' addresses, none, or a fixed list. */
+  static Supplier<List<InetAddress>> hostCandidates(String value, String device) {
+    if (value.equals("auto")) {
+      return () -> HostAddresses.ofThisHost(device);
+    }
+    if (value.equals("off")) {
+      return List::of;
+    }
+    List<InetAddress> fixed = new ArrayList<>();
+    for (String part : value.split(",")) {
+      InetAddress a = IpPrefix.parseAddress(part);
+      Optional<String> unusable = HostCandidates.unusable(a);
+      if (unusable.isPresent()) {
+        throw new IllegalArgumentException(unusable.get());
+      }
+      fixed.add(a);
+    }
+    if (fixed.size() > HostCandidates.MAX) {
+      throw new IllegalArgumentException("at most " + HostCandidates.MAX + " addresses");
+    }
+    List<InetAddress> result = List.copyOf(fixed);
+    return () -> result;
   }
 
   /** This node's address inside the tunnel, of the same family as the registry's. */

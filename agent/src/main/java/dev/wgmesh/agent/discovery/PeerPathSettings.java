@@ -13,8 +13,10 @@ import java.time.Duration;
  * @param relayAfter how long discovery may try before the peer goes through the relay (punching
  *     goes on: see probeInterval)
  * @param relayEnabled whether the relay fallback is used at all
- * @param probeInterval how soon a relayed peer tries the direct path again (four times longer
- *     after each failure, up to 30 times this; at once when the peer's candidates change)
+ * @param probeInterval how soon a relayed peer first tries the direct path again (at once
+ *     whenever the peer's candidates or mapping change)
+ * @param retryProbeInterval after a failed probe, the wait for the next one, doubling after each
+ *     further failure up to maxProbeInterval
  * @param probeWindow how long the last candidate of a probe waits for proof before the peer
  *     returns to the relay
  * @param stallTimeout data sent but nothing received for this long marks a broken path
@@ -25,6 +27,7 @@ import java.time.Duration;
  *     while the leader's attempt still runs
  * @param watchInterval how often a relayed peer is looked up, to probe at once when its
  *     candidates or mapping change
+ * @param maxProbeInterval the longest wait between probes of a relayed peer
  */
 public record PeerPathSettings(
     Duration freshness,
@@ -33,11 +36,13 @@ public record PeerPathSettings(
     Duration relayAfter,
     boolean relayEnabled,
     Duration probeInterval,
+    Duration retryProbeInterval,
     Duration probeWindow,
     Duration stallTimeout,
     Duration attemptWindow,
     Duration followerDelay,
-    Duration watchInterval) {
+    Duration watchInterval,
+    Duration maxProbeInterval) {
 
   public static PeerPathSettings defaults() {
     return new PeerPathSettings(
@@ -47,15 +52,17 @@ public record PeerPathSettings(
         Duration.ofMillis(800),
         true,
         Duration.ofSeconds(2),
-        Duration.ofSeconds(1),
+        Duration.ofSeconds(60),
+        Duration.ofMillis(500),
         Duration.ofMillis(1500),
         Duration.ofMillis(500),
         Duration.ofMillis(250),
-        Duration.ofSeconds(5));
+        Duration.ofSeconds(5),
+        Duration.ofMinutes(5));
   }
 
   public PeerPathSettings withRelay(boolean enabled) {
-    return new PeerPathSettings(freshness, queryInterval, maxBackoff, relayAfter, enabled, probeInterval, probeWindow, stallTimeout,
-        attemptWindow, followerDelay, watchInterval);
+    return new PeerPathSettings(freshness, queryInterval, maxBackoff, relayAfter, enabled, probeInterval, retryProbeInterval, probeWindow,
+        stallTimeout, attemptWindow, followerDelay, watchInterval, maxProbeInterval);
   }
 }

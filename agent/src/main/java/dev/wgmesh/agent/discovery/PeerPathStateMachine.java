@@ -18,7 +18,7 @@ import java.util.Optional;
  *   DIRECT --handshake stale, or data sent and nothing back--------> DISCOVERING (+ punch signal)
  *   DISCOVERING --registry knows the peer, no proof in relayAfter--> RELAYED
  *   any --the other side relays to us (endpoint roamed to relay)---> RELAYED
- *   RELAYED --the peer's candidates changed, or probeInterval------> probe the candidates: DIRECT, or back
+ *   RELAYED --the peer's candidates changed, or a probe timer-------> probe the candidates: DIRECT, or back
  * </pre>
  *
  * <p>Candidates: each lookup gives the registry's observed mapping and the peer's host
@@ -59,6 +59,8 @@ public final class PeerPathStateMachine {
   public record Transition(Mode from, Mode to, PathKind fromPath, PathKind toPath, String reason) {}
 
   private static final int KEEPALIVE_BYTES = 32;
+  /** At most one PUNCH signal to the peer per this long. */
+  static final Duration SIGNAL_SPACING = Duration.ofSeconds(1);
   /** WireGuard's Reject-After-Time: no session outlives a handshake by more than this. */
   static final Duration SESSION_LIFETIME = Duration.ofSeconds(180);
 
@@ -74,6 +76,9 @@ public final class PeerPathStateMachine {
   private boolean currentIsRelay;
   private Instant attemptAt;
   private long attemptRx;
+  /** Where the current attempt points WireGuard; received bytes prove it only once a pass saw it in place. */
+  private Optional<InetSocketAddress> attemptTarget = Optional.empty();
+  private boolean rxBaselinePending;
   /** The candidates of the last lookup, in the order they are tried. */
   private List<PathCandidates.Candidate> plan = List.of();
   /** The candidate being tried, or -1. */
@@ -159,6 +164,12 @@ public final class PeerPathStateMachine {
     if (lastRx >= 0 && seen.rxBytes() < lastRx) {
       // The peer was re-created (RestartPeer): its counters start again at zero, after the attempt.
       attemptRx = 0;
+      rxBaselinePending = false;
+    } else if (rxBaselinePending && !seen.endpointIsRelay() && seen.endpoint().equals(attemptTarget)) {
+      // The first pass that sees the attempt's endpoint in place: bytes counted before it may
+      // have come through the relay between the last pass and the endpoint change.
+      attemptRx = seen.rxBytes();
+      rxBaselinePending = false;
     }
     trackTraffic(now, seen);
     List<Action> actions = new ArrayList<>();
@@ -226,12 +237,13 @@ public final class PeerPathStateMachine {
         failedProbes = 0;
         enterDirect(now, seen.endpoint().get(), "direct path works again");
       } else if (attempt == plan.size() - 1 && !now.isBefore(attemptAt.plus(settings.probeWindow()))) {
-        // Each failed probe costs up to probeWindow of traffic: wait 4 times longer after each
-        // failure, up to 30 times the interval. A change of the peer's candidates probes at once.
+        // Each failed probe costs up to probeWindow of traffic, and one that failed fails again
+        // until something changes, which the watch sees and probes at once: the timer only
+        // catches what the registry cannot see (a firewall opened, say), rarely.
         probeStartedAt = null;
         attempt = -1;
-        failedProbes = Math.min(failedProbes + 1, 3);
-        nextProbeAt = now.plus(min(settings.probeInterval().multipliedBy(1L << (2 * failedProbes)), settings.probeInterval().multipliedBy(30)));
+        failedProbes = Math.min(failedProbes + 1, 4);
+        nextProbeAt = now.plus(min(settings.retryProbeInterval().multipliedBy(1L << (failedProbes - 1)), settings.maxProbeInterval()));
         actions.add(new Action.UseRelay());
         actions.add(new Action.TriggerHandshake());
       } else {
@@ -304,6 +316,19 @@ public final class PeerPathStateMachine {
     return actions;
   }
 
+  /**
+   * The agent applied this pass's endpoint change and read the device again before sending
+   * anything: {@code rxBytes} is where proof by received bytes starts counting, so that nothing
+   * relayed before the change counts, and nothing answered after it is missed.
+   */
+  public void endpointApplied(Optional<InetSocketAddress> endpoint, boolean endpointIsRelay, long rxBytes) {
+    if (rxBaselinePending && !endpointIsRelay && endpoint.equals(attemptTarget)) {
+      attemptRx = rxBytes;
+      rxBaselinePending = false;
+    }
+    lastRx = rxBytes;
+  }
+
   /** The other agent asked us to punch towards it now (it lost the path, or probes direct). */
   public List<Action> onPunchSignal(Instant now) {
     List<Action> actions = new ArrayList<>();
@@ -347,8 +372,8 @@ public final class PeerPathStateMachine {
    */
   private void startAttempt(int index, Instant now, List<Action> actions) {
     attempt = index;
-    markAttempt(now);
     InetSocketAddress target = plan.get(index).endpoint();
+    markAttempt(now, Optional.of(target));
     boolean differs = !currentEndpoint.equals(Optional.of(target)) || currentIsRelay;
     if (differs) {
       actions.add(new Action.SetEndpoint(target));
@@ -388,7 +413,7 @@ public final class PeerPathStateMachine {
 
   private void startDiscovery(Instant now, String reason, List<Action> actions, boolean signal) {
     enter(Mode.DISCOVERING, now, reason);
-    markAttempt(now);
+    markAttempt(now, currentIsRelay ? Optional.empty() : currentEndpoint);
     registryKnowsPeer = false;
     attempt = -1;
     backoff = settings.queryInterval();
@@ -401,7 +426,7 @@ public final class PeerPathStateMachine {
   }
 
   private void signal(Instant now, List<Action> actions) {
-    if (settings.relayEnabled() && (lastSignalAt == null || !now.isBefore(lastSignalAt.plus(settings.probeWindow())))) {
+    if (settings.relayEnabled() && (lastSignalAt == null || !now.isBefore(lastSignalAt.plus(SIGNAL_SPACING)))) {
       lastSignalAt = now;
       actions.add(new Action.SignalPunch());
     }
@@ -436,9 +461,11 @@ public final class PeerPathStateMachine {
     stallProbeSent = false;
   }
 
-  private void markAttempt(Instant now) {
+  private void markAttempt(Instant now, Optional<InetSocketAddress> target) {
     attemptAt = now;
     attemptRx = lastRx;
+    attemptTarget = target;
+    rxBaselinePending = true;
   }
 
   private boolean provenDirect(Observation seen) {
@@ -446,7 +473,7 @@ public final class PeerPathStateMachine {
       return false;
     }
     boolean handshakeSinceAttempt = seen.lastHandshake().map(h -> h.isAfter(attemptAt)).orElse(false);
-    return handshakeSinceAttempt || (attemptRx >= 0 && seen.rxBytes() > attemptRx);
+    return handshakeSinceAttempt || (!rxBaselinePending && attemptRx >= 0 && seen.rxBytes() > attemptRx);
   }
 
   /** Whether WireGuard may still hold a session with the peer, which re-creating it would drop. */

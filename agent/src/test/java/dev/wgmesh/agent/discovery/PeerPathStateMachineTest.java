@@ -201,20 +201,24 @@ class PeerPathStateMachineTest {
     assertEquals(List.of(new UseRelay(), new TriggerHandshake()), giveUp);
     apply(giveUp);
     assertEquals(Mode.RELAYED, machine.mode());
-    // The next probe waits four times as long after a failure; lookups in between (the watch)
-    // probe only when the peer's candidates changed.
-    int probes = 0;
-    for (int s = 1; s <= 8; s++) {
+    // After a failure the next probe waits a minute, then two, four, five at most; lookups in
+    // between (the watch) probe only when the peer's candidates changed.
+    long last = 0;
+    List<Long> probedAfter = new java.util.ArrayList<>();
+    for (int s = 1; s <= 1100; s++) {
       advance(1);
       if (has(tick(), QueryRegistry.class)) {
         List<Action> watch = machine.onLookup(now, new Lookup.Found(NAT_B));
         if (has(watch, SetEndpoint.class)) {
-          probes++;
-          assertEquals(8, s, "probed after " + s + " s");
+          probedAfter.add(s - last);
+          apply(watch);
+          advance(settings.probeWindow());
+          apply(tick());
+          last = s;
         }
       }
     }
-    assertEquals(1, probes);
+    assertEquals(List.of(60L, 120L, 240L, 300L, 300L), probedAfter.subList(0, 5));
   }
 
   @Test
@@ -302,7 +306,8 @@ class PeerPathStateMachineTest {
     List<Action> answer = machine.onLookup(now, new Lookup.Found(NAT_B_MOVED));
     assertEquals(List.of(new SetEndpoint(NAT_B_MOVED), new TriggerHandshake()), answer);
     apply(answer);
-    advance(1);
+    machine.endpointApplied(endpoint, false, rx); // the agent reads the device after the change, before the trigger
+    advance(Duration.ofMillis(100));
     rx += 84;
     tick();
     assertEquals(Mode.DIRECT, machine.mode());
@@ -622,5 +627,42 @@ class PeerPathStateMachineTest {
         "a private address found without a plan (after a restart) is a LAN path");
     assertEquals(PathKind.DIRECT, PathCandidates.kindOf(NAT_B, List.of()));
     assertEquals(PathKind.IPV6, PathCandidates.kindOf(V6_B, List.of()));
+  }
+
+  @Test
+  void bytesThatCameThroughTheRelayBeforeTheProbeMovedTheEndpointAreNoProof() {
+    relayed();
+    handshake = Optional.of(now); // the relayed session
+    advance(settings.probeInterval());
+    tick();
+    List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B));
+    rx += 300; // relayed packets counted after this pass read the device, before the endpoint moved
+    apply(probe);
+    advance(Duration.ofMillis(100));
+    tick();
+    assertEquals(Mode.RELAYED, machine.mode(), "the endpoint only just moved: nothing came the direct way yet");
+    advance(Duration.ofMillis(100));
+    tick();
+    assertEquals(Mode.RELAYED, machine.mode(), "no bytes since the endpoint moved");
+    advance(Duration.ofMillis(100));
+    rx += 92; // the peer's packet, the direct way (a relayed one would have moved the endpoint back)
+    tick();
+    assertEquals(Mode.DIRECT, machine.mode());
+  }
+
+  @Test
+  void anAnswerRightAfterTheEndpointMovedProvesTheProbe() {
+    relayed();
+    handshake = Optional.of(now);
+    advance(settings.probeInterval());
+    tick();
+    List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B));
+    rx += 300; // relayed, before the change
+    apply(probe);
+    machine.endpointApplied(endpoint, false, rx);
+    rx += 60; // the answer to the trigger, the direct way, before the next pass
+    advance(Duration.ofMillis(100));
+    tick();
+    assertEquals(Mode.DIRECT, machine.mode());
   }
 }
