@@ -224,7 +224,8 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
       state = Optional.empty();
     }
     WireGuardNodeConfigStatus status = NodeStatus.build(appliedGeneration, lastError, keys.publicKey(),
-        applied == null ? List.of() : role.reportedPeers(applied), state, role.pathCounts(), role::isRelayEndpoint, clock.instant());
+        applied == null ? List.of() : role.reportedPeers(applied), state, role.pathCounts(), role.peerPaths(), role::isRelayEndpoint,
+        clock.instant());
     lastStatus = Optional.of(status);
     if (configPresent) {
       statusWriter.offer(status);

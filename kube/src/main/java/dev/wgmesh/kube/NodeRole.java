@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.Map;
 
 /**
  * What a node daemon adds to the loop it shares ({@link NodeController}): where its key and desired
@@ -73,6 +74,11 @@ public interface NodeRole<T extends NodeRole.Translation> {
   /** The path counts of the daemon's own bookkeeping; empty: counted from the peers' modes. */
   default Optional<NodeStatus.PathCounts> pathCounts() {
     return Optional.empty();
+  }
+
+  /** Each peer's kind of path (lan, ipv6, direct, relayed, pending) as the daemon's discovery sees it; empty: the mode. */
+  default Map<WireGuardKey, String> peerPaths() {
+    return Map.of();
   }
 
   /** True when WireGuard's endpoint for a peer is the daemon's own relay socket. */

@@ -14,6 +14,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -21,8 +22,10 @@ import java.util.function.Predicate;
  * The {@code WireGuardNodeConfig.status} a node daemon reports, as a pure function of what it
  * applied and what the device shows. Per peer: {@code direct} (a fresh handshake on a real
  * endpoint), {@code relayed} (a fresh handshake through the daemon's relay socket) or
- * {@code pending}. The counts are the daemon's own when it keeps them (the agent's discovery loop),
- * else those of the per-peer modes.
+ * {@code pending}, and the kind of path when the daemon's discovery knows it ({@code lan},
+ * {@code ipv6}, {@code direct}, {@code relayed}, {@code pending}; else the mode). The counts are
+ * the daemon's own when it keeps them (the agent's discovery loop), else those of the per-peer
+ * modes.
  */
 public final class NodeStatus {
   public static final String DIRECT = "direct";
@@ -39,9 +42,10 @@ public final class NodeStatus {
    * @param peers the peers to report
    * @param device empty when the device cannot be read: peers are then reported pending
    * @param counts the daemon's own counts, empty to count the per-peer modes
+   * @param paths the daemon's kind of path per peer, where it knows one
    */
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
-      List<PeerConfig> peers, Optional<DeviceState> device, Optional<PathCounts> counts,
+      List<PeerConfig> peers, Optional<DeviceState> device, Optional<PathCounts> counts, Map<WireGuardKey, String> paths,
       Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
     WireGuardNodeConfigStatus status = new WireGuardNodeConfigStatus();
     status.setAppliedGeneration(appliedGeneration);
@@ -59,7 +63,7 @@ public final class NodeStatus {
         case RELAYED -> relayed++;
         default -> pending++;
       }
-      out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode,
+      out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, paths.getOrDefault(peer.publicKey(), mode),
           state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null),
           state.flatMap(PeerState::lastHandshake).map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()).orElse(null)));
     }

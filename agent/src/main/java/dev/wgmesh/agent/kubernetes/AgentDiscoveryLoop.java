@@ -17,6 +17,8 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.agent.discovery.PathKind;
 
 /** The standalone agent's discovery ({@link Agent}, {@link RegistryClient}, {@link RelayLink}) behind {@link DiscoveryLoop}. */
 public final class AgentDiscoveryLoop implements DiscoveryLoop {
@@ -88,6 +90,13 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
   @Override
   public Map<PeerPathStateMachine.Mode, Integer> modeCounts() {
     return agent.modeCounts();
+  }
+
+  @Override
+  public Map<WireGuardKey, PathKind> peerPaths() {
+    Map<WireGuardKey, PathKind> out = new java.util.HashMap<>();
+    agent.peerPaths().forEach((k, p) -> out.put(k, p.kind()));
+    return out;
   }
 
   @Override

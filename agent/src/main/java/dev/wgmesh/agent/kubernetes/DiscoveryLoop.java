@@ -5,6 +5,8 @@ import dev.wgmesh.core.wg.WireGuardDevice;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Map;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.agent.discovery.PathKind;
 
 /**
  * The endpoint-discovery loop as the Kubernetes mode drives it: one {@link #tick()} per interval,
@@ -16,6 +18,11 @@ public interface DiscoveryLoop extends AutoCloseable {
 
   /** Peers per mode, as of the last tick. */
   Map<PeerPathStateMachine.Mode, Integer> modeCounts();
+
+  /** Each peer's kind of path, as of the last tick. */
+  default Map<WireGuardKey, PathKind> peerPaths() {
+    return Map.of();
+  }
 
   /** True when WireGuard's endpoint for a peer is this agent's local relay socket. */
   boolean isRelayEndpoint(InetSocketAddress endpoint);

@@ -27,6 +27,7 @@ import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import java.util.Map;
 
 /**
  * {@code wgmesh agent --kubernetes}: the standalone agent's discovery on an interface configured
@@ -247,6 +248,12 @@ public final class KubernetesAgent implements AutoCloseable {
     public Optional<NodeStatus.PathCounts> pathCounts() {
       DiscoveryLoop d = discovery;
       return d == null ? Optional.empty() : Optional.of(StatusBuilder.counts(d.modeCounts()));
+    }
+
+    @Override
+    public Map<WireGuardKey, String> peerPaths() {
+      DiscoveryLoop d = discovery;
+      return d == null ? Map.of() : StatusBuilder.labels(d.peerPaths());
     }
 
     @Override

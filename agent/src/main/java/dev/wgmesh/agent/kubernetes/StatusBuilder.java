@@ -1,5 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -25,12 +26,20 @@ public final class StatusBuilder {
    * @param peers the applied configuration's peers; the registry's own peer is not reported
    * @param device empty when the device cannot be read: peers are then reported pending
    * @param modeCounts the discovery loop's counts, empty when it does not run
+   * @param paths the discovery loop's path per peer
    */
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerPathStateMachine.Mode, Integer>> modeCounts,
-      Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
+      Map<WireGuardKey, PathKind> paths, Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
     return NodeStatus.build(appliedGeneration, lastError, publicKey, reported(peers), device, modeCounts.map(StatusBuilder::counts),
-        isRelayEndpoint, now);
+        labels(paths), isRelayEndpoint, now);
+  }
+
+  /** The discovery loop's paths as status labels. */
+  static Map<WireGuardKey, String> labels(Map<WireGuardKey, PathKind> paths) {
+    Map<WireGuardKey, String> out = new java.util.HashMap<>();
+    paths.forEach((k, v) -> out.put(k, v.label()));
+    return out;
   }
 
   /** The peers the agent reports: all but the registry. */

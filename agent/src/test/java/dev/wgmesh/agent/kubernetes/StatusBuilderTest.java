@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
+import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
@@ -53,7 +54,7 @@ class StatusBuilderTest {
   @Test
   void perPeerModesEndpointsAndHandshakesTheRegistryLeftOut() {
     WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.of(device()), Optional.empty(),
-        relaySocket::equals, NOW);
+        Map.of(), relaySocket::equals, NOW);
     assertEquals(7L, s.getAppliedGeneration());
     assertEquals(self.publicKey().toBase64(), s.getPublicKey());
     assertNull(s.getLastError());
@@ -74,7 +75,7 @@ class StatusBuilderTest {
     Map<PeerPathStateMachine.Mode, Integer> counts = Map.of(PeerPathStateMachine.Mode.DIRECT, 3, PeerPathStateMachine.Mode.RELAYED, 1,
         PeerPathStateMachine.Mode.DISCOVERING, 0);
     WireGuardNodeConfigStatus s = StatusBuilder.build(7L, "x", self.publicKey(), peers(), Optional.of(device()), Optional.of(counts),
-        relaySocket::equals, NOW);
+        Map.of(), relaySocket::equals, NOW);
     assertEquals(3, s.getDirect());
     assertEquals(1, s.getRelayed());
     assertEquals(0, s.getPending());
@@ -82,9 +83,18 @@ class StatusBuilderTest {
   }
 
   @Test
+  void eachPeersKindOfPathComesFromDiscoveryElseItIsTheMode() {
+    WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.of(device()), Optional.empty(),
+        Map.of(a, PathKind.LAN), relaySocket::equals, NOW);
+    List<WireGuardNodeConfigStatus.PeerStatus> p = s.getPeers();
+    assertEquals(List.of("pending", "lan", "relayed", "pending"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getPath).toList());
+    assertEquals("direct", p.get(1).getMode(), "a LAN path is direct: not through the registry");
+  }
+
+  @Test
   void unreadableDeviceReportsEveryPeerPending() {
     WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.empty(), Optional.empty(),
-        e -> false, NOW);
+        Map.of(), e -> false, NOW);
     assertEquals(4, s.getPending());
     assertEquals(0, s.getDirect());
   }
@@ -96,11 +106,11 @@ class StatusBuilderTest {
     DeviceState earlier = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.of(
         state(a, new InetSocketAddress("198.51.100.20", 40000), NOW.minusSeconds(125))));
     List<PeerConfig> one = List.of(peer("n", a));
-    WireGuardNodeConfigStatus s1 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(earlier), Optional.empty(), e -> false, NOW);
-    WireGuardNodeConfigStatus s2 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), e -> false, NOW);
+    WireGuardNodeConfigStatus s1 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(earlier), Optional.empty(), Map.of(), e -> false, NOW);
+    WireGuardNodeConfigStatus s2 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), Map.of(), e -> false, NOW);
     assertEquals(StatusWriter.fingerprint(s1, false), StatusWriter.fingerprint(s2, false));
     assertNotEquals(StatusWriter.fingerprint(s1, true), StatusWriter.fingerprint(s2, true));
-    WireGuardNodeConfigStatus s3 = StatusBuilder.build(2L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), e -> false, NOW);
+    WireGuardNodeConfigStatus s3 = StatusBuilder.build(2L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), Map.of(), e -> false, NOW);
     assertNotEquals(StatusWriter.fingerprint(s2, false), StatusWriter.fingerprint(s3, false));
   }
 }

@@ -68,6 +68,8 @@ public class WireGuardNodeConfigStatus {
     private String name;
     @JsonPropertyDescription("direct, relayed or pending")
     private String mode;
+    @JsonPropertyDescription("The kind of path, from the agent's discovery: lan (the peer's own address on a shared network), ipv6, direct (the NAT mapping the registry observed), relayed or pending")
+    private String path;
     @JsonPropertyDescription("The endpoint in use")
     private String endpoint;
     @JsonPropertyDescription("Time of the latest WireGuard handshake (RFC 3339)")
@@ -76,8 +78,13 @@ public class WireGuardNodeConfigStatus {
     public PeerStatus() {}
 
     public PeerStatus(String name, String mode, String endpoint, String lastHandshake) {
+      this(name, mode, null, endpoint, lastHandshake);
+    }
+
+    public PeerStatus(String name, String mode, String path, String endpoint, String lastHandshake) {
       this.name = name;
       this.mode = mode;
+      this.path = path;
       this.endpoint = endpoint;
       this.lastHandshake = lastHandshake;
     }
@@ -86,6 +93,8 @@ public class WireGuardNodeConfigStatus {
     public void setName(String name) { this.name = name; }
     public String getMode() { return mode; }
     public void setMode(String mode) { this.mode = mode; }
+    public String getPath() { return path; }
+    public void setPath(String path) { this.path = path; }
     public String getEndpoint() { return endpoint; }
     public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
     public String getLastHandshake() { return lastHandshake; }

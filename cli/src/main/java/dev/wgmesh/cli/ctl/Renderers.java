@@ -48,9 +48,9 @@ public final class Renderers {
       }
       out.append('\n');
       List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"  PEER", "ADDRESS", "MODE", "ENDPOINT", "LAST HANDSHAKE"});
+      rows.add(new String[] {"  PEER", "ADDRESS", "PATH", "ENDPOINT", "LAST HANDSHAKE"});
       for (WireGuardNodeConfigStatus.PeerStatus ps : st.getPeers()) {
-        rows.add(new String[] {"  " + ps.getName(), addressOf(view, ps.getName()), Objects.toString(ps.getMode(), "pending"),
+        rows.add(new String[] {"  " + ps.getName(), addressOf(view, ps.getName()), pathOf(ps),
             Objects.toString(ps.getEndpoint(), "-"), Objects.toString(ps.getLastHandshake(), "never")});
       }
       out.append(table(rows));
@@ -141,9 +141,9 @@ public final class Renderers {
         if (!drawn.add(a + "\u0000" + b)) {
           continue; // each pair once; the first side's view wins
         }
-        String mode = Objects.toString(ps.getMode(), "pending");
+        String mode = pathOf(ps);
         String style = switch (mode) {
-          case "direct" -> "color=darkgreen, penwidth=2";
+          case "direct", "lan", "ipv6" -> "color=darkgreen, penwidth=2";
           case "relayed" -> "color=orange, style=dashed";
           default -> "color=red, style=dotted";
         };
@@ -151,6 +151,11 @@ public final class Renderers {
       }
     }
     return out.append("}\n").toString();
+  }
+
+  /** The kind of path a node reports for a peer (lan, ipv6, direct, relayed, pending); agents before it reported only the mode. */
+  static String pathOf(WireGuardNodeConfigStatus.PeerStatus ps) {
+    return Objects.toString(ps.getPath(), Objects.toString(ps.getMode(), "pending"));
   }
 
   static boolean ready(WireGuardPeer p) {

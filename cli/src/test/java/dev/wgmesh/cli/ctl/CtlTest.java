@@ -104,7 +104,7 @@ class CtlTest {
         ready(false, "DuplicateKey", "public key already used by peer laptop"),
         new Condition("DuplicateKey", "True", "DuplicateKey", "public key already used by peer laptop")));
     createWithStatus(config("n1", "10.88.0.1/24",
-        new WireGuardNodeConfigStatus.PeerStatus("n2", "direct", "198.51.100.20:51820", "2026-11-24T12:00:00Z"),
+        new WireGuardNodeConfigStatus.PeerStatus("n2", "direct", "lan", "10.201.0.3:51820", "2026-11-24T12:00:00Z"),
         new WireGuardNodeConfigStatus.PeerStatus("laptop", "relayed", "127.0.0.1:40001", "2026-11-24T12:00:03Z")));
     createWithStatus(config("n2", "10.88.0.2/24",
         new WireGuardNodeConfigStatus.PeerStatus("n1", "direct", "203.0.113.11:40000", "2026-11-24T12:00:00Z"),
@@ -148,7 +148,10 @@ class CtlTest {
     Run r = ctl("status");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("3/4 peers ready, 1 direct, 1 relayed"), r.out());
-    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n2\\s+10\\.88\\.0\\.2\\s+direct\\s+198\\.51\\.100\\.20:51820\\s+2026-11-24T12:00:00Z")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n2\\s+10\\.88\\.0\\.2\\s+lan\\s+10\\.201\\.0\\.3:51820\\s+2026-11-24T12:00:00Z")),
+        "the kind of path and the candidate in use: " + r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n1\\s+10\\.88\\.0\\.1\\s+direct\\s+203\\.0\\.113\\.11:40000.*")),
+        "a status without a path shows the mode: " + r.out());
     assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+laptop\\s+10\\.88\\.0\\.3\\s+relayed\\s+127\\.0\\.0\\.1:40001.*")), r.out());
     assertTrue(r.out().contains("copycat  DuplicateKey: public key already used by peer laptop"), r.out());
   }
@@ -193,7 +196,7 @@ class CtlTest {
   void graphDrawsDirectAndRelayedEdgesDifferently() {
     Run r = ctl("graph");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("\"n1\" -- \"n2\" [color=darkgreen, penwidth=2, label=\"direct\"]"), r.out());
+    assertTrue(r.out().contains("\"n1\" -- \"n2\" [color=darkgreen, penwidth=2, label=\"lan\"]"), r.out());
     assertTrue(r.out().contains("\"laptop\" -- \"n1\" [color=orange, style=dashed, label=\"relayed\"]"), r.out());
     assertTrue(r.out().contains("\"laptop\" -- \"n2\" [color=red, style=dotted, label=\"pending\"]"), r.out());
     assertEquals(1, r.out().lines().filter(l -> l.contains("\"n1\" -- \"n2\"")).count(), "each pair once");
