@@ -38,11 +38,12 @@ import java.util.stream.Collectors;
  * {@link StandaloneMesh#addNodesOnSite}); the registry is shared until the lab runs out of room.
  * The clock starts when both agents run and both nodes have a handshake with the registry (as in
  * {@link ConvergenceBench}'s direct scenario). Then {@code ping -D -i 0.05} runs from the first
- * node to the second's tunnel address, and both nodes' paths for each other ({@link
- * StandaloneMesh#pathBetween}) are sampled every ~50 ms, until SETTLE seconds after the first
- * answered ping. Measured: the time to the first answered ping (over any path), the final path
- * (the one both nodes use at the end) and the time to it (from the start to the sample since
- * which the pair's path never changed). Settings come from the environment (see {@link Settings});
+ * node to the second's tunnel address until SETTLE seconds after the first answered ping.
+ * Measured: the time to the first answered ping (over any path); the final path, each agent's own
+ * view (its last logged change for the peer, {@link AgentPathLog}) checked against its WireGuard
+ * endpoint ({@link StandaloneMesh#pathBetween}; a disagreement that lasts {@link #VERIFY_GRACE}
+ * fails the trial); and the time to it (the later of the two agents' logged transitions into
+ * their final path). Settings come from the environment (see {@link Settings});
  * the tables go to stdout and to the file given with {@code --out}. Needs root.
  */
 public final class NatMatrixBench {
