@@ -3,6 +3,7 @@ package dev.wgmesh.bench;
 import dev.wgmesh.bench.ConvergenceBench.PingWatch;
 import dev.wgmesh.bench.ConvergenceBench.Stats;
 import dev.wgmesh.bench.ConvergenceBench.Verdict;
+import dev.wgmesh.lab.AgentPathLog;
 import dev.wgmesh.lab.NatKind;
 import dev.wgmesh.lab.Placement;
 import dev.wgmesh.lab.ProductJar;
@@ -37,11 +38,12 @@ import java.util.stream.Collectors;
  * {@link StandaloneMesh#addNodesOnSite}); the registry is shared until the lab runs out of room.
  * The clock starts when both agents run and both nodes have a handshake with the registry (as in
  * {@link ConvergenceBench}'s direct scenario). Then {@code ping -D -i 0.05} runs from the first
- * node to the second's tunnel address, and both nodes' paths for each other ({@link
- * StandaloneMesh#pathBetween}) are sampled every ~50 ms, until SETTLE seconds after the first
- * answered ping. Measured: the time to the first answered ping (over any path), the final path
- * (the one both nodes use at the end) and the time to it (from the start to the sample since
- * which the pair's path never changed). Settings come from the environment (see {@link Settings});
+ * node to the second's tunnel address until SETTLE seconds after the first answered ping.
+ * Measured: the time to the first answered ping (over any path); the final path, each agent's own
+ * view (its last logged change for the peer, {@link AgentPathLog}) checked against its WireGuard
+ * endpoint ({@link StandaloneMesh#pathBetween}; a disagreement that lasts {@link #VERIFY_GRACE}
+ * fails the trial); and the time to it (the later of the two agents' logged transitions into
+ * their final path). Settings come from the environment (see {@link Settings});
  * the tables go to stdout and to the file given with {@code --out}. Needs root.
  */
 public final class NatMatrixBench {
@@ -54,6 +56,12 @@ public final class NatMatrixBench {
   /** A lab holds at most 200 public hosts. */
   static final int MAX_PUBLIC_PER_LAB = 200;
   static final long SAMPLE_MS = 50;
+  /**
+   * How long the WireGuard endpoint may take to match the agent's final path: a relayed peer's probe
+   * points the endpoint at a direct candidate for up to 1 s, and the agent logs a change only after
+   * it read the device.
+   */
+  static final Duration VERIFY_GRACE = Duration.ofMillis(2500);
 
   /** The node shapes, as the matrix names them. */
   enum Kind {
@@ -143,8 +151,18 @@ public final class NatMatrixBench {
     }
   }
 
-  /** One trial: the time to the first answered ping, the final path (both directions) and the time to it. */
-  record Trial(Optional<Duration> firstPacket, PathKind finalAB, PathKind finalBA, Optional<Duration> toFinal) {
+  /**
+   * One trial: the time to the first answered ping, the final path (both directions, as the agents
+   * logged it), the time to it, and where an agent's path and its WireGuard endpoint disagreed at
+   * the end (empty when they agree), with the agents' path histories when a path changed more than
+   * once.
+   */
+  record Trial(Optional<Duration> firstPacket, PathKind finalAB, PathKind finalBA, Optional<Duration> toFinal,
+      List<String> disagreements, List<String> histories) {
+    static Trial error() {
+      return new Trial(Optional.empty(), PathKind.PENDING, PathKind.PENDING, Optional.empty(), List.of(), List.of());
+    }
+
     /** The pair's path: one label when both nodes agree, else {@code <a's>/<b's>}. */
     String finalLabel() {
       return label(finalAB, finalBA);
@@ -152,6 +170,11 @@ public final class NatMatrixBench {
 
     boolean agrees() {
       return finalAB == finalBA;
+    }
+
+    /** Both agents' paths are the ones their WireGuard devices show. */
+    boolean verified() {
+      return disagreements.isEmpty();
     }
   }
 
@@ -180,7 +203,7 @@ public final class NatMatrixBench {
     /** Time to the final path where that path is one this cell expects; any other trial counts as failed. */
     Stats toExpectedFinal() {
       Stats s = new Stats();
-      trials.forEach(t -> s.add(t.agrees() && cell.expected().contains(t.finalAB()) ? t.toFinal() : Optional.empty()));
+      trials.forEach(t -> s.add(t.agrees() && t.verified() && cell.expected().contains(t.finalAB()) ? t.toFinal() : Optional.empty()));
       return s;
     }
 
@@ -194,7 +217,11 @@ public final class NatMatrixBench {
     }
 
     boolean allExpected() {
-      return !trials.isEmpty() && trials.stream().allMatch(t -> t.agrees() && cell.expected().contains(t.finalAB()));
+      return !trials.isEmpty() && trials.stream().allMatch(t -> t.agrees() && t.verified() && cell.expected().contains(t.finalAB()));
+    }
+
+    long unverified() {
+      return trials.stream().filter(t -> !t.verified()).count();
     }
 
     long failed() {
@@ -262,12 +289,19 @@ public final class NatMatrixBench {
             }
             String message = String.valueOf(e.getMessage()).lines().findFirst().orElse(e.toString());
             notes.add(cell.name() + " trial " + i + " failed with an error, counted as not connected: " + message);
-            trial = new Trial(Optional.empty(), PathKind.PENDING, PathKind.PENDING, Optional.empty());
+            trial = Trial.error();
           }
           result.trials.add(trial);
-          progress("  %s %d: first packet %s, final path %s after %s", cell.name(), i,
+          progress("  %s %d: first packet %s, final path %s after %s%s", cell.name(), i,
               trial.firstPacket().map(ConvergenceBench::seconds).orElse("never"), trial.finalLabel(),
-              trial.toFinal().map(ConvergenceBench::seconds).orElse("-"));
+              trial.toFinal().map(ConvergenceBench::seconds).orElse("-"),
+              trial.verified() ? "" : " (DISAGREES with WireGuard: " + String.join("; ", trial.disagreements()) + ")");
+          for (String d : trial.disagreements()) {
+            notes.add(cell.name() + " trial " + i + ": the agent's path disagrees with WireGuard, counted as a failure: " + d);
+          }
+          for (String h : trial.histories()) {
+            notes.add(cell.name() + " trial " + i + ": path changed more than once: " + h);
+          }
         }
       }
     }
@@ -278,7 +312,9 @@ public final class NatMatrixBench {
       Cell c = r.cell;
       verdicts.add(Verdict.atMost(c.name() + " first packet p50", r.firstPacket().percentile(50), FIRST_PACKET_P50));
       verdicts.add(Verdict.atMost(c.name() + " first packet p95", r.firstPacket().percentile(95), FIRST_PACKET_P95));
-      verdicts.add(new Verdict(c.name() + " final path = " + r.finalsSeen() + " (expected " + labels(c.expected()) + ")", r.allExpected()));
+      verdicts.add(new Verdict(c.name() + " final path = " + r.finalsSeen() + " (expected " + labels(c.expected()) + ")"
+          + (r.unverified() > 0 ? "; in " + r.unverified() + " trial(s) an agent's path disagrees with its WireGuard endpoint (see notes)" : ""),
+          r.allExpected()));
       if (!c.relayedOnly()) {
         Optional<Duration> p50 = r.toExpectedFinal().percentile(50);
         verdicts.add(new Verdict(String.format(Locale.ROOT, "%s time to %s p50 = %s (target <= %d s)", c.name(), labels(c.expected()),
@@ -297,12 +333,14 @@ public final class NatMatrixBench {
     report.add("agent JVM options (AGENT_JAVA_OPTS): " + (settings.agentOpts().isEmpty() ? "(none)" : String.join(" ", settings.agentOpts())));
     report.add("commit: " + System.getProperty("bench.commit", "unknown"));
     report.add("clock: from the moment both agents have started (both nodes already have a handshake with the registry); first packet:"
-        + " the first reply of ping -D -i 0.05 from the first node to the second's tunnel address, over any path; final path: both"
-        + " nodes' WireGuard endpoints for each other " + SETTLE_TEXT.formatted(settings.settle().toSeconds())
-        + "; time to final: the first sample since which the pair's path never changed");
+        + " the first reply of ping -D -i 0.05 from the first node to the second's tunnel address, over any path; final path: the"
+        + " path each agent last logged for the other (peer ... : <from> -> <to>) " + SETTLE_TEXT.formatted(settings.settle().toSeconds())
+        + ", checked against its WireGuard endpoint (allowing " + VERIFY_GRACE.toMillis() + " ms for the endpoint to match, as a relayed"
+        + " peer's probe points it at a direct candidate for up to 1 s); time to final: the later of the two agents' logged"
+        + " transitions into their final path");
     report.add("paths: relayed = endpoint 127.x (the agent's relay socket); lan = the other node's private address; ipv6 = an IPv6"
         + " endpoint; direct = any other endpoint; lan/ipv6/direct need a handshake younger than 180 s, else pending;"
-        + " a/b = the first node uses a, the second b");
+        + " a/b = the first node uses a, the second b; an agent whose path disagrees with its endpoint fails the cell");
     report.add("");
     List<Kind> kinds = List.of(Kind.values());
     report.add("final path (each cell shown twice, at kind a x kind b and b x a; '.': not run):");
@@ -383,20 +421,20 @@ public final class NatMatrixBench {
       w.awaitRegistered(a, b);
       Instant t0 = w.startAgents(settings.agentOpts(), a, b);
       try (PingWatch ping = new PingWatch(a, b, "0.05")) {
-        return observe(t0, ping, a, b);
+        return observe(t0, ping, a, b, n);
       }
     } finally {
       w.retire(a, b);
     }
   }
 
-  /** Samples both nodes' paths until SETTLE after the first answered ping (or the limit without one). */
-  private Trial observe(Instant t0, PingWatch ping, Node a, Node b) {
+  /**
+   * Waits until SETTLE after the first answered ping (or the limit without one); then reads each
+   * agent's final path from its log and checks it against the node's WireGuard endpoint.
+   */
+  private Trial observe(Instant t0, PingWatch ping, Node a, Node b, int n) {
     Instant first = null;
     Instant end = t0.plus(FIRST_PACKET_LIMIT);
-    PathKind ab = PathKind.PENDING;
-    PathKind ba = PathKind.PENDING;
-    Instant since = t0;
     while (Instant.now().isBefore(end)) {
       if (first == null) {
         for (Instant reply : ping.newReplies()) {
@@ -410,20 +448,71 @@ public final class NatMatrixBench {
           throw new IllegalStateException("ping exited");
         }
       }
-      PathKind nab = StandaloneMesh.pathBetween(a, b);
-      PathKind nba = StandaloneMesh.pathBetween(b, a);
-      Instant now = Instant.now();
-      if (nab != ab || nba != ba) {
-        ab = nab;
-        ba = nba;
-        since = now;
-      }
       ConvergenceBench.sleep(SAMPLE_MS);
     }
     Optional<Duration> firstPacket = Optional.ofNullable(first).map(f -> Duration.between(t0, f));
-    boolean settled = first != null && !(ab == PathKind.PENDING && ba == PathKind.PENDING);
-    Optional<Duration> toFinal = settled ? Optional.of(Duration.between(t0, since)) : Optional.empty();
-    return new Trial(firstPacket, ab, ba, toFinal);
+    // The agents' views against WireGuard's: read again every SAMPLE_MS until they agree, for at
+    // most VERIFY_GRACE (an agent may be switching just now; a probe moves the endpoint for ~1 s).
+    String logA;
+    String logB;
+    PathKind ab;
+    PathKind ba;
+    PathKind wgAB;
+    PathKind wgBA;
+    long deadline = System.nanoTime() + VERIFY_GRACE.toNanos();
+    while (true) {
+      logA = a.agent.log();
+      logB = b.agent.log();
+      ab = AgentPathLog.current(logA, b.tunnelIp);
+      ba = AgentPathLog.current(logB, a.tunnelIp);
+      wgAB = StandaloneMesh.pathBetween(a, b);
+      wgBA = StandaloneMesh.pathBetween(b, a);
+      if ((wgAB == ab && wgBA == ba) || System.nanoTime() > deadline) {
+        break;
+      }
+      ConvergenceBench.sleep(SAMPLE_MS);
+    }
+    boolean okAB = wgAB == ab;
+    boolean okBA = wgBA == ba;
+    List<String> disagreements = new ArrayList<>();
+    if (!okAB) {
+      disagreements.add(disagreement(a, b, ab, wgAB));
+    }
+    if (!okBA) {
+      disagreements.add(disagreement(b, a, ba, wgBA));
+    }
+
+    List<String> histories = new ArrayList<>();
+    history(a, b, logA).ifPresent(histories::add);
+    history(b, a, logB).ifPresent(histories::add);
+
+    Optional<Duration> toFinal = Optional.empty();
+    Optional<Instant> sinceAB = AgentPathLog.currentSince(logA, b.tunnelIp);
+    Optional<Instant> sinceBA = AgentPathLog.currentSince(logB, a.tunnelIp);
+    if (first != null && ab != PathKind.PENDING && ba != PathKind.PENDING && sinceAB.isPresent() && sinceBA.isPresent()) {
+      Instant since = sinceAB.get().isAfter(sinceBA.get()) ? sinceAB.get() : sinceBA.get();
+      toFinal = Optional.of(since.isBefore(t0) ? Duration.ZERO : Duration.between(t0, since));
+    }
+    return new Trial(firstPacket, ab, ba, toFinal, List.copyOf(disagreements), List.copyOf(histories));
+  }
+
+  private static String disagreement(Node from, Node to, PathKind agent, PathKind wireGuard) {
+    return String.format(Locale.ROOT, "%s's agent says %s for %s (%s), its WireGuard endpoint %s reads %s for %d ms (log %s)", from.name,
+        agent.label(), to.name, to.tunnelIp, from.endpointOf(to).orElse("(none)"), wireGuard.label(), VERIFY_GRACE.toMillis(),
+        from.agent.logFile());
+  }
+
+  /** {@code a1 for b1: pending -> relayed (+1.02 s), relayed -> direct (+3.10 s)} when the path changed more than once. */
+  private static Optional<String> history(Node from, Node to, String log) {
+    List<AgentPathLog.Change> changes = AgentPathLog.changes(log, to.tunnelIp).stream().filter(c -> c.from() != c.to()).toList();
+    if (changes.size() <= 1) {
+      return Optional.empty();
+    }
+    Instant start = changes.get(0).at();
+    return Optional.of(from.name + " for " + to.name + ": " + changes.stream()
+        .map(c -> c.from().label() + " -> " + c.to().label() + " at +" + ConvergenceBench.secondsShort(Duration.between(start, c.at()))
+            + " s (" + c.reason() + ")")
+        .collect(Collectors.joining(", ")));
   }
 
   // ---- formatting ------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ import dev.wgmesh.lab.Host;
 import dev.wgmesh.lab.Lab;
 import dev.wgmesh.lab.ManagedProcess;
 import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.NatSite;
+import dev.wgmesh.lab.Placement;
 import dev.wgmesh.lab.ProductJar;
 import dev.wgmesh.lab.StandaloneMesh;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
@@ -37,9 +39,20 @@ public final class KubernetesMesh implements AutoCloseable {
   public static final String OPERATOR = "wgmesh-operator";
   public static final String REGISTRY = "wgmesh-registry";
   public static final String AGENT = "wgmesh-agent";
+  /** The registry's WireGuard port, in the WireGuardMesh. */
+  public static final int REGISTRY_PORT = 51820;
 
   /** A site: a node behind a NAT of some kind, with its pod CIDR and one pod address in it. */
   public record Site(String name, NatKind nat, String podCidr, String podAddress) {}
+
+  /**
+   * A node placed in one of the lab's shapes ({@link Placement}), with its pod CIDR and one pod
+   * address in it; nodes sharing one LAN come from {@link #addNodesOnSite}.
+   */
+  public record PlacedNode(String name, Placement placement, String podCidr, String podAddress) {}
+
+  /** A node on a shared LAN ({@link #addNodesOnSite}): its name, pod CIDR and one pod address. */
+  public record SiteNode(String name, String podCidr, String podAddress) {}
 
   public final Lab lab;
   public final ClusterApi api;
@@ -47,6 +60,8 @@ public final class KubernetesMesh implements AutoCloseable {
   public final Host registryHost;
   public final Host operatorHost;
   public final Map<String, Host> nodes = new LinkedHashMap<>();
+  /** Each node's agent, once {@link #startComponents} started it. */
+  public final Map<String, ManagedProcess> agents = new LinkedHashMap<>();
   public ManagedProcess operator;
 
   /** With fabric8's CRUD mock as the API server (the demo). */
@@ -68,13 +83,47 @@ public final class KubernetesMesh implements AutoCloseable {
     }
   }
 
-  /** The Node object and the host behind its NAT, with a pod address on the host. */
+  /** The Node object and the host behind its NAT (a public host when {@code nat} is null), with a pod address on the host. */
   public Host addNode(Site site) {
-    Host host = lab.natHost(site.name(), site.nat());
-    host.execOk("ip", "addr", "add", site.podAddress() + "/32", "dev", "lo");
-    nodes.put(site.name(), host);
-    client.resource(new NodeBuilder().withNewMetadata().withName(site.name()).endMetadata()
-        .withNewSpec().withPodCIDR(site.podCidr()).withPodCIDRs(site.podCidr()).endSpec()
+    return addNode(new PlacedNode(site.name(), Placement.of(site.nat()), site.podCidr(), site.podAddress()));
+  }
+
+  /**
+   * The Node object and its host in the lab's shape {@code node.placement()}, with a pod address
+   * on the host. A {@link Placement#UDP_BLOCKED} host's firewall passes UDP only to and from the
+   * registry's endpoint (port 51820).
+   */
+  public Host addNode(PlacedNode node) {
+    Host host = switch (node.placement()) {
+      case PUBLIC -> lab.publicHost(node.name());
+      case CONE -> lab.natHost(node.name(), NatKind.CONE);
+      case PORT_RESTRICTED -> lab.natHost(node.name(), NatKind.PORT_RESTRICTED);
+      case SYMMETRIC -> lab.natHost(node.name(), NatKind.SYMMETRIC);
+      case DOUBLE_NAT -> lab.doubleNatHost(node.name(), NatKind.PORT_RESTRICTED);
+      case UDP_BLOCKED -> lab.udpBlockedHost(node.name(), registryHost.endpoint(REGISTRY_PORT));
+      case IPV6 -> lab.ipv6Host(node.name());
+    };
+    return register(node.name(), host, node.podCidr(), node.podAddress());
+  }
+
+  /**
+   * Nodes on one LAN behind one NAT router of {@code kind} ({@link Lab#natSite}, named {@code site}),
+   * in order, each with its Node object and pod address; returns their hosts.
+   */
+  public List<Host> addNodesOnSite(String site, NatKind kind, List<SiteNode> those) {
+    NatSite lan = lab.natSite(site, kind);
+    List<Host> hosts = new ArrayList<>();
+    for (SiteNode n : those) {
+      hosts.add(register(n.name(), lan.host(n.name()), n.podCidr(), n.podAddress()));
+    }
+    return hosts;
+  }
+
+  private Host register(String name, Host host, String podCidr, String podAddress) {
+    host.execOk("ip", "addr", "add", podAddress + "/32", "dev", "lo");
+    nodes.put(name, host);
+    client.resource(new NodeBuilder().withNewMetadata().withName(name).endMetadata()
+        .withNewSpec().withPodCIDR(podCidr).withPodCIDRs(podCidr).endSpec()
         .withNewStatus().addNewAddress().withType("InternalIP").withAddress(host.address().getHostAddress()).endAddress().endStatus()
         .build()).create();
     return host;
@@ -84,7 +133,7 @@ public final class KubernetesMesh implements AutoCloseable {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
     mesh.getSpec().setNetwork(network);
-    mesh.getSpec().getRegistry().setEndpoint(registryHost.address().getHostAddress() + ":51820");
+    mesh.getSpec().getRegistry().setEndpoint(registryHost.address().getHostAddress() + ":" + REGISTRY_PORT);
     mesh.getSpec().getRegistry().setNodeName("reg");
     client.resource(mesh).create();
   }
@@ -100,8 +149,8 @@ public final class KubernetesMesh implements AutoCloseable {
     for (String name : nodes.keySet()) {
       Map<String, String> env = env(AGENT, name);
       env.put("NODE_NAME", name);
-      nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
-          "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", lab.id() + name), env);
+      agents.put(name, nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
+          "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", lab.id() + name), env));
     }
   }
 

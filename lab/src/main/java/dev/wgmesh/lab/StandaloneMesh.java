@@ -316,6 +316,19 @@ public final class StandaloneMesh implements AutoCloseable {
     return peer.map(p -> classify(p, to.host, Instant.now())).orElse(PathKind.PENDING);
   }
 
+  /**
+   * The path {@code from}'s agent last logged for {@code to} ({@link AgentPathLog}): the agent's own
+   * view, {@link PathKind#PENDING} before its first change or without an agent.
+   */
+  public static PathKind agentPath(Node from, Node to) {
+    return from.agent == null ? PathKind.PENDING : AgentPathLog.current(from.agent.log(), to.tunnelIp);
+  }
+
+  /** {@link #agentPath(Node, Node)} by node names. */
+  public PathKind agentPath(String from, String to) {
+    return agentPath(node(from), node(to));
+  }
+
   static PathKind classify(WgInterface.Peer p, Host to, Instant now) {
     String endpoint = p.endpoint();
     if (endpoint == null) {

@@ -1,0 +1,79 @@
+package dev.wgmesh.demo;
+
+import static org.awaitility.Awaitility.await;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.demo.KubernetesMesh.PlacedNode;
+import dev.wgmesh.demo.KubernetesMesh.SiteNode;
+import dev.wgmesh.lab.AgentPathLog;
+import dev.wgmesh.lab.Host;
+import dev.wgmesh.lab.LabTest;
+import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.Placement;
+import dev.wgmesh.lab.StandaloneMesh.PathKind;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The kinds of path in Kubernetes mode (strict test API server, operator, registry and agents as
+ * real processes): two nodes on one LAN behind one NAT reach each other over the LAN, two nodes
+ * with global IPv6 over IPv6, as each agent logs it, as its WireGuardNodeConfig status reports
+ * it (per peer {@code path}), and as its WireGuard endpoint shows it.
+ */
+@LabTest
+class KubernetesPathsLabTest {
+  @Test
+  void nodesOnOneLanUseTheLanAndIpv6HostsUseIpv6() {
+    try (KubernetesMesh cluster = new KubernetesMesh("k8spaths", KubernetesMeshLabTest::strictApiServer)) {
+      List<Host> site = cluster.addNodesOnSite("office", NatKind.PORT_RESTRICTED, List.of(
+          new SiteNode("s1", "10.244.1.0/24", "10.244.1.1"),
+          new SiteNode("s2", "10.244.2.0/24", "10.244.2.1")));
+      cluster.addNode(new PlacedNode("v1", Placement.IPV6, "10.244.3.0/24", "10.244.3.1"));
+      cluster.addNode(new PlacedNode("v2", Placement.IPV6, "10.244.4.0/24", "10.244.4.1"));
+      cluster.createMesh("10.99.0.0/24");
+      cluster.startComponents(Duration.ofSeconds(60));
+
+      // Every pair connects (the site's nodes and the IPv6 hosts' symmetric IPv4 NATs: relayed).
+      await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(cluster::allConnected);
+      Map<String, String> tunnel = cluster.tunnelAddresses();
+
+      for (String[] pair : new String[][] {{"s1", "s2", "lan"}, {"s2", "s1", "lan"}, {"v1", "v2", "ipv6"}, {"v2", "v1", "ipv6"}}) {
+        String from = pair[0];
+        String to = pair[1];
+        String path = pair[2];
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
+          // The agent's log: its last path change for the peer leads to the expected path.
+          List<AgentPathLog.Change> changes = AgentPathLog.changes(cluster.agents.get(from).log(), tunnel.get(to));
+          assertTrue(!changes.isEmpty(), from + "'s agent logged no path for " + to);
+          assertEquals(path, changes.get(changes.size() - 1).to().label(), from + "'s agent for " + to + ": " + changes);
+          // The node config's status: the peer's path.
+          WireGuardNodeConfig config = cluster.nodeConfig(from);
+          assertNotNull(config.getStatus(), from + " has no status yet");
+          WireGuardNodeConfigStatus.PeerStatus peer = config.getStatus().getPeers().stream().filter(p -> to.equals(p.getName()))
+              .findFirst().orElseThrow(() -> new AssertionError(from + "'s status has no peer " + to + ": " + config.getStatus().getPeers()));
+          assertEquals(path, peer.getPath(), from + "'s status for " + to + ": mode " + peer.getMode() + ", endpoint " + peer.getEndpoint());
+          assertEquals("direct", peer.getMode(), from + "'s status for " + to);
+          // WireGuard's endpoint agrees: the peer's LAN address, or an IPv6 address.
+          String endpoint = peer.getEndpoint();
+          assertNotNull(endpoint, from + "'s status for " + to + " has no endpoint");
+          if (path.equals(PathKind.LAN.label())) {
+            assertTrue(endpoint.startsWith(cluster.nodes.get(to).address().getHostAddress() + ":"), endpoint);
+          } else {
+            assertTrue(endpoint.startsWith("["), endpoint);
+          }
+        });
+      }
+      assertEquals(site.get(0).publicAddress(), site.get(1).publicAddress(), "one site, one public address");
+      for (String[] pair : new String[][] {{"s1", "s2"}, {"v1", "v2"}}) {
+        assertTrue(cluster.nodes.get(pair[0]).exec("ping", "-c", "5", "-i", "0.2", "-W", "1", tunnel.get(pair[1])).ok(),
+            pair[0] + " pings " + pair[1]);
+      }
+    }
+  }
+}
