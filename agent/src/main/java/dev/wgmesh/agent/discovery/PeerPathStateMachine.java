@@ -59,6 +59,8 @@ public final class PeerPathStateMachine {
   public record Transition(Mode from, Mode to, PathKind fromPath, PathKind toPath, String reason) {}
 
   private static final int KEEPALIVE_BYTES = 32;
+  /** A direct peer heard from within this long does not rediscover on the peer's PUNCH. */
+  static final Duration PUNCH_GRACE = Duration.ofSeconds(1);
   /** At most one PUNCH signal to the peer per this long. */
   static final Duration SIGNAL_SPACING = Duration.ofSeconds(1);
   /** WireGuard's Reject-After-Time: no session outlives a handshake by more than this. */
@@ -333,7 +335,15 @@ public final class PeerPathStateMachine {
   public List<Action> onPunchSignal(Instant now) {
     List<Action> actions = new ArrayList<>();
     switch (mode) {
-      case DIRECT -> startDiscovery(now, "the peer asked to punch again", actions, false);
+      case DIRECT -> {
+        if (heardFrom(now, PUNCH_GRACE)) {
+          // The peer is starting its attempts while its packets already reach us (it found our
+          // path first): answer on this path instead of looking again.
+          actions.add(new Action.TriggerHandshake());
+        } else {
+          startDiscovery(now, "the peer asked to punch again", actions, false);
+        }
+      }
       case DISCOVERING -> nextQueryAt = now;
       case RELAYED -> {
         if (probeStartedAt == null) {
@@ -510,6 +520,13 @@ public final class PeerPathStateMachine {
 
   private boolean stalled(Instant now) {
     return stallProbeSent && suspect(now) && !now.isBefore(txWithoutRxSince.plus(settings.stallTimeout()));
+  }
+
+  /** Whether bytes or a handshake from the peer arrived within {@code window}, as of the last pass. */
+  private boolean heardFrom(Instant now, Duration window) {
+    Instant since = now.minus(window);
+    return (lastRxChangeAt != null && lastRxChangeAt.isAfter(since) && lastRx > 0)
+        || lastHandshake.map(h -> h.isAfter(since)).orElse(false);
   }
 
   /** Data went out and nothing came back for a third of the stall bound. */

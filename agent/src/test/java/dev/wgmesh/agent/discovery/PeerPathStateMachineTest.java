@@ -349,13 +349,29 @@ class PeerPathStateMachineTest {
 
   @Test
   void punchSignalMakesADirectPeerLookAgainWithoutSignallingBack() {
-    handshake = Optional.of(now);
+    handshake = Optional.of(now.minusSeconds(30));
     endpoint = Optional.of(NAT_B);
     start();
+    tick();
+    advance(2);
     tick();
     List<Action> actions = machine.onPunchSignal(now);
     assertEquals(List.of(new QueryRegistry()), actions);
     assertEquals(Mode.DISCOVERING, machine.mode());
+  }
+
+  @Test
+  void punchSignalFromAPeerWeJustHeardFromIsAnsweredOnThePath() {
+    start();
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B)));
+    advance(Duration.ofMillis(100));
+    handshake = Optional.of(now); // the peer's initiation reached us first
+    rx += 92;
+    tick();
+    assertEquals(Mode.DIRECT, machine.mode());
+    assertEquals(List.of(new TriggerHandshake()), machine.onPunchSignal(now), "its attempts start as ours succeeded: no new lookup");
+    assertEquals(Mode.DIRECT, machine.mode());
   }
 
   @Test
