@@ -92,6 +92,7 @@ public final class Agent implements AutoCloseable {
   private volatile List<InetSocketAddress> served;
   private Instant nextSelfCheckAt = Instant.MIN;
   private CompletableFuture<Void> selfCheck = CompletableFuture.completedFuture(null);
+  private boolean firstSelfCheckDone;
   /** Set from the self-check thread when this node's mapping or addresses changed: peers look again. */
   private volatile boolean ownChange;
   private final AgentObserver observer;
@@ -188,6 +189,17 @@ public final class Agent implements AutoCloseable {
       todo.put(peer.publicKey(), actions);
     }
     checkSelf(state, now);
+    if (!firstSelfCheckDone) {
+      // The first lookups should know this node's mapping (for LAN candidates): wait a moment for it.
+      firstSelfCheckDone = true;
+      try {
+        selfCheck.get(1, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+        log.debug("first self-check not done: {}", e.toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
     if (ownChange) {
       ownChange = false;
       machines.forEach((key, machine) -> todo.get(key).addAll(machine.onOwnChange(now)));

@@ -194,7 +194,15 @@ public final class PeerPathStateMachine {
   private void tickDirect(Instant now, Observation seen, List<Action> actions) {
     if (seen.endpointIsRelay()) {
       enterRelayed(now, "the peer relays to us");
-    } else if (!fresh(now, seen)) {
+      return;
+    }
+    PathKind roamed = seen.endpoint().map(e -> PathCandidates.kindOf(e, plan)).orElse(directKind);
+    if (roamed != directKind) {
+      // WireGuard follows the peer's authenticated packets: it reached us another way (its
+      // IPv6 or LAN address, say), and answers now go there.
+      enter(Mode.DIRECT, roamed, now, "the peer reached us from " + seen.endpoint().get() + " (" + roamed.label() + ")");
+    }
+    if (!fresh(now, seen)) {
       startDiscovery(now, "no handshake for " + settings.freshness().toSeconds() + " s", actions, false);
     } else if (stalled(now)) {
       startDiscovery(now, "sent data but received nothing for " + Durations.format(settings.stallTimeout()), actions, true);

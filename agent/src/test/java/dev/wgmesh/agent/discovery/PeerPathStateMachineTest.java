@@ -681,4 +681,19 @@ class PeerPathStateMachineTest {
     tick();
     assertEquals(Mode.DIRECT, machine.mode());
   }
+
+  @Test
+  void aDirectPeerThatRoamsToItsIpv6AddressIsOnAnIpv6Path() {
+    handshake = Optional.of(now);
+    endpoint = Optional.of(NAT_B);
+    start();
+    tick();
+    assertEquals(PathKind.DIRECT, machine.path());
+    advance(1);
+    endpoint = Optional.of(V6_B); // WireGuard followed the peer's packets from its IPv6 address
+    rx += 92;
+    tick();
+    assertEquals(PathKind.IPV6, machine.path());
+    assertEquals(PathKind.IPV6, machine.takeTransition().toPath());
+  }
 }
