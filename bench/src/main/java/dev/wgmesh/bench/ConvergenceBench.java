@@ -1,5 +1,9 @@
 package dev.wgmesh.bench;
 
+import static dev.wgmesh.bench.BenchEnvironment.loadAverage;
+import static dev.wgmesh.bench.BenchEnvironment.positive;
+import static dev.wgmesh.bench.BenchEnvironment.words;
+
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.lab.ManagedProcess;
 import dev.wgmesh.lab.NatKind;
@@ -669,30 +673,6 @@ public final class ConvergenceBench {
       return new Settings(trials, recovery, peers, Duration.ofSeconds(settle), scenarios,
           words(env.getOrDefault("AGENT_JAVA_OPTS", DEFAULT_AGENT_OPTS)), words(env.getOrDefault("REGISTRY_JAVA_OPTS", "")), compare,
           loadAverage());
-    }
-
-    private static int positive(Map<String, String> env, String name, int fallback) {
-      String v = env.getOrDefault(name, "").strip();
-      if (v.isEmpty()) {
-        return fallback;
-      }
-      if (!v.matches("[1-9][0-9]{0,5}")) {
-        throw new IllegalArgumentException(name + " must be a positive whole number, got '" + v + "'");
-      }
-      return Integer.parseInt(v);
-    }
-
-    private static List<String> words(String s) {
-      return s.isBlank() ? List.of() : List.of(s.strip().split("\\s+"));
-    }
-
-    private static String loadAverage() {
-      try {
-        String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
-        return f[0] + " " + f[1] + " " + f[2] + " (other work on the machine skews the timings)";
-      } catch (IOException | RuntimeException e) {
-        return "unknown";
-      }
     }
   }
 

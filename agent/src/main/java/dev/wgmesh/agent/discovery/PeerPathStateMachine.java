@@ -59,6 +59,8 @@ public final class PeerPathStateMachine {
   public record Transition(Mode from, Mode to, PathKind fromPath, PathKind toPath, String reason) {}
 
   private static final int KEEPALIVE_BYTES = 32;
+  /** How long after a change of mode the agent keeps looking closely. */
+  static final Duration SETTLING = Duration.ofSeconds(2);
   /** A direct peer heard from within this long does not rediscover on the peer's PUNCH. */
   static final Duration PUNCH_GRACE = Duration.ofSeconds(1);
   /** At most one PUNCH signal to the peer per this long. */
@@ -147,6 +149,9 @@ public final class PeerPathStateMachine {
   public boolean busy(Instant now) {
     if (probeStartedAt != null || (mode == Mode.DIRECT && txWithoutRxSince != null && txBytesWithoutRx > 2 * KEEPALIVE_BYTES)) {
       return true; // probing, or a direct path may be breaking: judge it to the tenth of a second
+    }
+    if (now.isBefore(modeSince.plus(SETTLING))) {
+      return true; // just changed: the other side may still move the path (WireGuard roams with it)
     }
     return mode == Mode.DISCOVERING && now.isBefore(modeSince.plus(settings.relayAfter()).plus(settings.attemptWindow()));
   }

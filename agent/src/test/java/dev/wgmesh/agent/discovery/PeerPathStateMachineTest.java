@@ -629,7 +629,10 @@ class PeerPathStateMachineTest {
     advance(Duration.ofMillis(100));
     handshake = Optional.of(now);
     tick();
-    assertTrue(!machine.busy(now), "direct: back to the normal interval");
+    assertTrue(machine.busy(now), "just direct: the other side may still move the path");
+    advance(PeerPathStateMachine.SETTLING);
+    tick();
+    assertTrue(!machine.busy(now), "direct and settled: back to the normal interval");
   }
 
   @Test

@@ -1,0 +1,39 @@
+package dev.wgmesh.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/** How the benchmark drivers read their settings from the environment, and what they say about the machine. */
+final class BenchEnvironment {
+  private BenchEnvironment() {}
+
+  /** A positive whole number from {@code name}, or {@code fallback} when unset; a bad value is a one-line error. */
+  static int positive(Map<String, String> env, String name, int fallback) {
+    String v = env.getOrDefault(name, "").strip();
+    if (v.isEmpty()) {
+      return fallback;
+    }
+    if (!v.matches("[1-9][0-9]{0,5}")) {
+      throw new IllegalArgumentException(name + " must be a positive whole number, got '" + v + "'");
+    }
+    return Integer.parseInt(v);
+  }
+
+  /** The words of a setting, split at white space. */
+  static List<String> words(String s) {
+    return s.isBlank() ? List.of() : List.of(s.strip().split("\\s+"));
+  }
+
+  /** The load average before the run: other work on this shared machine skews timings. */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).split(" ");
+      return f[0] + " " + f[1] + " " + f[2] + " (other work on the machine skews the timings)";
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
+  }
+}
