@@ -24,7 +24,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The path two agents settle on, per network shape of the NAT lab (standalone mode, real
  * wireguard-go, iptables NATs, registry and agents): lan on one LAN, ipv6 between IPv6 hosts,
- * direct through a double NAT, relayed for a host whose firewall blocks UDP. Each test asserts the
+ * direct through a double NAT and between full-cone and port-restricted NATs, ipv6 or direct
+ * between public hosts, relayed for a host whose firewall blocks UDP and for a symmetric NAT. Each test asserts the
  * path on both nodes as WireGuard shows it ({@link StandaloneMesh#pathBetween}) and as the agent
  * logged it ({@code peer ... : pending -> lan: ...}), and that pings pass. All pairs share one mesh
  * (one registry); each node is linked only to its partner, and a pair is retired after its test.
@@ -85,6 +86,16 @@ class NatPathsLabTest {
   @Test
   void aUdpBlockedHostIsRelayed() {
     pairAt(Placement.UDP_BLOCKED, Placement.PUBLIC, EnumSet.of(PathKind.RELAYED));
+  }
+
+  @Test
+  void aFullConeAndAPortRestrictedNatConnectDirectly() {
+    pairAt(Placement.CONE, Placement.PORT_RESTRICTED, EnumSet.of(PathKind.DIRECT));
+  }
+
+  @Test
+  void aSymmetricNatIsRelayedWithAPortRestrictedOne() {
+    pairAt(Placement.SYMMETRIC, Placement.PORT_RESTRICTED, EnumSet.of(PathKind.RELAYED));
   }
 
   @Test
