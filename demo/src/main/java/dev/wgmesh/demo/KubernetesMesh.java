@@ -15,6 +15,7 @@ import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -91,7 +92,8 @@ public final class KubernetesMesh implements AutoCloseable {
   /**
    * The Node object and its host in the lab's shape {@code node.placement()}, with a pod address
    * on the host. A {@link Placement#UDP_BLOCKED} host's firewall passes UDP only to and from the
-   * registry's endpoint (port 51820).
+   * registry's public WireGuard endpoint ({@link #registryEndpoint()}, as {@link #createMesh} puts
+   * it in the WireGuardMesh); TCP, and so the API server, it does not block.
    */
   public Host addNode(PlacedNode node) {
     Host host = switch (node.placement()) {
@@ -100,7 +102,7 @@ public final class KubernetesMesh implements AutoCloseable {
       case PORT_RESTRICTED -> lab.natHost(node.name(), NatKind.PORT_RESTRICTED);
       case SYMMETRIC -> lab.natHost(node.name(), NatKind.SYMMETRIC);
       case DOUBLE_NAT -> lab.doubleNatHost(node.name(), NatKind.PORT_RESTRICTED);
-      case UDP_BLOCKED -> lab.udpBlockedHost(node.name(), registryHost.endpoint(REGISTRY_PORT));
+      case UDP_BLOCKED -> lab.udpBlockedHost(node.name(), registryEndpoint());
       case IPV6 -> lab.ipv6Host(node.name());
     };
     return register(node.name(), host, node.podCidr(), node.podAddress());
@@ -129,11 +131,20 @@ public final class KubernetesMesh implements AutoCloseable {
     return host;
   }
 
+  /**
+   * The registry's public WireGuard endpoint: its host's address, port {@link #REGISTRY_PORT} (the
+   * WireGuardMesh's {@code spec.registry.endpoint} and {@code port}, see {@link #createMesh}).
+   */
+  public InetSocketAddress registryEndpoint() {
+    return registryHost.endpoint(REGISTRY_PORT);
+  }
+
   public void createMesh(String network) {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
     mesh.getSpec().setNetwork(network);
-    mesh.getSpec().getRegistry().setEndpoint(registryHost.address().getHostAddress() + ":" + REGISTRY_PORT);
+    mesh.getSpec().getRegistry().setEndpoint(registryEndpoint().getAddress().getHostAddress() + ":" + registryEndpoint().getPort());
+    mesh.getSpec().getRegistry().setPort(REGISTRY_PORT);
     mesh.getSpec().getRegistry().setNodeName("reg");
     client.resource(mesh).create();
   }
