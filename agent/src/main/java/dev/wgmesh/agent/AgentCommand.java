@@ -86,7 +86,8 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--host-candidates", defaultValue = "auto", paramLabel = "auto|off|<ip>[,<ip>...]",
       description = "This node's own addresses that peers may try before its NAT mapping (a LAN or global IPv6 address), "
-          + "reported to the registry: auto (the interfaces' addresses), off, or a list (default: ${DEFAULT-VALUE})")
+          + "reported to the registry: auto (the interfaces' addresses), off, or a list (default: ${DEFAULT-VALUE}); "
+          + "standalone mode: with --kubernetes they are the interfaces' and the Node's addresses")
   String hostCandidates;
 
   @Option(names = "--once", description = "One discovery pass, then exit (for cron; no relay)")
