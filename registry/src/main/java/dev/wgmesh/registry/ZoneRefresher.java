@@ -38,8 +38,9 @@ import org.slf4j.LoggerFactory;
  * Logs one line per change of a peer, none per query.
  *
  * <p>A node reports its candidates with a DNS UPDATE ({@link HostCandidates}) sent through its
- * tunnel: the report is taken only when its source address lies in the AllowedIPs of the very
- * peer whose key it names, which WireGuard's cryptokey routing has authenticated. Candidates live
+ * tunnel: the report is taken only when its source address is the tunnel address (a host route
+ * in the AllowedIPs) of the very peer whose key it names, which WireGuard's cryptokey routing has
+ * authenticated. Candidates live
  * as long as the peer is on the device; the agent reports again when it sees them missing.
  */
 public final class ZoneRefresher {
@@ -126,8 +127,10 @@ public final class ZoneRefresher {
       return rejected.rcode();
     }
     HostCandidates.Report.Candidates reported = (HostCandidates.Report.Candidates) report;
+    // Only a peer's own tunnel address (a host route in its AllowedIPs) may report: not a pod or
+    // a LAN routed behind the node, whose packets the tunnel carries with their own source.
     Optional<PeerState> sender = lastState.peers().stream()
-        .filter(p -> p.allowedIps().stream().anyMatch(prefix -> prefix.contains(source)))
+        .filter(p -> p.allowedIps().stream().anyMatch(prefix -> prefix.length() == (prefix.isIpv4() ? 32 : 128) && prefix.contains(source)))
         .findFirst();
     if (sender.isEmpty() || !sender.get().publicKey().equals(reported.key())) {
       log.warn("refused a candidate report for {} from {}: {}", reported.key().toBase64(), source.getHostAddress(),

@@ -103,6 +103,16 @@ class ZoneRefresherCandidatesTest {
   }
 
   @Test
+  void aReportFromAPodBehindTheNodeIsRefused() throws Exception {
+    peers.set(0, new PeerState(alice, Optional.of(Endpoints.parse("203.0.113.9:40000")),
+        List.of(IpPrefix.parse("10.88.0.1/32"), IpPrefix.parse("10.244.1.0/24")), Optional.of(NOW.minusSeconds(5)), 0, 0, 0, false));
+    ZoneRefresher refresher = refresher();
+    assertEquals(Rcode.REFUSED, send(refresher, HostCandidates.update(alice, ZONE, eps("10.201.0.66:51820")), "10.244.1.17"),
+        "a pod's packets come through the node's tunnel with the pod's address: only the node's own address may report");
+    assertEquals(Rcode.NOERROR, send(refresher, HostCandidates.update(alice, ZONE, eps("10.201.0.2:51820")), "10.88.0.1"));
+  }
+
+  @Test
   void candidatesGoWithThePeer() throws Exception {
     ZoneRefresher refresher = refresher();
     send(refresher, HostCandidates.update(alice, ZONE, eps("10.201.0.2:51820")), "10.88.0.1");
