@@ -27,6 +27,26 @@ final class BenchEnvironment {
     return s.isBlank() ? List.of() : List.of(s.strip().split("\\s+"));
   }
 
+  /**
+   * The driver's command line: {@code [--out FILE]}; prints the usage and exits for {@code --help},
+   * exits with 2 for anything else. Returns the file, or null.
+   */
+  static Path outFile(String[] args, String driver, String help) {
+    Path outFile = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--out") && i + 1 < args.length) {
+        outFile = Path.of(args[++i]);
+      } else if (args[i].equals("--help") || args[i].equals("-h")) {
+        System.out.println("usage: java -Dwgmesh.jar=<product jar> -cp wgmesh-bench.jar " + driver + " [--out FILE]\n" + help);
+        System.exit(0);
+      } else {
+        System.err.println("unknown argument: " + args[i]);
+        System.exit(2);
+      }
+    }
+    return outFile;
+  }
+
   /** The load average before the run: other work on this shared machine skews timings. */
   static String loadAverage() {
     try {

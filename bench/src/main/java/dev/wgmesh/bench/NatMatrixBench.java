@@ -245,19 +245,7 @@ public final class NatMatrixBench {
   }
 
   public static void main(String[] args) throws Exception {
-    Path outFile = null;
-    for (int i = 0; i < args.length; i++) {
-      if (args[i].equals("--out") && i + 1 < args.length) {
-        outFile = Path.of(args[++i]);
-      } else if (args[i].equals("--help") || args[i].equals("-h")) {
-        System.out.println("usage: java -Dwgmesh.jar=<product jar> -cp wgmesh-bench.jar " + NatMatrixBench.class.getName()
-            + " [--out FILE]\n" + Settings.HELP);
-        return;
-      } else {
-        System.err.println("unknown argument: " + args[i]);
-        System.exit(2);
-      }
-    }
+    Path outFile = BenchEnvironment.outFile(args, NatMatrixBench.class.getName(), Settings.HELP);
     Settings settings;
     ProductJar product;
     try {
