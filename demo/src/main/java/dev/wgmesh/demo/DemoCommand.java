@@ -174,7 +174,7 @@ public final class DemoCommand implements Callable<Integer> {
   /** How each node reaches each peer, as its agent reports it in its WireGuardNodeConfig status. */
   private void printStatus(KubernetesMesh cluster) {
     out.println();
-    out.printf("%-6s  %-6s  %-8s  %s%n", "NODE", "PEER", "MODE", "ENDPOINT (reported by the node's agent)");
+    out.printf("%-6s  %-6s  %-8s  %s%n", "NODE", "PEER", "PATH", "ENDPOINT (reported by the node's agent)");
     for (String node : cluster.nodes.keySet()) {
       WireGuardNodeConfig config = cluster.nodeConfig(node);
       if (config == null || config.getStatus() == null || config.getStatus().getPeers().isEmpty()) {
@@ -182,7 +182,8 @@ public final class DemoCommand implements Callable<Integer> {
         continue;
       }
       for (WireGuardNodeConfigStatus.PeerStatus p : config.getStatus().getPeers()) {
-        out.printf("%-6s  %-6s  %-8s  %s%n", node, p.getName(), p.getMode(), p.getEndpoint() == null ? "-" : p.getEndpoint());
+        out.printf("%-6s  %-6s  %-8s  %s%n", node, p.getName(), p.getPath() == null ? p.getMode() : p.getPath(),
+            p.getEndpoint() == null ? "-" : p.getEndpoint());
       }
     }
   }
