@@ -16,7 +16,7 @@ import java.util.Optional;
  * <pre>
  *   DISCOVERING --proof of a path to one of the candidates---------> DIRECT (lan, ipv6 or direct)
  *   DIRECT --handshake stale, or data sent and nothing back--------> DISCOVERING (+ punch signal)
- *   DISCOVERING --registry knows the peer, no proof in relayAfter--> RELAYED
+ *   DISCOVERING --no proof within relayAfter of the first attempt----> RELAYED
  *   any --the other side relays to us (endpoint roamed to relay)---> RELAYED
  *   RELAYED --the peer's candidates changed, or a probe timer-------> probe the candidates: DIRECT, or back
  * </pre>
@@ -101,6 +101,11 @@ public final class PeerPathStateMachine {
   /** When a pass last saw the received bytes change (or the machine start). */
   private Instant lastRxChangeAt;
   private boolean stallProbeSent;
+  /**
+   * When this episode of discovery first pointed WireGuard at a candidate: the relay bound counts
+   * from there, not from when the peer appeared (it may register with the registry seconds later).
+   */
+  private Instant firstAttemptAt;
   private Transition lastTransition;
   private boolean observedOnce;
   private int failedProbes;
@@ -153,7 +158,7 @@ public final class PeerPathStateMachine {
     if (now.isBefore(modeSince.plus(SETTLING))) {
       return true; // just changed: the other side may still move the path (WireGuard roams with it)
     }
-    return mode == Mode.DISCOVERING && now.isBefore(modeSince.plus(settings.relayAfter()).plus(settings.attemptWindow()));
+    return mode == Mode.DISCOVERING && now.isBefore(triesSince().plus(settings.relayAfter()).plus(settings.attemptWindow()));
   }
 
   /** The last transition, consumed: returns it once, then null until the next one. */
@@ -229,7 +234,7 @@ public final class PeerPathStateMachine {
       enterRelayed(now, "the peer relays to us");
       return;
     }
-    if (settings.relayEnabled() && registryKnowsPeer && !now.isBefore(modeSince.plus(settings.relayAfter()))) {
+    if (settings.relayEnabled() && registryKnowsPeer && firstAttemptAt != null && !now.isBefore(firstAttemptAt.plus(settings.relayAfter()))) {
       enterRelayed(now, "no direct handshake within " + Durations.format(settings.relayAfter()));
       actions.add(new Action.UseRelay());
       if (!sessionAlive(now) && leads) {
@@ -395,6 +400,9 @@ public final class PeerPathStateMachine {
    */
   private void startAttempt(int index, Instant now, List<Action> actions) {
     attempt = index;
+    if (mode == Mode.DISCOVERING && firstAttemptAt == null) {
+      firstAttemptAt = now;
+    }
     InetSocketAddress target = plan.get(index).endpoint();
     markAttempt(now, Optional.of(target));
     boolean differs = !currentEndpoint.equals(Optional.of(target)) || currentIsRelay;
@@ -475,6 +483,9 @@ public final class PeerPathStateMachine {
   private void enter(Mode next, PathKind kind, Instant now, String reason) {
     Mode from = mode;
     PathKind before = path();
+    if (next == Mode.DISCOVERING) {
+      firstAttemptAt = null;
+    }
     mode = next;
     directKind = kind;
     lastTransition = new Transition(from, next, before, path(), reason);
@@ -533,6 +544,10 @@ public final class PeerPathStateMachine {
 
   private boolean stalled(Instant now) {
     return stallProbeSent && suspect(now) && !now.isBefore(txWithoutRxSince.plus(settings.stallTimeout()));
+  }
+
+  private Instant triesSince() {
+    return firstAttemptAt != null ? firstAttemptAt : modeSince;
   }
 
   /** Whether bytes or a handshake from the peer arrived within {@code window}, as of the last pass. */

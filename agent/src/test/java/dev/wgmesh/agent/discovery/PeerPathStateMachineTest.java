@@ -699,4 +699,19 @@ class PeerPathStateMachineTest {
     assertEquals(PathKind.IPV6, machine.path());
     assertEquals(PathKind.IPV6, machine.takeTransition().toPath());
   }
+
+  @Test
+  void theRelayBoundCountsFromTheFirstAttemptNotFromWhenThePeerAppeared() {
+    start();
+    tick();
+    machine.onLookup(now, new Lookup.NotFound()); // the peer has not reached the registry yet
+    advance(3);
+    tick();
+    apply(machine.onLookup(now, new Lookup.Found(NAT_B))); // now it has: the attempts start
+    advance(Duration.ofMillis(500));
+    assertTrue(!has(tick(), UseRelay.class), "punching gets its full bound");
+    advance(settings.relayAfter());
+    assertTrue(has(tick(), UseRelay.class));
+    assertEquals(Mode.RELAYED, machine.mode());
+  }
 }
