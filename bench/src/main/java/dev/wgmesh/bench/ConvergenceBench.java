@@ -163,18 +163,7 @@ public final class ConvergenceBench {
     }
     report.add("");
     report.add("targets checked here (the project's targets: docs/architecture.md, Targets):");
-    int failures = 0;
-    for (Verdict v : verdicts) {
-      report.add("  " + v.text());
-      if (!v.pass()) {
-        failures++;
-      }
-    }
-    if (!notes.isEmpty()) {
-      report.add("");
-      report.add("notes:");
-      notes.forEach(n -> report.add("  - " + n));
-    }
+    int failures = Verdict.report(verdicts, notes, report);
     report.add("");
     report.add("percentiles: nearest rank; a trial that did not connect within its limit counts as slower than any other");
     report.add(String.format(Locale.ROOT, "run time: %d min %d s", seconds / 60, seconds % 60));
@@ -543,6 +532,23 @@ public final class ConvergenceBench {
     @Override
     public String text() {
       return text + ": " + (pass ? "PASS" : "FAIL");
+    }
+
+    /** Adds the verdicts, one a line, then the notes, if any, to a report; returns how many failed. */
+    static int report(List<Verdict> verdicts, List<String> notes, List<String> report) {
+      int failures = 0;
+      for (Verdict v : verdicts) {
+        report.add("  " + v.text());
+        if (!v.pass()) {
+          failures++;
+        }
+      }
+      if (!notes.isEmpty()) {
+        report.add("");
+        report.add("notes:");
+        notes.forEach(n -> report.add("  - " + n));
+      }
+      return failures;
     }
   }
 

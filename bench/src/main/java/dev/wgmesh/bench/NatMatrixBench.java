@@ -361,18 +361,7 @@ public final class NatMatrixBench {
     report.add("");
     report.add("targets checked here: first packet p50 <= 1 s and p95 <= 2 s in every cell; the final path the one the shapes allow"
         + " (relayed only where no direct path can exist), reached with p50 <= 1 s where it is not relayed:");
-    int failures = 0;
-    for (Verdict v : verdicts) {
-      report.add("  " + v.text());
-      if (!v.pass()) {
-        failures++;
-      }
-    }
-    if (!notes.isEmpty()) {
-      report.add("");
-      report.add("notes:");
-      notes.forEach(n -> report.add("  - " + n));
-    }
+    int failures = Verdict.report(verdicts, notes, report);
     report.add("");
     report.add("percentiles: nearest rank; a trial that did not connect within " + FIRST_PACKET_LIMIT.toSeconds()
         + " s (or whose final path is not an expected one, for the time-to-path target) counts as slower than any other");
