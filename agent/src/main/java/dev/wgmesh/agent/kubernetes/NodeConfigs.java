@@ -88,7 +88,8 @@ public final class NodeConfigs {
     }
 
     Optional<RegistryAccess> discovery = Optional.empty();
-    WireGuardNodeConfigSpec.RegistryPeer registry = spec.getRegistryPeer();
+    // Operators write registryPeers (older ones registryPeer); this agent uses the first registry.
+    WireGuardNodeConfigSpec.RegistryPeer registry = spec.effectiveRegistryPeers().stream().findFirst().orElse(null);
     if (registry != null) {
       try {
         if (registry.getAddress() == null) {
