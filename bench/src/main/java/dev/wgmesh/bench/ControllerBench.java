@@ -81,6 +81,7 @@ public final class ControllerBench {
       WireGuardMesh mesh = new WireGuardMesh();
       mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/16");
+      mesh.getSpec().setRegistry(new dev.wgmesh.api.v1alpha1.WireGuardMeshSpec.RegistrySpec());
       mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
       client.resource(mesh).create();
       for (int i = 0; i < n; i++) {
@@ -150,7 +151,7 @@ public final class ControllerBench {
     for (WireGuardNodeConfig c : configs) {
       WireGuardNodeConfigSpec spec = c.getSpec();
       boolean registry = Boolean.TRUE.equals(spec.getRegistry());
-      if (registry ? spec.getPeers().size() != n : spec.getRegistryPeer() == null) {
+      if (registry ? spec.getPeers().size() != n : spec.getRegistryPeers().isEmpty()) {
         return false;
       }
     }
@@ -161,7 +162,7 @@ public final class ControllerBench {
   static boolean joinedEverywhere(KubernetesClient client, String joined) {
     WireGuardNodeConfig own = client.resources(WireGuardNodeConfig.class).withName(joined).get();
     WireGuardNodeConfig registry = client.resources(WireGuardNodeConfig.class).withName(MESH + "-registry").get();
-    return own != null && registry != null && own.getSpec().getRegistryPeer() != null
+    return own != null && registry != null && !own.getSpec().getRegistryPeers().isEmpty()
         && registry.getSpec().getPeers().stream().anyMatch(p -> p.getName().equals(joined))
         && memberNames(client).contains(joined);
   }

@@ -1,6 +1,7 @@
 package dev.wgmesh.demo;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.lab.Host;
@@ -143,6 +144,7 @@ public final class KubernetesMesh implements AutoCloseable {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
     mesh.getSpec().setNetwork(network);
+    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
     mesh.getSpec().getRegistry().setEndpoint(registryEndpoint().getAddress().getHostAddress() + ":" + registryEndpoint().getPort());
     mesh.getSpec().getRegistry().setPort(REGISTRY_PORT);
     mesh.getSpec().getRegistry().setNodeName("reg");

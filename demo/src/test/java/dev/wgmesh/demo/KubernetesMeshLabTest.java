@@ -72,7 +72,7 @@ class KubernetesMeshLabTest {
       // Statuses and printer columns are filled: peers got their addresses, the mesh counts them.
       WireGuardMesh mesh = cluster.client.resources(WireGuardMesh.class).withName(KubernetesMesh.MESH).get();
       assertEquals(SITES.size(), mesh.getStatus().getPeers(), "mesh status: " + mesh.getStatus().fields());
-      assertNotNull(mesh.getStatus().getRegistryPublicKey());
+      assertNotNull(mesh.getStatus().getRegistries().get(0).getPublicKey());
       for (Site site : SITES) {
         assertNotNull(cluster.client.resources(WireGuardPeer.class).withName(site.name()).get().getStatus().getAddress(), site.name());
       }

@@ -226,6 +226,8 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
     WireGuardNodeConfigStatus status = NodeStatus.build(appliedGeneration, lastError, keys.publicKey(),
         applied == null ? List.of() : role.reportedPeers(applied), state, role.pathCounts(), role.peerPaths(), role::isRelayEndpoint,
         clock.instant());
+    status.setRegistries(NodeStatus.registries(desired == null ? List.of() : desired.spec().effectiveRegistryPeers(),
+        role.registriesReachable()));
     lastStatus = Optional.of(status);
     if (configPresent) {
       statusWriter.offer(status);

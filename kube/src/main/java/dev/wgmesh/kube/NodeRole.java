@@ -81,6 +81,15 @@ public interface NodeRole<T extends NodeRole.Translation> {
     return Map.of();
   }
 
+  /**
+   * Whether each registry answered through the tunnel recently, by its tunnel address, as the
+   * daemon's discovery sees it; a registry missing here: the daemon cannot tell (yet). Empty for
+   * a daemon that does not talk to registries.
+   */
+  default Map<String, Boolean> registriesReachable() {
+    return Map.of();
+  }
+
   /** True when WireGuard's endpoint for a peer is the daemon's own relay socket. */
   default boolean isRelayEndpoint(InetSocketAddress endpoint) {
     return false;

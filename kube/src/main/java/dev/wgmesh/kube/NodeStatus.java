@@ -1,5 +1,6 @@
 package dev.wgmesh.kube;
 
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
@@ -74,6 +75,19 @@ public final class NodeStatus {
     status.setRelayed(c.relayed());
     status.setPending(c.pending());
     return status;
+  }
+
+  /**
+   * The registries of a configuration as the status reports them: every registry the
+   * configuration lists, in its order, with whether it answered through the tunnel recently
+   * ({@code reachable} by tunnel address; null where the daemon cannot tell yet).
+   */
+  public static List<WireGuardNodeConfigStatus.RegistryHealth> registries(List<WireGuardNodeConfigSpec.RegistryPeer> configured,
+      Map<String, Boolean> reachable) {
+    return configured.stream()
+        .map(r -> new WireGuardNodeConfigStatus.RegistryHealth(r.getName(), r.getAddress(),
+            r.getAddress() == null ? null : reachable.get(r.getAddress())))
+        .toList();
   }
 
   static String modeOf(PeerState state, Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {

@@ -152,6 +152,9 @@ public final class StatusWriter implements AutoCloseable {
         b.append(',').append(p.getLastHandshake());
       }
     }
+    for (WireGuardNodeConfigStatus.RegistryHealth r : s.getRegistries()) {
+      b.append("|registry ").append(r.getName()).append(',').append(r.getAddress()).append(',').append(r.getReachable());
+    }
     return b.toString();
   }
   @Override

@@ -51,6 +51,7 @@ class NodeControllerTest {
     volatile boolean newKey;
     int applied;
     int ticks;
+    volatile java.util.Map<String, Boolean> reachable = java.util.Map.of();
 
     @Override
     public String whenDeleted() {
@@ -93,6 +94,11 @@ class NodeControllerTest {
     @Override
     public List<PeerConfig> reportedPeers(Translated applied) {
       return applied.config().peers();
+    }
+
+    @Override
+    public java.util.Map<String, Boolean> registriesReachable() {
+      return reachable;
     }
 
   }
@@ -157,6 +163,38 @@ class NodeControllerTest {
     step(Duration.ofSeconds(1));
     assertEquals(4, role.applied, "a new key: at once");
     assertEquals(5, role.ticks, "the role's tick every step");
+  }
+
+  @Test
+  void reportsEachRegistryOfTheConfigurationInItsOrderWithWhatTheDaemonSees() {
+    WireGuardNodeConfig config = StatusWriterTest.config("n1");
+    config.getSpec().setRegistryPeers(List.of(registryPeer("eu", "10.88.255.254"), registryPeer("us", "10.88.255.253"),
+        registryPeer("ap", "10.88.255.252")));
+    config = admin.resource(config).create();
+    role.reachable = java.util.Map.of("10.88.255.253", true, "10.88.255.254", false);
+    controller.onConfig(config);
+    step(Duration.ZERO);
+    List<WireGuardNodeConfigStatus.RegistryHealth> expected = List.of(
+        new WireGuardNodeConfigStatus.RegistryHealth("eu", "10.88.255.254", false),
+        new WireGuardNodeConfigStatus.RegistryHealth("us", "10.88.255.253", true),
+        new WireGuardNodeConfigStatus.RegistryHealth("ap", "10.88.255.252", null));
+    assertEquals(expected, controller.lastStatus().orElseThrow().getRegistries(), "config order; ap: cannot tell yet");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> {
+      WireGuardNodeConfig read = admin.resources(WireGuardNodeConfig.class).withName("n1").get();
+      return read.getStatus() != null && expected.equals(read.getStatus().getRegistries());
+    });
+
+    role.reachable = java.util.Map.of("10.88.255.253", true, "10.88.255.254", true, "10.88.255.252", true);
+    step(Duration.ofSeconds(6));
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> admin.resources(WireGuardNodeConfig.class).withName("n1").get()
+        .getStatus().getRegistries().stream().allMatch(r -> Boolean.TRUE.equals(r.getReachable())));
+  }
+
+  private static WireGuardNodeConfigSpec.RegistryPeer registryPeer(String name, String address) {
+    WireGuardNodeConfigSpec.RegistryPeer peer = new WireGuardNodeConfigSpec.RegistryPeer();
+    peer.setName(name);
+    peer.setAddress(address);
+    return peer;
   }
 
   @Test

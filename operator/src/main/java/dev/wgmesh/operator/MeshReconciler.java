@@ -75,10 +75,6 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   private static final String[] NODE_FIELDS = {"metadata.labels", "metadata.uid", "spec.podCIDR", "spec.podCIDRs",
       "status.addresses"};
 
-  /** The registry's Service exists for exposure LoadBalancer only; otherwise the workflow deletes it. */
-  private static final io.javaoperatorsdk.operator.processing.dependent.workflow.Condition<Service, WireGuardMesh> LOAD_BALANCER =
-      (dependent, mesh, context) -> !RegistryDeploymentDependent.hostNetwork(mesh);
-
   private final OperatorSettings settings;
   private final Clock clock;
   private final RegistryKeySecretDependent keySecret;
@@ -103,12 +99,12 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     configureInformer(keySecret, Secret.class);
     configureInformer(deployment, Deployment.class);
     configureInformer(service, Service.class);
-    // The Deployment waits for the key: a registry without its key could only crash-loop.
+    // One of each per registry (bulk dependents; a Service only for exposure LoadBalancer). The
+    // Deployments come after the keys: a registry without its key could only crash-loop.
     registryWorkflow = new WorkflowBuilder<WireGuardMesh>()
         .addDependentResource(keySecret)
         .addDependentResourceAndConfigure(deployment).dependsOn(keySecret)
-        .addDependentResourceAndConfigure(service)
-        .withReconcilePrecondition(LOAD_BALANCER)
+        .addDependentResource(service)
         .build();
   }
 
@@ -154,6 +150,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
             || !Objects.equals(now.getMetadata().getLabels(), before.getMetadata().getLabels())
             || !Objects.equals(pathCounts(now.getStatus()), pathCounts(before.getStatus()))
+            || !Objects.equals(registryHealth(now.getStatus()), registryHealth(before.getStatus()))
             || !PeerStatusWriter.Observed.of(List.of(now)).endpoints().equals(PeerStatusWriter.Observed.of(List.of(before)).endpoints()))
         .build(), context);
     peerSets = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardPeerSet.class, WireGuardMesh.class)
@@ -172,19 +169,18 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     Instant now = clock.instant();
     registryWorkflow.reconcile(mesh, context);
 
-    RegistryPublicKey key = registryKey(mesh, context);
+    RegistryKeys keys = registryKeys(mesh, context);
     List<WireGuardPeer> meshPeers = new ArrayList<>(context.getSecondaryResources(WireGuardPeer.class));
     List<Node> allNodes = nodes.list().toList();
-    Optional<Service> registryService = service.getSecondaryResource(mesh, context);
 
-    MeshPlan plan = MeshPlanner.plan(forPlanning(mesh, allNodes, registryService.orElse(null), context), meshPeers, allNodes,
-        key.publicKey());
+    MeshPlan plan = MeshPlanner.plan(forPlanning(mesh, allNodes, byName(service.getSecondaryResources(mesh, context)), context),
+        meshPeers, allNodes, keys.publicKeys());
 
     Collection<WireGuardNodeConfig> existing = context.getSecondaryResources(WireGuardNodeConfig.class);
     MeshObjectWriter.Result written = MeshObjectWriter.Result.NOTHING;
     MeshObjectWriter.Result setsWritten = MeshObjectWriter.Result.NOTHING;
     // A typo in the mesh or a damaged key Secret must not tear the mesh down: configs stay as they are.
-    if (plan.valid() && key.problem() == null) {
+    if (plan.valid() && keys.problems().isEmpty()) {
       // Peer sets first: a new node's config is only useful with its peers already there.
       setsWritten = new MeshObjectWriter<>(MeshObjectWriter.PEER_SETS, context.getClient(), peerSets, settings.metrics(), writes)
           .sync(mesh, plan.peerSets(), context.getSecondaryResources(WireGuardPeerSet.class));
@@ -192,7 +188,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
           .sync(mesh, plan.nodeConfigs(), existing);
     } else {
       log.warn("mesh {}: {}; its node configs are left as they are", mesh.getMetadata().getName(),
-          key.problem() != null ? key.problem() : "the spec is not usable");
+          !keys.problems().isEmpty() ? String.join("; ", keys.problems()) : "the spec is not usable");
     }
     PeerStatusWriter.Observed observed = PeerStatusWriter.Observed.of(existing);
     List<PeerStatusWriter.Change> changes = new PeerStatusWriter(context.getClient(), peers, settings.metrics(), writes)
@@ -202,8 +198,8 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
 
     WireGuardMeshStatus status = new MeshStatusAggregator(mesh, now)
         .plan(plan, meshPeers.size())
-        .registryKey(key.publicKey(), key.problem())
-        .registryDeployment(deployment.getSecondaryResource(mesh, context).orElse(null))
+        .registryKeyProblems(keys.problems())
+        .registryDeployments(byName(deployment.getSecondaryResources(mesh, context)))
         .paths(existing.stream().filter(c -> plan.nodeConfigs().containsKey(c.getMetadata().getName())).toList())
         .conflicts(java.util.stream.Stream.concat(written.conflicts().stream(), setsWritten.conflicts().stream()).toList())
         .build();
@@ -236,18 +232,34 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
             context.getClient().getKubernetesSerialization()));
   }
 
-  /** The registry's public key (null until its Secret exists), or why the Secret is unusable. */
-  private record RegistryPublicKey(String publicKey, String problem) {}
+  /**
+   * The registries' public keys by registry object name (a registry whose Secret does not exist
+   * yet is missing), and why a Secret is unusable, one line each.
+   */
+  private record RegistryKeys(Map<String, String> publicKeys, List<String> problems) {}
 
-  /** Only the public key leaves this method; the private key stays in the Secret's data. */
-  private RegistryPublicKey registryKey(WireGuardMesh mesh, Context<WireGuardMesh> context) {
-    try {
-      return new RegistryPublicKey(keySecret.getSecondaryResource(mesh, context).flatMap(RegistryKeySecretDependent::keyPair)
-          .map(pair -> pair.publicKey().toBase64()).orElse(null), null);
-    } catch (InvalidKeyException e) {
-      return new RegistryPublicKey(null, "the Secret " + settings.namespace() + "/" + RegistryNames.secret(mesh.getMetadata().getName())
-          + " holds no valid private key: " + e.getMessage());
+  /** Only public keys leave this method; private keys stay in the Secrets' data. */
+  private RegistryKeys registryKeys(WireGuardMesh mesh, Context<WireGuardMesh> context) {
+    String meshName = mesh.getMetadata().getName();
+    Map<String, Secret> secrets = byName(keySecret.getSecondaryResources(mesh, context));
+    Map<String, String> publicKeys = new java.util.HashMap<>();
+    List<String> problems = new ArrayList<>();
+    for (var registry : mesh.getSpec().effectiveRegistries()) {
+      String secretName = RegistryNames.secret(meshName, registry.getName());
+      try {
+        RegistryKeySecretDependent.keyPair(secrets.get(secretName))
+            .ifPresent(pair -> publicKeys.put(registry.objectName(meshName), pair.publicKey().toBase64()));
+      } catch (InvalidKeyException e) {
+        problems.add("the Secret " + settings.namespace() + "/" + secretName + " holds no valid private key: " + e.getMessage());
+      }
     }
+    return new RegistryKeys(publicKeys, problems);
+  }
+
+  private static <R extends io.fabric8.kubernetes.api.model.HasMetadata> Map<String, R> byName(Map<ResourceID, R> resources) {
+    Map<String, R> out = new java.util.HashMap<>();
+    resources.forEach((id, r) -> out.put(id.getName(), r));
+    return out;
   }
 
   /** Called once JOSDK has stopped: no reconcile runs any more. */
@@ -259,15 +271,19 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     }
   }
 
-  /** The mesh as the planner should see it: with the registry endpoint filled in when the cluster tells it. */
-  private static WireGuardMesh forPlanning(WireGuardMesh mesh, List<Node> nodes, Service service, Context<WireGuardMesh> context) {
-    Optional<String> endpoint = RegistryEndpoint.discovered(mesh, nodes, service);
-    if (endpoint.isEmpty()) {
-      return mesh;
-    }
+  /** The mesh as the planner should see it: with registry endpoints filled in where the cluster tells them. */
+  private static WireGuardMesh forPlanning(WireGuardMesh mesh, List<Node> nodes, Map<String, Service> services,
+      Context<WireGuardMesh> context) {
     WireGuardMesh copy = context.getClient().getKubernetesSerialization().clone(mesh);
-    copy.getSpec().getRegistry().setEndpoint(endpoint.get());
-    return copy;
+    boolean discovered = false;
+    for (var registry : copy.getSpec().effectiveRegistries()) {
+      Optional<String> endpoint = RegistryEndpoint.discovered(registry, nodes, services.get(registry.objectName(mesh.getMetadata().getName())));
+      if (endpoint.isPresent()) {
+        registry.setEndpoint(endpoint.get());
+        discovered = true;
+      }
+    }
+    return discovered ? copy : mesh;
   }
 
   private void recordPeerEvents(List<PeerStatusWriter.Change> changes) {
@@ -324,6 +340,11 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
         node.getSpec() == null ? null : node.getSpec().getPodCIDRs(),
         node.getStatus() == null ? null : node.getStatus().getAddresses());
+  }
+
+  /** What a node reports about the registries: the mesh status aggregates it. */
+  private static List<WireGuardNodeConfigStatus.RegistryHealth> registryHealth(WireGuardNodeConfigStatus status) {
+    return status == null ? List.of() : status.getRegistries();
   }
 
   private static List<Integer> pathCounts(WireGuardNodeConfigStatus status) {

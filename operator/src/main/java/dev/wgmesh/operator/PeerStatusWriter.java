@@ -55,11 +55,16 @@ final class PeerStatusWriter {
   record Observed(Map<String, String> endpoints, Map<String, String> nodeModes) {
     static final Observed NOTHING = new Observed(Map.of(), Map.of());
 
-    /** From the mesh's node configs: the registry's and the nodes'. */
+    /**
+     * From the mesh's node configs: the registries' and the nodes'. With several registries, the
+     * endpoint is the one the first registry (by config name) that sees the peer observes.
+     */
     static Observed of(Collection<WireGuardNodeConfig> configs) {
       Map<String, String> endpoints = new java.util.HashMap<>();
       Map<String, String> modes = new java.util.HashMap<>();
-      for (WireGuardNodeConfig c : configs) {
+      List<WireGuardNodeConfig> ordered = new ArrayList<>(configs);
+      ordered.sort(java.util.Comparator.comparing(c -> c.getMetadata().getName()));
+      for (WireGuardNodeConfig c : ordered) {
         WireGuardNodeConfigStatus s = c.getStatus();
         if (s == null || s.getAppliedGeneration() == null) {
           continue; // nothing reported yet
@@ -67,7 +72,7 @@ final class PeerStatusWriter {
         if (c.getSpec() != null && Boolean.TRUE.equals(c.getSpec().getRegistry())) {
           for (WireGuardNodeConfigStatus.PeerStatus p : s.getPeers()) {
             if (p.getEndpoint() != null) {
-              endpoints.put(p.getName(), p.getEndpoint());
+              endpoints.putIfAbsent(p.getName(), p.getEndpoint());
             }
           }
         } else if (c.getSpec() != null && c.getSpec().getNodeName() != null) {

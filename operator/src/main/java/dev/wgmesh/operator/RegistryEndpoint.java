@@ -1,10 +1,8 @@
 package dev.wgmesh.operator;
 
-import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
-import dev.wgmesh.operator.registry.RegistryDeploymentDependent;
 import dev.wgmesh.operator.registry.RegistryServiceDependent;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
@@ -14,26 +12,25 @@ import java.util.Collection;
 import java.util.Optional;
 
 /**
- * The registry's public endpoint when the mesh does not state one: the load balancer's address
+ * A registry's public endpoint when the mesh does not state one: the load balancer's address
  * (exposure LoadBalancer), or the ExternalIP of the node the registry is pinned to (HostNetwork).
- * An explicit {@code spec.registry.endpoint} always wins; without any, nodes get no registry
- * endpoint and wait.
+ * An explicit endpoint always wins; without any, nodes get no endpoint for that registry and wait.
  */
 final class RegistryEndpoint {
   private RegistryEndpoint() {}
 
-  static Optional<String> discovered(WireGuardMesh mesh, Collection<Node> nodes, Service service) {
-    WireGuardMeshSpec.RegistrySpec registry = mesh.getSpec().getRegistry();
-    if (registry == null || registry.getEndpoint() != null) {
+  /** @param service the registry's Service, null when there is none */
+  static Optional<String> discovered(WireGuardMeshSpec.RegistrySpec registry, Collection<Node> nodes, Service service) {
+    if (registry.getEndpoint() != null) {
       return Optional.empty();
     }
-    if (!RegistryDeploymentDependent.hostNetwork(mesh)) {
+    if (!registry.hostNetwork()) {
       return RegistryServiceDependent.publicEndpoint(service);
     }
     if (registry.getNodeName() == null) {
       return Optional.empty();
     }
-    int port = registry.getPort() == null ? 51820 : registry.getPort();
+    int port = registry.portOrDefault();
     return nodes.stream()
         .filter(n -> registry.getNodeName().equals(n.getMetadata().getName()))
         .filter(n -> n.getStatus() != null && n.getStatus().getAddresses() != null)

@@ -38,7 +38,9 @@ final class SpecPatch {
     field(ops, "nodeName", before.getNodeName(), after.getNodeName(), serialization);
     field(ops, "registry", before.getRegistry(), after.getRegistry(), serialization);
     field(ops, "interface", before.getInterfaceSpec(), after.getInterfaceSpec(), serialization);
+    // An older operator's registryPeer goes; registryPeers is absent (not empty) when there is none.
     field(ops, "registryPeer", before.getRegistryPeer(), after.getRegistryPeer(), serialization);
+    field(ops, "registryPeers", emptyToNull(before.getRegistryPeers()), emptyToNull(after.getRegistryPeers()), serialization);
     field(ops, "discovery", before.getDiscovery(), after.getDiscovery(), serialization);
     peerList(ops, before.getPeers(), after.getPeers(), serialization);
     return ops;
@@ -68,6 +70,10 @@ final class SpecPatch {
     ArrayNode ops = JSON.arrayNode();
     ops.add(op("add", "/spec", serialization.convertValue(spec, JsonNode.class)));
     return ops;
+  }
+
+  private static <T> List<T> emptyToNull(List<T> list) {
+    return list == null || list.isEmpty() ? null : list;
   }
 
   private static void field(ArrayNode ops, String name, Object before, Object after, KubernetesSerialization serialization) {

@@ -64,6 +64,7 @@ class K3sOperatorTest {
         WireGuardMesh mesh = new WireGuardMesh();
         mesh.setMetadata(new ObjectMetaBuilder().withName("k3s").build());
         mesh.getSpec().setNetwork("10.88.0.0/24");
+        mesh.getSpec().setRegistry(new dev.wgmesh.api.v1alpha1.WireGuardMeshSpec.RegistrySpec());
         mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51822");
         mesh.getSpec().getRegistry().setPort(51822);
         client.resource(mesh).create();

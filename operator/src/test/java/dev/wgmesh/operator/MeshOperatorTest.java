@@ -9,6 +9,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.api.v1alpha1.Condition;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
@@ -74,7 +77,7 @@ class MeshOperatorTest {
         assertNotNull(config, "config of " + node);
         Set<String> others = members.stream().filter(m -> !m.equals(node)).collect(Collectors.toSet());
         assertEquals(others, peerNames(cluster.effectivePeers(node)), "peers in the config and peer sets of " + node);
-        assertNotNull(config.getSpec().getRegistryPeer(), "registry peer in the config of " + node);
+        assertFalse(config.getSpec().getRegistryPeers().isEmpty(), "registry peer in the config of " + node);
       }
       WireGuardNodeConfig registry = cluster.config(MESH + "-registry");
       assertNotNull(registry);
@@ -180,9 +183,10 @@ class MeshOperatorTest {
           && Integer.valueOf(3).equals(cluster.mesh(MESH).getStatus().getReady()));
 
       WireGuardMesh mesh = cluster.mesh(MESH);
-      String registryKey = mesh.getStatus().getRegistryPublicKey();
+      String registryKey = mesh.getStatus().getRegistries().get(0).getPublicKey();
       assertNotNull(registryKey);
-      assertEquals(REGISTRY_ADDRESS, mesh.getStatus().getRegistryAddress());
+      assertEquals(REGISTRY_ADDRESS, mesh.getStatus().getRegistries().get(0).getAddress());
+      assertNull(mesh.getStatus().getRegistries().get(0).getName());
       assertEquals(3, mesh.getStatus().getPeers());
       assertEquals(mesh.getMetadata().getGeneration(), mesh.getStatus().getObservedGeneration());
       assertEquals(Condition.TRUE, condition(mesh.getStatus().getConditions(), "Ready").getStatus());
@@ -217,9 +221,9 @@ class MeshOperatorTest {
           assertEquals(List.of(addresses.get(p.getName()) + "/32", "10.244." + j + ".0/24"), p.getAllowedIPs(),
               "what n" + i + " routes to " + p.getName());
         }
-        assertEquals(registryKey, spec.getRegistryPeer().getPublicKey());
-        assertEquals(REGISTRY_ENDPOINT, spec.getRegistryPeer().getEndpoint());
-        assertEquals(REGISTRY_ADDRESS, spec.getRegistryPeer().getAddress());
+        assertEquals(registryKey, spec.getRegistryPeers().get(0).getPublicKey());
+        assertEquals(REGISTRY_ENDPOINT, spec.getRegistryPeers().get(0).getEndpoint());
+        assertEquals(REGISTRY_ADDRESS, spec.getRegistryPeers().get(0).getAddress());
       }
       WireGuardNodeConfigSpec registry = cluster.config(MESH + "-registry").getSpec();
       assertEquals(Boolean.TRUE, registry.getRegistry());
@@ -236,12 +240,101 @@ class MeshOperatorTest {
     }
   }
 
+  static WireGuardMeshSpec.RegistrySpec namedRegistry(String name, String endpoint, String nodeName) {
+    WireGuardMeshSpec.RegistrySpec registry = new WireGuardMeshSpec.RegistrySpec();
+    registry.setName(name);
+    registry.setEndpoint(endpoint);
+    registry.setNodeName(nodeName);
+    return registry;
+  }
+
+  @Test
+  void twoRegistriesGetTheirOwnKeyDeploymentAndConfigNodesListBothAndRemovingOneDeletesItsObjects() {
+    try (MockCluster cluster = new MockCluster()) {
+      WireGuardMesh mesh = new WireGuardMesh();
+      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
+      mesh.getSpec().setNetwork("10.88.0.0/24");
+      mesh.getSpec().setRegistries(List.of(namedRegistry("eu", "203.0.113.5:51820", "edge-eu"),
+          namedRegistry("us", "198.51.100.5:51820", "edge-us")));
+      cluster.client.resource(mesh).create();
+      addNode(cluster, 1);
+      addNode(cluster, 2);
+      cluster.startOperator();
+
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        for (String node : List.of("n1", "n2")) {
+          WireGuardNodeConfig config = cluster.config(node);
+          assertNotNull(config, node);
+          assertEquals(List.of("eu", "us"), config.getSpec().getRegistryPeers().stream().map(WireGuardNodeConfigSpec.RegistryPeer::getName).toList());
+        }
+      });
+      var deployments = cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE);
+      var secrets = cluster.client.secrets().inNamespace(MockCluster.NAMESPACE);
+      assertEquals(Set.of("m-registry-eu", "m-registry-us"),
+          deployments.list().getItems().stream().map(d -> d.getMetadata().getName()).collect(Collectors.toSet()));
+      assertEquals(Set.of("m-registry-eu-key", "m-registry-us-key"),
+          secrets.list().getItems().stream().map(d -> d.getMetadata().getName()).collect(Collectors.toSet()));
+      Deployment us = deployments.withName("m-registry-us").get();
+      assertEquals(List.of("registry", "--kubernetes", "--mesh", MESH, "--registry-name", "us", "--interface", "wgr-m.us", "--zone",
+          "wgmesh.internal"), us.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs());
+      assertEquals("edge-us", us.getSpec().getTemplate().getSpec().getNodeName());
+      assertEquals("us", us.getSpec().getSelector().getMatchLabels().get(RegistryNames.REGISTRY), "registries never select each other's pods");
+
+      String euKey = RegistryKeySecretDependent.keyPair(secrets.withName("m-registry-eu-key").get()).orElseThrow().publicKey().toBase64();
+      String usKey = RegistryKeySecretDependent.keyPair(secrets.withName("m-registry-us-key").get()).orElseThrow().publicKey().toBase64();
+      assertFalse(euKey.equals(usKey), "a key per registry");
+      List<WireGuardNodeConfigSpec.RegistryPeer> n1 = cluster.config("n1").getSpec().getRegistryPeers();
+      assertEquals(List.of(euKey, usKey), n1.stream().map(WireGuardNodeConfigSpec.RegistryPeer::getPublicKey).toList());
+      assertEquals(List.of("10.88.0.254", "10.88.0.253"), n1.stream().map(WireGuardNodeConfigSpec.RegistryPeer::getAddress).toList());
+      assertEquals(List.of("203.0.113.5:51820", "198.51.100.5:51820"), n1.stream().map(WireGuardNodeConfigSpec.RegistryPeer::getEndpoint).toList());
+      for (String registry : List.of("m-registry-eu", "m-registry-us")) {
+        WireGuardNodeConfig own = cluster.config(registry);
+        assertEquals(Boolean.TRUE, own.getSpec().getRegistry());
+        assertEquals(Set.of("n1", "n2"), peerNames(own.getSpec().getPeers()), "each registry has every node");
+      }
+
+      // The agents report: both reach eu, nobody reaches us.
+      for (String node : List.of("n1", "n2")) {
+        WireGuardNodeConfig config = cluster.config(node);
+        WireGuardNodeConfigStatus status = new WireGuardNodeConfigStatus();
+        status.setAppliedGeneration(config.getMetadata().getGeneration());
+        status.setRegistries(List.of(new WireGuardNodeConfigStatus.RegistryHealth("eu", "10.88.0.254", true),
+            new WireGuardNodeConfigStatus.RegistryHealth("us", "10.88.0.253", false)));
+        config.setStatus(status);
+        cluster.client.resource(config).updateStatus();
+      }
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        WireGuardMeshStatus status = cluster.mesh(MESH).getStatus();
+        assertEquals("1/2", status.getRegistrySummary());
+        assertEquals(List.of("eu", "us"), status.getRegistries().stream().map(WireGuardMeshStatus.RegistryStatus::getName).toList());
+        assertEquals(List.of(true, false), status.getRegistries().stream().map(WireGuardMeshStatus.RegistryStatus::getHealthy).toList());
+        assertEquals(List.of(2, 0), status.getRegistries().stream().map(WireGuardMeshStatus.RegistryStatus::getReachableFrom).toList());
+        assertEquals(euKey, status.getRegistries().get(0).getPublicKey());
+      });
+
+      // us leaves the spec: its Deployment, Secret and config go, eu stays with the same key.
+      cluster.client.resources(WireGuardMesh.class).withName(MESH).edit(m -> {
+        m.getSpec().setRegistries(List.of(m.getSpec().getRegistries().get(0)));
+        return m;
+      });
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertNull(deployments.withName("m-registry-us").get());
+        assertNull(secrets.withName("m-registry-us-key").get());
+        assertNull(cluster.config("m-registry-us"));
+        assertEquals(List.of("eu"), cluster.config("n1").getSpec().getRegistryPeers().stream().map(WireGuardNodeConfigSpec.RegistryPeer::getName).toList());
+      });
+      assertNotNull(deployments.withName("m-registry-eu").get());
+      assertEquals(euKey, RegistryKeySecretDependent.keyPair(secrets.withName("m-registry-eu-key").get()).orElseThrow().publicKey().toBase64());
+    }
+  }
+
   @Test
   void registryRunsAsAPinnedHostNetworkDeploymentWithoutService() {
     try (MockCluster cluster = new MockCluster()) {
       WireGuardMesh mesh = new WireGuardMesh();
       mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/24");
+      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
       mesh.getSpec().getRegistry().setNodeName("edge");
       cluster.client.resource(mesh).create();
       cluster.client.resource(new NodeBuilder().withNewMetadata().withName("edge").endMetadata()
@@ -274,7 +367,7 @@ class MeshOperatorTest {
       await().atMost(TIMEOUT).untilAsserted(() -> {
         WireGuardNodeConfig n1 = cluster.config("n1");
         assertNotNull(n1);
-        assertEquals("198.51.100.9:51820", n1.getSpec().getRegistryPeer().getEndpoint());
+        assertEquals("198.51.100.9:51820", n1.getSpec().getRegistryPeers().get(0).getEndpoint());
         assertEquals("edge", cluster.config(MESH + "-registry").getSpec().getNodeName());
       });
     }
@@ -286,6 +379,7 @@ class MeshOperatorTest {
       WireGuardMesh mesh = new WireGuardMesh();
       mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/24");
+      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
       mesh.getSpec().getRegistry().setExposure("LoadBalancer");
       mesh.getSpec().getRegistry().setPort(51999);
       cluster.client.resource(mesh).create();
@@ -306,13 +400,13 @@ class MeshOperatorTest {
           .filter(e -> service.getSpec().getSelector().containsKey(e.getKey()))
           .collect(Collectors.toMap(Map.Entry::getKey, Map.Entry::getValue)));
       await().atMost(TIMEOUT).until(() -> cluster.config("n1") != null);
-      assertNull(cluster.config("n1").getSpec().getRegistryPeer().getEndpoint(), "no address yet");
+      assertNull(cluster.config("n1").getSpec().getRegistryPeers().get(0).getEndpoint(), "no address yet");
 
       // The cloud assigns the load balancer an address: it becomes the registry's endpoint.
       service.setStatus(new ServiceStatusBuilder().withNewLoadBalancer()
           .addNewIngress().withIp("198.51.100.7").endIngress().endLoadBalancer().build());
       cluster.client.resource(service).updateStatus();
-      await().atMost(TIMEOUT).until(() -> "198.51.100.7:51999".equals(cluster.config("n1").getSpec().getRegistryPeer().getEndpoint()));
+      await().atMost(TIMEOUT).until(() -> "198.51.100.7:51999".equals(cluster.config("n1").getSpec().getRegistryPeers().get(0).getEndpoint()));
 
       // Back to HostNetwork: the Service goes, the pod moves to the host network.
       cluster.client.resources(WireGuardMesh.class).withName(MESH).edit(m -> {
@@ -480,7 +574,7 @@ class MeshOperatorTest {
       assertEquals(true, secret.getImmutable());
       assertEquals(cluster.mesh(MESH).getMetadata().getUid(), secret.getMetadata().getOwnerReferences().get(0).getUid());
       KeyPair pair = RegistryKeySecretDependent.keyPair(secret).orElseThrow();
-      assertEquals(pair.publicKey().toBase64(), cluster.mesh(MESH).getStatus().getRegistryPublicKey());
+      assertEquals(pair.publicKey().toBase64(), cluster.mesh(MESH).getStatus().getRegistries().get(0).getPublicKey());
       assertEquals(pair.publicKey().toBase64(), decode(secret.getData().get(RegistryNames.PUBLIC_KEY)));
 
       cluster.stopOperators();
@@ -493,7 +587,7 @@ class MeshOperatorTest {
       assertEquals(secret.getMetadata().getResourceVersion(), after.getMetadata().getResourceVersion());
       assertEquals(secret.getData(), after.getData());
       assertEquals(1, cluster.client.secrets().inAnyNamespace().list().getItems().size());
-      assertEquals(pair.publicKey().toBase64(), cluster.config("n3").getSpec().getRegistryPeer().getPublicKey());
+      assertEquals(pair.publicKey().toBase64(), cluster.config("n3").getSpec().getRegistryPeers().get(0).getPublicKey());
 
       String privateKey = pair.privateKey().toBase64();
       String privateKeyData = secret.getData().get(RegistryNames.PRIVATE_KEY);

@@ -1,6 +1,7 @@
 package dev.wgmesh.operator;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
@@ -66,6 +67,7 @@ final class MockCluster implements AutoCloseable {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName(name).build());
     mesh.getSpec().setNetwork(network);
+    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
     mesh.getSpec().getRegistry().setEndpoint(registryEndpoint);
     return client.resource(mesh).create();
   }

@@ -51,7 +51,7 @@ import picocli.CommandLine.Option;
           + "inside the tunnel, not on the internet.",
       "",
       "Kubernetes mode (--kubernetes): the key comes from the Secret <mesh>-registry-key, the interface and the peers from the "
-          + "WireGuardNodeConfig <mesh>-registry."
+          + "WireGuardNodeConfig <mesh>-registry (with --registry-name <name>: <mesh>-registry-<name>-key and <mesh>-registry-<name>)."
     })
 public final class RegistryCommand implements java.util.concurrent.Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(RegistryCommand.class);
@@ -65,6 +65,11 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   @Mixin
   KubernetesOptions.Namespaced kubernetes;
+
+  @Option(names = "--registry-name", paramLabel = "<name>",
+      description = "Kubernetes mode: this registry's name in the mesh's registries (its config <mesh>-registry-<name>, its key"
+          + " Secret <mesh>-registry-<name>-key); absent: the mesh's single registry (<mesh>-registry, <mesh>-registry-key)")
+  String registryName;
 
   @Option(names = "--listen", split = ",", paramLabel = "<ip:port>", converter = EndpointConverter.class,
       description = "Addresses to serve DNS on (default: the device's tunnel addresses, port 53)")
@@ -211,6 +216,10 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       if (zone != null) {
         ZoneIndex.parseZone(zone);
       }
+      if (registryName != null && !registryName.matches(dev.wgmesh.api.v1alpha1.Patterns.DNS_LABEL)) {
+        throw new IllegalArgumentException("--registry-name must be a DNS label (lower case letters, digits, inner dashes), got "
+            + registryName);
+      }
       if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
         throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
       }
@@ -226,7 +235,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
           return fail(1, "--metrics: " + e.getMessage());
         }
       }
-      KubernetesRegistry.Settings settings = KubernetesRegistry.Settings.defaults(kubernetes.mesh(), null)
+      KubernetesRegistry.Settings settings = KubernetesRegistry.Settings.defaults(kubernetes.mesh(), registryName, null)
           .withZone(Optional.ofNullable(zone))
           .withListen(listen)
           .withRelay(List.of(), relayPort)

@@ -263,6 +263,12 @@ public final class KubernetesAgent implements AutoCloseable {
     }
 
     @Override
+    public Map<String, Boolean> registriesReachable() {
+      DiscoveryLoop d = discovery;
+      return d == null ? Map.of() : StatusBuilder.reachable(d.registries());
+    }
+
+    @Override
     public boolean isRelayEndpoint(InetSocketAddress endpoint) {
       DiscoveryLoop d = discovery;
       return d != null && d.isRelayEndpoint(endpoint);

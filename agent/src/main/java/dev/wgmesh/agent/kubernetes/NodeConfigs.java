@@ -89,18 +89,18 @@ public final class NodeConfigs {
     }
 
     List<RegistryTarget> registries = new ArrayList<>();
-    List<WireGuardNodeConfigSpec.RegistryPeer> registryPeers = registryPeers(spec);
+    List<WireGuardNodeConfigSpec.RegistryPeer> registryPeers = spec.effectiveRegistryPeers();
     for (int i = 0; i < registryPeers.size(); i++) {
       WireGuardNodeConfigSpec.RegistryPeer registry = registryPeers.get(i);
       String what = registryPeers.size() == 1 ? "registry peer"
-          : "registry peer " + (nameOf(registry) != null ? nameOf(registry) : String.valueOf(i + 1));
+          : "registry peer " + (registry.getName() != null ? registry.getName() : String.valueOf(i + 1));
       try {
         if (registry.getAddress() == null) {
           throw new IllegalArgumentException(what + ": no address");
         }
         InetAddress address = IpPrefix.parseAddress(registry.getAddress());
         String allowed = IpPrefix.hostText(address) + (address instanceof Inet6Address ? "/128" : "/32");
-        String peerName = REGISTRY_PEER_NAME + (nameOf(registry) != null ? "-" + nameOf(registry) : i == 0 ? "" : "-" + (i + 1));
+        String peerName = REGISTRY_PEER_NAME + (registry.getName() != null ? "-" + registry.getName() : i == 0 ? "" : "-" + (i + 1));
         PeerConfig peer = PeerConfig.parse(peerName, registry.getPublicKey(), List.of(allowed), registry.getEndpoint(),
             registry.getPersistentKeepalive());
         if (!keys.add(peer.publicKey())) {
@@ -110,7 +110,7 @@ public final class NodeConfigs {
         if (registry.getZone() == null || registry.getZone().isBlank()) {
           problems.add(what + ": no DNS zone, endpoint discovery does not use it");
         } else {
-          registries.add(new RegistryTarget(nameOf(registry), address,
+          registries.add(new RegistryTarget(registry.getName(), address,
               registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(),
               registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), registry.getZone()));
         }
@@ -142,16 +142,6 @@ public final class NodeConfigs {
     }
     InterfaceConfig config = new InterfaceConfig(shape.addresses(), shape.listenPort(), shape.mtu(), peers);
     return new Translated(config, discovery, problems);
-  }
-
-  /** The configuration's registries, in the mesh's order. */
-  static List<WireGuardNodeConfigSpec.RegistryPeer> registryPeers(WireGuardNodeConfigSpec spec) {
-    return spec.getRegistryPeer() == null ? List.of() : List.of(spec.getRegistryPeer());
-  }
-
-  /** A registry's name in its mesh (configurations of a one-registry mesh name none). */
-  static String nameOf(WireGuardNodeConfigSpec.RegistryPeer registry) {
-    return null;
   }
 
   /** The listen port a discovery target should tell the relay, falling back to the device's. */

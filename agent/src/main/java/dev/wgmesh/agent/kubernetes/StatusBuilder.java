@@ -1,6 +1,8 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.agent.Agent;
 import dev.wgmesh.agent.discovery.PathKind;
+import dev.wgmesh.agent.discovery.RegistryHealth;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -43,6 +45,20 @@ public final class StatusBuilder {
   }
 
   /** The peers the agent reports: all but the registry. */
+  /**
+   * Whether each registry answers through the tunnel, by tunnel address, for the status; a
+   * registry nothing was asked of yet is left out (the status then says it cannot tell).
+   */
+  static Map<String, Boolean> reachable(List<Agent.RegistryReach> registries) {
+    Map<String, Boolean> out = new java.util.LinkedHashMap<>();
+    for (Agent.RegistryReach r : registries) {
+      if (r.state() != RegistryHealth.State.UNKNOWN) {
+        out.put(dev.wgmesh.core.net.IpPrefix.hostText(r.target().address()), r.state() == RegistryHealth.State.REACHABLE);
+      }
+    }
+    return out;
+  }
+
   static List<PeerConfig> reported(List<PeerConfig> peers) {
     return peers.stream().filter(p -> !p.name().equals(NodeConfigs.REGISTRY_PEER_NAME)).toList();
   }

@@ -113,4 +113,22 @@ class StatusBuilderTest {
     WireGuardNodeConfigStatus s3 = StatusBuilder.build(2L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), Map.of(), e -> false, NOW);
     assertNotEquals(StatusWriter.fingerprint(s2, false), StatusWriter.fingerprint(s3, false));
   }
+
+  @Test
+  void registriesAreReportedByTunnelAddressOnceSomethingWasAskedOfThem() throws Exception {
+    java.util.function.Function<String, dev.wgmesh.agent.discovery.RegistryTarget> target = ip -> {
+      try {
+        return new dev.wgmesh.agent.discovery.RegistryTarget(null, java.net.InetAddress.getByName(ip), 53, 51821, "wgmesh.internal");
+      } catch (java.net.UnknownHostException e) {
+        throw new IllegalStateException(e);
+      }
+    };
+    Map<String, Boolean> reachable = StatusBuilder.reachable(List.of(
+        new dev.wgmesh.agent.Agent.RegistryReach(target.apply("10.88.255.254"), dev.wgmesh.agent.discovery.RegistryHealth.State.UNREACHABLE),
+        new dev.wgmesh.agent.Agent.RegistryReach(target.apply("10.88.255.253"), dev.wgmesh.agent.discovery.RegistryHealth.State.REACHABLE),
+        new dev.wgmesh.agent.Agent.RegistryReach(target.apply("fd00:88::fe"), dev.wgmesh.agent.discovery.RegistryHealth.State.REACHABLE),
+        new dev.wgmesh.agent.Agent.RegistryReach(target.apply("10.88.255.252"), dev.wgmesh.agent.discovery.RegistryHealth.State.UNKNOWN)));
+    assertEquals(Map.of("10.88.255.254", false, "10.88.255.253", true, "fd00:88::fe", true), reachable,
+        "the configuration's address text; nothing for a registry not asked yet");
+  }
 }

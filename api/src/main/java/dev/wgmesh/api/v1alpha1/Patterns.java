@@ -60,6 +60,9 @@ public final class Patterns {
   /** A DNS zone, e.g. {@code wgmesh.internal}, with an optional final dot. */
   public static final String DNS_ZONE = "^(" + LABEL + "\\.)*" + LABEL + "\\.?$";
 
+  /** A DNS label as Kubernetes names objects: lower case letters, digits and inner dashes, e.g. {@code eu-1}. */
+  public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$";
+
   /** Longest IPv6 CIDR text: eight groups of four, seven colons, "/128". */
   public static final int CIDR_MAX_LENGTH = 43;
   /** Longest endpoint: a 253-character host name, ":" and five digits. */

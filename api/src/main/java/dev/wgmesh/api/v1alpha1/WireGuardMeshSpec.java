@@ -5,12 +5,15 @@ import com.fasterxml.jackson.annotation.JsonPropertyDescription;
 import io.fabric8.crd.generator.annotation.PrinterColumn;
 import io.fabric8.crd.generator.annotation.SchemaFrom;
 import io.fabric8.generator.annotation.Default;
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import io.fabric8.generator.annotation.Max;
 import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.Pattern;
 import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.ValidationRule;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,11 +23,43 @@ import java.util.Map;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 @ValidationRule(
+    value = "has(self.registry) != has(self.registries)",
+    message = "set exactly one of registry (one registry) and registries (several)",
+    reason = "FieldValueInvalid")
+@ValidationRule(
     value = "!has(self.registry) || !has(self.registry.address) || !isCIDR(self.network) || !isIP(self.registry.address)"
         + " || cidr(self.network).containsIP(self.registry.address)",
     message = "registry.address must lie inside network",
     fieldPath = ".registry.address",
     reason = "FieldValueInvalid")
+@ValidationRule(
+    value = "!has(self.registries) || !isCIDR(self.network) || self.registries.all(r, !has(r.address) || !isIP(r.address)"
+        + " || cidr(self.network).containsIP(r.address))",
+    messageExpression = "'registries[' + self.registries.filter(r, has(r.address) && isIP(r.address)"
+        + " && !cidr(self.network).containsIP(r.address)).map(r, r.name)[0] + '].address must lie inside network'",
+    message = "every registries[].address must lie inside network",
+    fieldPath = ".registries",
+    reason = "FieldValueInvalid")
+@ValidationRule(
+    value = "!has(self.registries) || self.registries.all(r, has(r.name))",
+    message = "every entry of registries has a name",
+    fieldPath = ".registries",
+    reason = "FieldValueRequired")
+@ValidationRule(
+    value = "!has(self.registries) || self.registries.all(r, !has(r.name) || self.registries.exists_one(s, has(s.name) && s.name == r.name))",
+    message = "the names of registries are unique",
+    fieldPath = ".registries",
+    reason = "FieldValueDuplicate")
+@ValidationRule(
+    value = "!has(self.registries) || self.registries.all(r, !has(r.address) || self.registries.exists_one(s, has(s.address) && s.address == r.address))",
+    message = "the addresses of registries are distinct",
+    fieldPath = ".registries",
+    reason = "FieldValueDuplicate")
+@ValidationRule(
+    value = "!has(self.registry) || !has(self.registry.name)",
+    message = "the single registry has no name: name the entries of registries instead",
+    fieldPath = ".registry.name",
+    reason = "FieldValueForbidden")
 public class WireGuardMeshSpec {
   /** IPv4 CIDR: four octets 0..255 and a prefix length 0..32. */
   public static final String IPV4_CIDR = Patterns.IPV4_CIDR;
@@ -47,6 +82,11 @@ public class WireGuardMeshSpec {
       return !(Disabled.name().equalsIgnoreCase(value) || "Off".equalsIgnoreCase(value));
     }
   }
+
+  /** The most registries a mesh may have. */
+  public static final int MAX_REGISTRIES = 8;
+  /** The longest registry name: it goes into object names and (hashed when long) interface names. */
+  public static final int MAX_REGISTRY_NAME_LENGTH = 12;
 
   /** Values of {@link RegistrySpec#getExposure()}. */
   public enum Exposure { HostNetwork, LoadBalancer }
@@ -82,9 +122,15 @@ public class WireGuardMeshSpec {
   @JsonPropertyDescription("Only nodes with these labels join the mesh; empty: every node")
   private Map<String, String> nodeSelector = new LinkedHashMap<>();
 
-  @Required
-  @JsonPropertyDescription("The registry: a WireGuard peer of every node that publishes their endpoints over DNS-SD")
-  private RegistrySpec registry = new RegistrySpec();
+  /** Null when {@link #registries} is used; the two are exclusive (a CEL rule). */
+  @JsonPropertyDescription("The registry, when the mesh has one: a WireGuard peer of every node that publishes their endpoints over DNS-SD."
+      + " Set exactly one of registry and registries")
+  private RegistrySpec registry;
+
+  @Size(min = 1, max = MAX_REGISTRIES)
+  @JsonPropertyDescription("Several registries (e.g. one per cloud or region), each a WireGuard peer of every node, serving the same zone"
+      + " of what it observes and relaying between the nodes it has: no single point of failure. Set exactly one of registry and registries")
+  private List<RegistrySpec> registries;
 
   @SchemaFrom(type = Relay.class)
   @Default("Auto")
@@ -105,8 +151,22 @@ public class WireGuardMeshSpec {
   public void setNodeSelector(Map<String, String> nodeSelector) { this.nodeSelector = nodeSelector; }
   public RegistrySpec getRegistry() { return registry; }
   public void setRegistry(RegistrySpec registry) { this.registry = registry; }
+  public List<RegistrySpec> getRegistries() { return registries; }
+  public void setRegistries(List<RegistrySpec> registries) { this.registries = registries; }
   public String getRelay() { return relay; }
   public void setRelay(String relay) { this.relay = relay; }
+
+  /**
+   * The mesh's registries in spec order: {@code registries} when set, else the single
+   * {@code registry} as one entry without a name, else none. What every reader of the spec uses.
+   */
+  @JsonIgnore
+  public List<RegistrySpec> effectiveRegistries() {
+    if (registries != null && !registries.isEmpty()) {
+      return List.copyOf(registries);
+    }
+    return registry == null ? List.of() : List.of(registry);
+  }
 
   /** Where and how the registry runs. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -116,12 +176,20 @@ public class WireGuardMeshSpec {
       fieldPath = ".nodeName",
       reason = "FieldValueForbidden")
   public static class RegistrySpec {
+    @Pattern(Patterns.DNS_LABEL)
+    @Size(max = MAX_REGISTRY_NAME_LENGTH)
+    @JsonPropertyDescription("In registries: the registry's name, a DNS label of at most 12 characters (its objects are <mesh>-registry-<name>)."
+        + " The single registry has none (its objects are <mesh>-registry)")
+    private String name;
+
     @Pattern(Patterns.ENDPOINT)
     @JsonPropertyDescription("The registry's public WireGuard endpoint as nodes reach it, host:port (e.g. 203.0.113.5:51820)")
     private String endpoint;
 
     @Pattern(Patterns.IPV4_ADDRESS)
-    @JsonPropertyDescription("The registry's tunnel address, inside network; default: the last usable address of the network")
+    @Size(max = 15)
+    @JsonPropertyDescription("The registry's tunnel address, inside network; default: the last usable address of the network"
+        + " (in registries: the last usable one not taken by another entry, then the one before, and so on)")
     private String address;
 
     @Default("wgmesh.internal")
@@ -143,6 +211,8 @@ public class WireGuardMeshSpec {
     @JsonPropertyDescription("The registry's WireGuard UDP port")
     private Integer port = 51820;
 
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
     public String getEndpoint() { return endpoint; }
     public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
     public String getAddress() { return address; }
@@ -155,5 +225,39 @@ public class WireGuardMeshSpec {
     public void setNodeName(String nodeName) { this.nodeName = nodeName; }
     public Integer getPort() { return port; }
     public void setPort(Integer port) { this.port = port; }
+
+    /** Its WireGuard port: {@code port}, 51820 when unset. */
+    public int portOrDefault() {
+      return port == null ? 51820 : port;
+    }
+
+    /** Whether it runs with exposure HostNetwork (the default). */
+    public boolean hostNetwork() {
+      return !Exposure.LoadBalancer.name().equals(exposure);
+    }
+
+    /** Its Deployment, Service and WireGuardNodeConfig: {@link #objectName(String, String)}. */
+    public String objectName(String mesh) {
+      return objectName(mesh, name);
+    }
+
+    /** Its key Secret: {@link #secretName(String, String)}. */
+    public String secretName(String mesh) {
+      return secretName(mesh, name);
+    }
+
+    /**
+     * The name of a registry's Deployment, Service and WireGuardNodeConfig: {@code <mesh>-registry}
+     * for the single registry (name null), {@code <mesh>-registry-<name>} for one of registries.
+     * The operator, the registry and the chart's RBAC agree on it.
+     */
+    public static String objectName(String mesh, String name) {
+      return name == null ? mesh + "-registry" : mesh + "-registry-" + name;
+    }
+
+    /** The name of a registry's key Secret: {@code <object name>-key}. */
+    public static String secretName(String mesh, String name) {
+      return objectName(mesh, name) + "-key";
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.wgmesh.api.v1alpha1;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.annotation.JsonPropertyDescription;
@@ -30,8 +31,13 @@ public class WireGuardNodeConfigSpec {
   @JsonProperty("interface")
   @JsonPropertyDescription("The local WireGuard interface: addresses, port, MTU")
   private InterfaceSpec interfaceSpec = new InterfaceSpec();
-  @JsonPropertyDescription("The registry as a peer of this node; absent in the registry's own configuration")
+  /** Deprecated: see {@link #getRegistryPeer()}. */
+  @JsonPropertyDescription("Deprecated: the single registry as written by operators before registryPeers; agents read it only when"
+      + " registryPeers is empty. Current operators write registryPeers only")
   private RegistryPeer registryPeer;
+  @JsonPropertyDescription("Every registry of the mesh as a peer of this node, in the mesh's order; absent in a registry's own configuration")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<RegistryPeer> registryPeers = new ArrayList<>();
   @JsonPropertyDescription("Peers of this node only (the registry's config lists every member here); the members every node has are in the mesh's WireGuardPeerSets")
   private List<Peer> peers = new ArrayList<>();
   @JsonPropertyDescription("How the agent discovers endpoints")
@@ -45,8 +51,29 @@ public class WireGuardNodeConfigSpec {
   public void setRegistry(Boolean registry) { this.registry = registry; }
   public InterfaceSpec getInterfaceSpec() { return interfaceSpec; }
   public void setInterfaceSpec(InterfaceSpec interfaceSpec) { this.interfaceSpec = interfaceSpec; }
+  /**
+   * @deprecated written only by operators from before several registries; read through
+   *     {@link #effectiveRegistryPeers()}
+   */
+  @Deprecated
   public RegistryPeer getRegistryPeer() { return registryPeer; }
+  /** @deprecated see {@link #getRegistryPeer()}; kept for tests of configurations older operators wrote */
+  @Deprecated
   public void setRegistryPeer(RegistryPeer registryPeer) { this.registryPeer = registryPeer; }
+  public List<RegistryPeer> getRegistryPeers() { return registryPeers; }
+  public void setRegistryPeers(List<RegistryPeer> registryPeers) { this.registryPeers = registryPeers; }
+
+  /**
+   * The registries this node has as peers: {@code registryPeers} when not empty, else the single
+   * {@code registryPeer} of a configuration an older operator wrote, else none.
+   */
+  @JsonIgnore
+  public List<RegistryPeer> effectiveRegistryPeers() {
+    if (registryPeers != null && !registryPeers.isEmpty()) {
+      return List.copyOf(registryPeers);
+    }
+    return registryPeer == null ? List.of() : List.of(registryPeer);
+  }
   public List<Peer> getPeers() { return peers; }
   public void setPeers(List<Peer> peers) { this.peers = peers; }
   public DiscoveryLoop getDiscovery() { return discovery; }
@@ -56,7 +83,7 @@ public class WireGuardNodeConfigSpec {
   public boolean equals(Object o) {
     return o instanceof WireGuardNodeConfigSpec s && Objects.equals(mesh, s.mesh) && Objects.equals(nodeName, s.nodeName)
         && Objects.equals(registry, s.registry) && Objects.equals(interfaceSpec, s.interfaceSpec)
-        && Objects.equals(registryPeer, s.registryPeer) && Objects.equals(peers, s.peers) && Objects.equals(discovery, s.discovery);
+        && Objects.equals(registryPeer, s.registryPeer) && Objects.equals(registryPeers, s.registryPeers) && Objects.equals(peers, s.peers) && Objects.equals(discovery, s.discovery);
   }
 
   @Override
@@ -100,6 +127,9 @@ public class WireGuardNodeConfigSpec {
   /** The registry as a peer of this node: its public endpoint, DNS-SD and relay inside the tunnel. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public static class RegistryPeer {
+    @Pattern(Patterns.DNS_LABEL)
+    @JsonPropertyDescription("The registry's name in the mesh's registries; absent for a mesh's single registry")
+    private String name;
     @Pattern(Patterns.KEY)
     @JsonPropertyDescription("The registry's WireGuard public key")
     private String publicKey;
@@ -125,6 +155,8 @@ public class WireGuardNodeConfigSpec {
     @JsonPropertyDescription("Persistent keepalive towards the registry in seconds; 0 turns it off")
     private Integer persistentKeepalive;
 
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
     public String getPublicKey() { return publicKey; }
     public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
     public String getEndpoint() { return endpoint; }
@@ -142,7 +174,7 @@ public class WireGuardNodeConfigSpec {
 
     @Override
     public boolean equals(Object o) {
-      return o instanceof RegistryPeer r && Objects.equals(publicKey, r.publicKey) && Objects.equals(endpoint, r.endpoint)
+      return o instanceof RegistryPeer r && Objects.equals(name, r.name) && Objects.equals(publicKey, r.publicKey) && Objects.equals(endpoint, r.endpoint)
           && Objects.equals(address, r.address) && Objects.equals(zone, r.zone) && Objects.equals(dnsPort, r.dnsPort)
           && Objects.equals(relayPort, r.relayPort) && Objects.equals(persistentKeepalive, r.persistentKeepalive);
     }

@@ -26,6 +26,10 @@ public class WireGuardNodeConfigStatus {
   @JsonPropertyDescription("The public key of the interface the agent configured")
   private String publicKey;
   private List<PeerStatus> peers = new ArrayList<>();
+  @JsonPropertyDescription("Each registry of the node's configuration, in its order, as the node's agent sees it: whether it answered"
+      + " through the tunnel recently")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private List<RegistryHealth> registries = new ArrayList<>();
   private List<Condition> conditions = new ArrayList<>();
 
   public Long getAppliedGeneration() { return appliedGeneration; }
@@ -42,6 +46,8 @@ public class WireGuardNodeConfigStatus {
   public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
   public List<PeerStatus> getPeers() { return peers; }
   public void setPeers(List<PeerStatus> peers) { this.peers = peers; }
+  public List<RegistryHealth> getRegistries() { return registries; }
+  public void setRegistries(List<RegistryHealth> registries) { this.registries = registries; }
   public List<Condition> getConditions() { return conditions; }
   public void setConditions(List<Condition> conditions) { this.conditions = conditions; }
 
@@ -58,6 +64,7 @@ public class WireGuardNodeConfigStatus {
     fields.put("lastError", lastError);
     fields.put("publicKey", publicKey);
     fields.put("peers", peers);
+    fields.put("registries", registries);
     return fields;
   }
 
@@ -99,5 +106,42 @@ public class WireGuardNodeConfigStatus {
     public void setEndpoint(String endpoint) { this.endpoint = endpoint; }
     public String getLastHandshake() { return lastHandshake; }
     public void setLastHandshake(String lastHandshake) { this.lastHandshake = lastHandshake; }
+  }
+
+  /** One registry as the node's agent sees it. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public static class RegistryHealth {
+    @JsonPropertyDescription("The registry's name in the mesh's registries; absent for a mesh's single registry")
+    private String name;
+    @JsonPropertyDescription("The registry's tunnel address")
+    private String address;
+    @JsonPropertyDescription("True when the registry answered through the tunnel recently, false when it did not; absent when the agent cannot tell yet")
+    private Boolean reachable;
+
+    public RegistryHealth() {}
+
+    public RegistryHealth(String name, String address, Boolean reachable) {
+      this.name = name;
+      this.address = address;
+      this.reachable = reachable;
+    }
+
+    public String getName() { return name; }
+    public void setName(String name) { this.name = name; }
+    public String getAddress() { return address; }
+    public void setAddress(String address) { this.address = address; }
+    public Boolean getReachable() { return reachable; }
+    public void setReachable(Boolean reachable) { this.reachable = reachable; }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RegistryHealth r && java.util.Objects.equals(name, r.name) && java.util.Objects.equals(address, r.address)
+          && java.util.Objects.equals(reachable, r.reachable);
+    }
+
+    @Override
+    public int hashCode() {
+      return java.util.Objects.hash(name, address, reachable);
+    }
   }
 }

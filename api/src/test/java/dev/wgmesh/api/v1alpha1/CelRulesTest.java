@@ -40,10 +40,10 @@ class CelRulesTest {
   @Test
   void everyRuleCompilesAndNamesRealFields() {
     List<Located> rules = allRules();
-    assertEquals(5, rules.size(), "rules: " + rules.stream().map(r -> r.crd + " " + r.path + ": " + r.rule.getRule()).toList());
+    assertEquals(13, rules.size(), "rules: " + rules.stream().map(r -> r.crd + " " + r.path + ": " + r.rule.getRule()).toList());
     for (Located r : rules) {
       compile(r.rule.getRule());
-      Matcher refs = java.util.regex.Pattern.compile("\\b(self|oldSelf)((\\.[A-Za-z_][A-Za-z0-9_]*)+)").matcher(r.rule.getRule());
+      Matcher refs = java.util.regex.Pattern.compile("\\b(self|oldSelf)((\\.[A-Za-z_][A-Za-z0-9_]*(?![A-Za-z0-9_(]))+)").matcher(r.rule.getRule());
       while (refs.find()) {
         if (r.path.isEmpty() && refs.group(2).equals(".metadata.name")) {
           continue; // at the root, Kubernetes gives rules metadata.name (and generateName), not in any schema
@@ -69,7 +69,7 @@ class CelRulesTest {
 
   @Test
   void registryAddressInsideNetwork() {
-    String rule = rule(Crds.MESHES, "spec");
+    String rule = rule(Crds.MESHES, "spec", "self.registry.address");
     assertTrue(eval(rule, mesh("10.88.0.0/16", "10.88.255.254")));
     assertTrue(eval(rule, mesh("10.88.0.0/16", "10.88.0.1")));
     assertTrue(eval(rule, mesh("10.88.7.9/16", "10.88.255.254")), "host bits in the network do not matter");
@@ -93,10 +93,65 @@ class CelRulesTest {
 
   @Test
   void meshNameShortEnoughForItsRegistryService() {
-    String rule = rule(Crds.MESHES, "");
+    String rule = rule(Crds.MESHES, "", "<= 54");
     assertTrue(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(WireGuardMesh.MAX_NAME_LENGTH)))));
     assertFalse(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(WireGuardMesh.MAX_NAME_LENGTH + 1)))));
     assertEquals(63, ("m".repeat(WireGuardMesh.MAX_NAME_LENGTH) + "-registry").length(), "the longest Service name is a DNS label");
+  }
+
+  @Test
+  void exactlyOneOfRegistryAndRegistries() {
+    String rule = rule(Crds.MESHES, "spec", "has(self.registry) != has(self.registries)");
+    assertTrue(eval(rule, mesh("10.88.0.0/16", null)), "a mesh of today: registry only");
+    assertTrue(eval(rule, meshOf(named("a", null), named("b", null))));
+    assertFalse(eval(rule, Map.of("network", "10.88.0.0/16", "registry", Map.of(), "registries", List.of(named("a", null)))),
+        "both set");
+    assertFalse(eval(rule, Map.of("network", "10.88.0.0/16")), "neither set");
+  }
+
+  @Test
+  void registriesAddressesInsideNetworkAndDistinct() throws Exception {
+    String inside = rule(Crds.MESHES, "spec", "containsIP(r.address)");
+    assertTrue(eval(inside, meshOf(named("a", "10.88.255.254"), named("b", null))));
+    assertFalse(eval(inside, meshOf(named("a", "10.88.255.254"), named("b", "10.99.0.1"))));
+    assertEquals(".registries", located(Crds.MESHES, "spec", "containsIP(r.address)").rule.getFieldPath());
+    Object bad = meshOf(named("a", "10.88.255.254"), named("b", "10.99.0.1"));
+    assertEquals("registries[b].address must lie inside network",
+        RUNTIME.createProgram(compileAny(located(Crds.MESHES, "spec", "containsIP(r.address)").rule.getMessageExpression())).eval(Map.of("self", bad)),
+        "the message names the entry");
+
+    String distinct = rule(Crds.MESHES, "spec", "s.address == r.address");
+    assertTrue(eval(distinct, meshOf(named("a", "10.88.255.254"), named("b", "10.88.255.253"), named("c", null), named("d", null))));
+    assertFalse(eval(distinct, meshOf(named("a", "10.88.255.254"), named("b", "10.88.255.254"))));
+  }
+
+  @Test
+  void registriesNamedAndUnique() {
+    String named = rule(Crds.MESHES, "spec", "all(r, has(r.name))");
+    assertTrue(eval(named, meshOf(named("a", null))));
+    assertFalse(eval(named, meshOf(named("a", null), Map.of("exposure", "HostNetwork"))));
+
+    String unique = rule(Crds.MESHES, "spec", "s.name == r.name");
+    assertTrue(eval(unique, meshOf(named("eu", null), named("us", null))));
+    assertFalse(eval(unique, meshOf(named("eu", null), named("us", null), named("eu", null))));
+
+    String singleUnnamed = rule(Crds.MESHES, "spec", "!has(self.registry.name)");
+    assertFalse(eval(singleUnnamed, Map.of("network", "10.88.0.0/16", "registry", Map.of("name", "a"))));
+    assertTrue(eval(singleUnnamed, mesh("10.88.0.0/16", null)));
+
+    String pinned = rule(Crds.MESHES, "spec.registries[]", "nodeName");
+    assertFalse(eval(pinned, Map.of("name", "a", "exposure", "LoadBalancer", "nodeName", "n1")));
+  }
+
+  @Test
+  void meshAndRegistryNamesShortEnoughForEveryObjectName() {
+    String rule = rule(Crds.MESHES, "", "self.spec.registries");
+    int both = WireGuardMesh.MAX_NAME_WITH_REGISTRY_LENGTH;
+    assertTrue(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(both - 12)), "spec", meshOf(named("r".repeat(12), null)))));
+    assertFalse(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(both - 11)), "spec", meshOf(named("r".repeat(12), null)))));
+    assertTrue(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(54)), "spec", mesh("10.88.0.0/16", null))), "single registry: 54");
+    assertEquals(63, WireGuardMeshSpec.RegistrySpec.secretName("m".repeat(both - 12), "r".repeat(12)).length(),
+        "the longest Secret name is a DNS label");
   }
 
   // --- WireGuardPeer
@@ -129,10 +184,47 @@ class CelRulesTest {
     return Map.of("network", network, "registry", registry);
   }
 
+  private static Map<String, Object> named(String name, String address) {
+    Map<String, Object> registry = new HashMap<>();
+    registry.put("name", name);
+    registry.put("exposure", "HostNetwork");
+    if (address != null) {
+      registry.put("address", address);
+    }
+    return registry;
+  }
+
+  @SafeVarargs
+  private static Map<String, Object> meshOf(Map<String, Object>... registries) {
+    return Map.of("network", "10.88.0.0/16", "registries", List.of(registries));
+  }
+
   private static String rule(String crd, String path) {
-    List<Located> found = allRules().stream().filter(r -> r.crd.equals(crd) && r.path.equals(path)).toList();
-    assertEquals(1, found.size(), "one rule at " + crd + " " + path);
-    return found.get(0).rule.getRule();
+    return rule(crd, path, "");
+  }
+
+  /** The one rule at {@code path} whose text contains {@code fragment}. */
+  private static String rule(String crd, String path, String fragment) {
+    return located(crd, path, fragment).rule.getRule();
+  }
+
+  private static Located located(String crd, String path, String fragment) {
+    List<Located> found = allRules().stream()
+        .filter(r -> r.crd.equals(crd) && r.path.equals(path) && r.rule.getRule().contains(fragment)).toList();
+    assertEquals(1, found.size(), "one rule at " + crd + " " + path + " with " + fragment);
+    return found.get(0);
+  }
+
+  private static CelAbstractSyntaxTree compileAny(String expression) {
+    CelValidationResult result = COMPILER.compile(expression);
+    if (result.hasError()) {
+      fail("CEL does not compile: " + expression + "\n" + result.getErrorString());
+    }
+    try {
+      return result.getAst();
+    } catch (Exception e) {
+      throw new AssertionError(e);
+    }
   }
 
   private static boolean eval(String rule, Object self) {

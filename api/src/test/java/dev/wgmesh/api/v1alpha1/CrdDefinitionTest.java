@@ -81,7 +81,8 @@ class CrdDefinitionTest {
         "Peers", ".status.peers integer",
         "Ready", ".status.ready integer",
         "Direct", ".status.direct integer",
-        "Relayed", ".status.relayed integer"));
+        "Relayed", ".status.relayed integer",
+        "Registries", ".status.registrySummary string"));
   }
 
   @Test
@@ -124,7 +125,7 @@ class CrdDefinitionTest {
 
   @Test
   void meshSpecFormatsAndRanges() {
-    assertEquals(List.of("network", "registry"), at(MESH, "spec").getRequired());
+    assertEquals(List.of("network"), at(MESH, "spec").getRequired(), "registry or registries: a CEL rule");
     assertEquals(Patterns.IPV4_CIDR, at(MESH, "spec.network").getPattern());
     assertEquals(Patterns.IPV6_CIDR, at(MESH, "spec.networkV6").getPattern());
     assertRange(MESH, "spec.listenPort", 1, 65535, "51820");
@@ -143,13 +144,19 @@ class CrdDefinitionTest {
 
   @Test
   void meshCelRules() {
-    ValidationRule inside = onlyRule(at(MESH, "spec"));
+    ValidationRule inside = at(MESH, "spec").getXKubernetesValidations().stream()
+        .filter(r -> ".registry.address".equals(r.getFieldPath())).findFirst().orElseThrow();
     assertEquals("!has(self.registry) || !has(self.registry.address) || !isCIDR(self.network) || !isIP(self.registry.address)"
         + " || cidr(self.network).containsIP(self.registry.address)", inside.getRule());
     assertEquals(".registry.address", inside.getFieldPath());
     assertEquals("registry.address must lie inside network", inside.getMessage());
 
     ValidationRule pinned = onlyRule(at(MESH, "spec.registry"));
+    assertEquals(pinned.getRule(), onlyRule(at(MESH, "spec.registries[]")).getRule(), "each of registries, the same rule");
+    assertEquals(8L, at(MESH, "spec.registries").getMaxItems());
+    assertEquals(1L, at(MESH, "spec.registries").getMinItems());
+    assertEquals(Patterns.DNS_LABEL, at(MESH, "spec.registries[].name").getPattern());
+    assertEquals(12L, at(MESH, "spec.registries[].name").getMaxLength());
     assertEquals("!has(self.nodeName) || !has(self.exposure) || self.exposure == 'HostNetwork'", pinned.getRule());
     assertEquals(".nodeName", pinned.getFieldPath());
     assertEquals("FieldValueForbidden", pinned.getReason());

@@ -38,6 +38,8 @@ class SamplesTest {
     assertEquals("cloud-a-node-1", mesh.getSpec().getRegistry().getNodeName());
     assertEquals(51822, mesh.getSpec().getRegistry().getPort());
     assertEquals(5, mesh.getStatus().getDirect());
+    assertEquals(List.of(mesh.getSpec().getRegistry()), mesh.getSpec().effectiveRegistries(), "the single registry, as one entry");
+    assertEquals(Boolean.TRUE, mesh.getStatus().getRegistries().get(0).getHealthy());
     assertTrue(mesh.getStatus().getConditions().get(0).isTrue());
     assertEquals(3L, mesh.getStatus().getConditions().get(0).getObservedGeneration());
   }
@@ -131,7 +133,9 @@ class SamplesTest {
   @Test
   void javaDefaultsAreTheCrdDefaults() {
     CustomResourceDefinition crd = Crds.generated(Crds.MESHES);
-    JsonNode javaDefaults = Crds.SERIALIZATION.convertValue(new WireGuardMeshSpec(), JsonNode.class);
+    WireGuardMeshSpec spec = new WireGuardMeshSpec();
+    spec.setRegistry(new WireGuardMeshSpec.RegistrySpec());
+    JsonNode javaDefaults = Crds.SERIALIZATION.convertValue(spec, JsonNode.class);
     int checked = 0;
     for (String path : List.of("listenPort", "mtu", "persistentKeepalive", "relay", "registry.exposure", "registry.zone", "registry.port")) {
       JsonNode crdDefault = Crds.at(crd, "spec." + path).getDefault();

@@ -1,6 +1,8 @@
 package dev.wgmesh.cli.ctl;
 
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
@@ -21,13 +23,13 @@ public final class Renderers {
   public static String status(MeshView view) {
     StringBuilder out = new StringBuilder();
     var ms = view.mesh().getStatus();
-    out.append("mesh ").append(view.name()).append(": network ").append(view.mesh().getSpec().getNetwork())
-        .append(", registry ").append(Objects.toString(view.mesh().getSpec().getRegistry().getEndpoint(), "(no endpoint)"));
+    out.append("mesh ").append(view.name()).append(": network ").append(view.mesh().getSpec().getNetwork());
     if (ms != null && ms.getPeers() != null) {
       out.append(", ").append(ms.getReady()).append("/").append(ms.getPeers()).append(" peers ready, ")
           .append(n(ms.getDirect())).append(" direct, ").append(n(ms.getRelayed())).append(" relayed");
     }
     out.append('\n');
+    out.append(registries(view));
     List<WireGuardNodeConfig> configs = new ArrayList<>(view.nodeConfigs());
     configs.sort(Comparator.comparing(c -> c.getMetadata().getName()));
     for (WireGuardNodeConfig config : configs) {
@@ -69,6 +71,31 @@ public final class Renderers {
   }
 
   /**
+   * The mesh's registries: name, tunnel address, endpoint, health and from how many nodes each
+   * answers through the tunnel, from the mesh status (the operator aggregates what the agents
+   * report); before the operator wrote one, the spec's registries with their health unknown.
+   */
+  static String registries(MeshView view) {
+    var ms = view.mesh().getStatus();
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"  REGISTRY", "ADDRESS", "ENDPOINT", "HEALTH", "REACHABLE FROM"});
+    if (ms != null && ms.getRegistries() != null && !ms.getRegistries().isEmpty()) {
+      for (WireGuardMeshStatus.RegistryStatus r : ms.getRegistries()) {
+        rows.add(new String[] {"  " + Objects.toString(r.getName(), "registry"), Objects.toString(r.getAddress(), "-"),
+            Objects.toString(r.getEndpoint(), "(no endpoint)"),
+            r.getHealthy() == null ? "unknown" : r.getHealthy() ? "healthy" : "UNHEALTHY",
+            n(r.getReachableFrom()) + "/" + n(r.getNodes()) + " nodes"});
+      }
+    } else {
+      for (WireGuardMeshSpec.RegistrySpec r : view.mesh().getSpec().effectiveRegistries()) {
+        rows.add(new String[] {"  " + Objects.toString(r.getName(), "registry"), Objects.toString(r.getAddress(), "-"),
+            Objects.toString(r.getEndpoint(), "(no endpoint)"), "unknown", "-"});
+      }
+    }
+    return "\n" + table(rows);
+  }
+
+  /**
    * A wg-quick file for an external peer: its address, the registry (for discovery) and every
    * member of the mesh. The private key is never fetched from the cluster: it is read from a local
    * file by the caller, or left as a placeholder.
@@ -86,15 +113,21 @@ public final class Renderers {
     out.append("Address = ").append(self.getStatus().getAddress()).append('/').append(prefix).append('\n');
     out.append("MTU = ").append(view.mesh().getSpec().getMtu()).append('\n');
     var ms = view.mesh().getStatus();
-    if (ms != null && ms.getRegistryPublicKey() != null) {
-      out.append("\n# the registry: endpoint discovery (DNS-SD at ").append(ms.getRegistryAddress())
-          .append(":53, zone ").append(view.mesh().getSpec().getRegistry().getZone()).append(")\n");
-      out.append("[Peer]\n");
-      out.append("PublicKey = ").append(ms.getRegistryPublicKey()).append('\n');
-      if (view.mesh().getSpec().getRegistry().getEndpoint() != null) {
-        out.append("Endpoint = ").append(view.mesh().getSpec().getRegistry().getEndpoint()).append('\n');
+    for (WireGuardMeshStatus.RegistryStatus r : ms == null || ms.getRegistries() == null ? List.<WireGuardMeshStatus.RegistryStatus>of()
+        : ms.getRegistries()) {
+      if (r.getPublicKey() == null) {
+        continue;
       }
-      out.append("AllowedIPs = ").append(ms.getRegistryAddress()).append("/32\n");
+      String zone = view.mesh().getSpec().effectiveRegistries().stream().filter(s -> Objects.equals(s.getName(), r.getName()))
+          .map(WireGuardMeshSpec.RegistrySpec::getZone).findFirst().orElse("?");
+      out.append("\n# ").append(r.getName() == null ? "the registry" : "registry " + r.getName())
+          .append(": endpoint discovery (DNS-SD at ").append(r.getAddress()).append(":53, zone ").append(zone).append(")\n");
+      out.append("[Peer]\n");
+      out.append("PublicKey = ").append(r.getPublicKey()).append('\n');
+      if (r.getEndpoint() != null) {
+        out.append("Endpoint = ").append(r.getEndpoint()).append('\n');
+      }
+      out.append("AllowedIPs = ").append(r.getAddress()).append("/32\n");
       out.append("PersistentKeepalive = ").append(view.mesh().getSpec().getPersistentKeepalive()).append('\n');
     }
     List<WireGuardPeer> others = new ArrayList<>(view.peers());

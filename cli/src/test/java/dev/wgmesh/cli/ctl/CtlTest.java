@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.api.v1alpha1.Condition;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
@@ -84,9 +86,17 @@ class CtlTest {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
     mesh.getSpec().setNetwork("10.88.0.0/24");
+    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
     mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
-    mesh.getStatus().setRegistryPublicKey(registryKey);
-    mesh.getStatus().setRegistryAddress("10.88.0.254");
+    WireGuardMeshStatus.RegistryStatus registry = new WireGuardMeshStatus.RegistryStatus();
+    registry.setPublicKey(registryKey);
+    registry.setAddress("10.88.0.254");
+    registry.setEndpoint("203.0.113.5:51820");
+    registry.setReachableFrom(2);
+    registry.setNodes(2);
+    registry.setHealthy(true);
+    mesh.getStatus().setRegistries(List.of(registry));
+    mesh.getStatus().setRegistrySummary("1/1");
     mesh.getStatus().setPeers(4);
     mesh.getStatus().setReady(3);
     mesh.getStatus().setDirect(1);
@@ -154,6 +164,39 @@ class CtlTest {
         "a status without a path shows the mode: " + r.out());
     assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+laptop\\s+10\\.88\\.0\\.3\\s+relayed\\s+127\\.0\\.0\\.1:40001.*")), r.out());
     assertTrue(r.out().contains("copycat  DuplicateKey: public key already used by peer laptop"), r.out());
+  }
+
+  @Test
+  void statusListsEveryRegistryWithItsHealthAsTheNodesReportIt() {
+    WireGuardMesh mesh = client.resources(WireGuardMesh.class).withName("prod").get();
+    WireGuardMeshStatus.RegistryStatus eu = mesh.getStatus().getRegistries().get(0);
+    eu.setName("eu");
+    WireGuardMeshStatus.RegistryStatus us = new WireGuardMeshStatus.RegistryStatus();
+    us.setName("us");
+    us.setPublicKey(KeyPair.generate().publicKey().toBase64());
+    us.setAddress("10.88.0.253");
+    us.setReachableFrom(0);
+    us.setNodes(2);
+    us.setHealthy(false);
+    WireGuardMeshStatus.RegistryStatus ap = new WireGuardMeshStatus.RegistryStatus();
+    ap.setName("ap");
+    ap.setAddress("10.88.0.252");
+    ap.setEndpoint("192.0.2.5:51820");
+    ap.setReachableFrom(0);
+    ap.setNodes(0);
+    mesh.getStatus().setRegistries(List.of(eu, us, ap));
+    client.resource(mesh).updateStatus();
+
+    Run r = ctl("status");
+    assertEquals(0, r.code(), r.err());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+REGISTRY\\s+ADDRESS\\s+ENDPOINT\\s+HEALTH\\s+REACHABLE FROM")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+eu\\s+10\\.88\\.0\\.254\\s+203\\.0\\.113\\.5:51820\\s+healthy\\s+2/2 nodes")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+us\\s+10\\.88\\.0\\.253\\s+\\(no endpoint\\)\\s+UNHEALTHY\\s+0/2 nodes")), r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+ap\\s+10\\.88\\.0\\.252\\s+192\\.0\\.2\\.5:51820\\s+unknown\\s+0/0 nodes")), r.out());
+
+    String conf = ctl("showconf", "laptop").out();
+    assertTrue(conf.contains("# registry eu: endpoint discovery") && conf.contains("# registry us: endpoint discovery"), conf);
+    assertFalse(conf.contains("# registry ap"), "a registry without a key yet is left out: " + conf);
   }
 
   @Test

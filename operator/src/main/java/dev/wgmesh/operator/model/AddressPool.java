@@ -44,9 +44,14 @@ final class AddressPool {
     return address instanceof Inet4Address && network.contains(address);
   }
 
-  /** The last usable address: the registry's default. */
-  InetAddress lastUsable() {
-    return at(size - 2);
+  /** The highest free address, taken (the registries' defaults count down from the last usable one); empty when full. */
+  Optional<InetAddress> highestFree() {
+    int free = used.previousClearBit((int) (size - 2));
+    if (free <= 0) {
+      return Optional.empty();
+    }
+    used.set(free);
+    return Optional.of(at(free));
   }
 
   /** Takes a specific address; empty when it was free and inside, else why not. */

@@ -14,6 +14,8 @@ public final class Conditions {
   public static final String NOT_SELECTED = "NotSelected";
   public static final String ADDRESS_POOL_EXHAUSTED = "AddressPoolExhausted";
   public static final String REGISTRY_READY = "RegistryReady";
+  /** A registry has no endpoint and none can be derived: nodes cannot reach it. */
+  public static final String REGISTRY_ENDPOINT_MISSING = "RegistryEndpointMissing";
 
   private Conditions() {}
 

@@ -17,7 +17,7 @@ import java.util.zip.CRC32;
  * @param peerSets desired WireGuardPeerSet spec per name ({@code <mesh>-peers-<n>}); only
  *     non-empty sets are listed
  * @param meshConditions conditions of the WireGuardMesh itself (e.g. an invalid network)
- * @param registryAddress the registry's tunnel address (null when the mesh is invalid)
+ * @param registries the mesh's registries in spec order (empty when the mesh is invalid)
  * @param valid false when the mesh spec itself is unusable: then the plan holds no configs, and
  *     the reconciler must leave existing configs alone (a typo must not tear a mesh down)
  */
@@ -26,8 +26,19 @@ public record MeshPlan(
     Map<String, WireGuardNodeConfigSpec> nodeConfigs,
     Map<String, WireGuardPeerSetSpec> peerSets,
     List<Condition> meshConditions,
-    String registryAddress,
+    List<Registry> registries,
     boolean valid) {
+
+  /**
+   * One registry as planned.
+   *
+   * @param name its name in spec.registries; null for the single spec.registry
+   * @param objectName its Deployment, Service and node config
+   * @param address its tunnel address
+   * @param endpoint its public endpoint as nodes are told it; null while unknown
+   * @param publicKey null until its key Secret exists
+   */
+  public record Registry(String name, String objectName, String address, String endpoint, String publicKey) {}
 
   /**
    * How many sets a mesh's members are spread over. Fixed, so that a member never moves between
@@ -35,10 +46,6 @@ public record MeshPlan(
    * object stays far below etcd's 1.5 MB limit up to tens of thousands of members.
    */
   public static final int PEER_SETS = 16;
-
-  public static String registryConfigName(String mesh) {
-    return mesh + "-registry";
-  }
 
   public static String peerSetName(String mesh, int set) {
     return mesh + "-peers-" + set;

@@ -39,7 +39,11 @@ public final class MeshPlanner {
 
   private MeshPlanner() {}
 
-  public static MeshPlan plan(WireGuardMesh mesh, List<WireGuardPeer> peers, List<Node> nodes, String registryPublicKey) {
+  /**
+   * @param registryKeys each registry's public key by its object name ({@code <mesh>-registry},
+   *     {@code <mesh>-registry-<name>}); a registry missing here has no key Secret yet
+   */
+  public static MeshPlan plan(WireGuardMesh mesh, List<WireGuardPeer> peers, List<Node> nodes, Map<String, String> registryKeys) {
     String meshName = mesh.getMetadata().getName();
     WireGuardMeshSpec spec = mesh.getSpec();
     Network network;
@@ -47,7 +51,13 @@ public final class MeshPlanner {
       network = Network.of(spec);
     } catch (IllegalArgumentException e) {
       List<Condition> conditions = List.of(Conditions.isFalse(Conditions.READY, Conditions.INVALID_SPEC, e.getMessage()));
-      return new MeshPlan(Map.of(), Map.of(), Map.of(), conditions, null, false);
+      return new MeshPlan(Map.of(), Map.of(), Map.of(), conditions, List.of(), false);
+    }
+    List<MeshPlan.Registry> registries = new ArrayList<>();
+    for (int i = 0; i < network.registries.size(); i++) {
+      WireGuardMeshSpec.RegistrySpec r = network.registries.get(i);
+      registries.add(new MeshPlan.Registry(r.getName(), r.objectName(meshName), IpPrefix.hostText(network.registryAddresses.get(i)),
+          r.getEndpoint(), registryKeys.get(r.objectName(meshName))));
     }
 
     Map<String, Node> eligibleNodes = new HashMap<>();
@@ -66,7 +76,12 @@ public final class MeshPlanner {
     Map<String, Candidate> candidates = new LinkedHashMap<>();
     Map<String, PeerOutcome> outcomes = new TreeMap<>();
     Map<WireGuardKey, String> keysSeen = new HashMap<>();
-    WireGuardKey registryKey = registryPublicKey == null ? null : WireGuardKey.fromBase64(registryPublicKey);
+    Map<WireGuardKey, String> registryKeysSeen = new HashMap<>();
+    for (MeshPlan.Registry r : registries) {
+      if (r.publicKey() != null) {
+        registryKeysSeen.put(WireGuardKey.fromBase64(r.publicKey()), r.name() == null ? "the registry" : "registry " + r.name());
+      }
+    }
 
     for (WireGuardPeer peer : ordered) {
       String name = peer.getMetadata().getName();
@@ -79,8 +94,9 @@ public final class MeshPlanner {
         problem = Optional.of(e.getMessage());
         problemType = Conditions.INVALID_KEY;
       }
-      if (problem.isEmpty() && (keysSeen.containsKey(key) || key.equals(registryKey))) {
-        problem = Optional.of("public key already used by " + (key.equals(registryKey) ? "the registry" : "peer " + keysSeen.get(key)));
+      if (problem.isEmpty() && (keysSeen.containsKey(key) || registryKeysSeen.containsKey(key))) {
+        problem = Optional.of("public key already used by " + (registryKeysSeen.containsKey(key) ? registryKeysSeen.get(key)
+            : "peer " + keysSeen.get(key)));
         problemType = Conditions.DUPLICATE_KEY;
       }
       String nodeName = peer.getSpec().getNodeName();
@@ -120,16 +136,40 @@ public final class MeshPlanner {
     List<Candidate> members = candidates.values().stream().filter(c -> c.address != null).toList();
     for (Candidate member : members) {
       if (member.node != null) {
-        configs.put(member.node.getMetadata().getName(), nodeConfig(meshName, spec, network, member, registryPublicKey));
+        configs.put(member.node.getMetadata().getName(), nodeConfig(meshName, spec, network, member, registries));
       }
     }
-    configs.put(MeshPlan.registryConfigName(meshName), registryConfig(meshName, spec, network, members));
+    for (int i = 0; i < registries.size(); i++) {
+      configs.put(registries.get(i).objectName(), registryConfig(meshName, spec, network, network.registries.get(i),
+          network.registryAddresses.get(i), members));
+    }
     Map<String, WireGuardPeerSetSpec> peerSets = peerSets(meshName, spec, members);
     List<Condition> meshConditions = new ArrayList<>();
-    meshConditions.add(registryPublicKey == null
-        ? Conditions.isFalse(Conditions.REGISTRY_READY, "KeyPending", "the registry's key is not created yet")
-        : Conditions.isTrue(Conditions.REGISTRY_READY, "KeyReady", "the registry's key exists"));
-    return new MeshPlan(outcomes, configs, peerSets, meshConditions, IpPrefix.hostText(network.registry), true);
+    List<String> keyPending = registries.stream().filter(r -> r.publicKey() == null).map(MeshPlanner::label).toList();
+    meshConditions.add(!keyPending.isEmpty()
+        ? Conditions.isFalse(Conditions.REGISTRY_READY, "KeyPending", "the key of " + String.join(", ", keyPending) + " is not created yet")
+        : Conditions.isTrue(Conditions.REGISTRY_READY, "KeyReady", "every registry's key exists"));
+    List<String> noEndpoint = new ArrayList<>();
+    for (WireGuardMeshSpec.RegistrySpec r : network.registries) {
+      if (r.getEndpoint() == null && r.hostNetwork()) {
+        noEndpoint.add(label(r.getName()) + (r.getNodeName() == null ? " (HostNetwork without nodeName)"
+            : " (node " + r.getNodeName() + " has no ExternalIP)"));
+      }
+    }
+    if (!noEndpoint.isEmpty()) {
+      meshConditions.add(Conditions.isTrue(Conditions.REGISTRY_ENDPOINT_MISSING, "NoEndpoint", "no endpoint for "
+          + String.join(", ", noEndpoint) + ": set its endpoint; nodes cannot reach it until then"));
+    }
+    return new MeshPlan(outcomes, configs, peerSets, meshConditions, registries, true);
+  }
+
+  /** How messages name a registry: "registry eu", or "the registry" for the single one. */
+  public static String label(MeshPlan.Registry registry) {
+    return label(registry.name());
+  }
+
+  private static String label(String name) {
+    return name == null ? "the registry" : "registry " + name;
   }
 
   /** A peer that passed validation, collecting its address and AllowedIPs. */
@@ -159,7 +199,9 @@ public final class MeshPlanner {
   private static void allocateAddresses(Map<String, Candidate> candidates, Network network, Map<String, PeerOutcome> outcomes) {
     AddressPool pool = network.pool();
     Map<String, String> owners = new HashMap<>();
-    owners.put(IpPrefix.hostText(network.registry), "the registry");
+    for (int i = 0; i < network.registries.size(); i++) {
+      owners.put(IpPrefix.hostText(network.registryAddresses.get(i)), label(network.registries.get(i).getName()));
+    }
     List<String> rejected = new ArrayList<>();
     for (Candidate c : candidates.values()) {
       String fixed = c.peer.getSpec().getAddress();
@@ -267,23 +309,31 @@ public final class MeshPlanner {
     return out;
   }
 
-  /** A node's own part: interface, registry, discovery. Its peers are the mesh's peer sets. */
+  /**
+   * A node's own part: interface, registries, discovery. Its peers are the mesh's peer sets. A
+   * registry without a key yet is left out until it has one; the others are listed.
+   */
   private static WireGuardNodeConfigSpec nodeConfig(String mesh, WireGuardMeshSpec spec, Network network, Candidate self,
-      String registryPublicKey) {
+      List<MeshPlan.Registry> registries) {
     WireGuardNodeConfigSpec config = new WireGuardNodeConfigSpec();
     config.setMesh(mesh);
     config.setNodeName(self.node.getMetadata().getName());
     config.setInterfaceSpec(interfaceSpec(network, self.address, self.address6, spec.getListenPort(), spec.getMtu()));
-    if (registryPublicKey != null) {
+    for (int i = 0; i < registries.size(); i++) {
+      MeshPlan.Registry planned = registries.get(i);
+      if (planned.publicKey() == null) {
+        continue;
+      }
       WireGuardNodeConfigSpec.RegistryPeer registry = new WireGuardNodeConfigSpec.RegistryPeer();
-      registry.setPublicKey(registryPublicKey);
-      registry.setEndpoint(spec.getRegistry().getEndpoint());
-      registry.setAddress(IpPrefix.hostText(network.registry));
-      registry.setZone(spec.getRegistry().getZone());
+      registry.setName(planned.name());
+      registry.setPublicKey(planned.publicKey());
+      registry.setEndpoint(planned.endpoint());
+      registry.setAddress(planned.address());
+      registry.setZone(network.registries.get(i).getZone());
       registry.setDnsPort(DNS_PORT);
       registry.setRelayPort(RelayFrame.DEFAULT_PORT);
       registry.setPersistentKeepalive(spec.getPersistentKeepalive());
-      config.setRegistryPeer(registry);
+      config.getRegistryPeers().add(registry);
     }
     config.getDiscovery().setRelay(spec.getRelay());
     return config;
@@ -306,13 +356,14 @@ public final class MeshPlanner {
   }
 
   /** The registry routes only tunnel addresses: it carries DNS-SD and relay frames, never pod traffic. */
-  private static WireGuardNodeConfigSpec registryConfig(String mesh, WireGuardMeshSpec spec, Network network, List<Candidate> members) {
+  private static WireGuardNodeConfigSpec registryConfig(String mesh, WireGuardMeshSpec spec, Network network,
+      WireGuardMeshSpec.RegistrySpec registry, InetAddress address, List<Candidate> members) {
     WireGuardNodeConfigSpec config = new WireGuardNodeConfigSpec();
     config.setMesh(mesh);
     config.setRegistry(true);
-    config.setNodeName(spec.getRegistry().getNodeName());
-    InetAddress registry6 = network.v6.isPresent() ? network.v6AddressFor(network.pool().offsetOf(network.registry)) : null;
-    config.setInterfaceSpec(interfaceSpec(network, network.registry, registry6, spec.getRegistry().getPort(), spec.getMtu()));
+    config.setNodeName(registry.getNodeName());
+    InetAddress registry6 = network.v6.isPresent() ? network.v6AddressFor(network.pool().offsetOf(address)) : null;
+    config.setInterfaceSpec(interfaceSpec(network, address, registry6, registry.getPort(), spec.getMtu()));
     for (Candidate member : members) {
       List<String> tunnel = new ArrayList<>();
       tunnel.add(new IpPrefix(member.address, 32).toString());
@@ -352,8 +403,9 @@ public final class MeshPlanner {
     return new PeerOutcome(address, List.of(), conditions, false);
   }
 
-  /** The mesh's networks and the registry's address, validated. */
-  private record Network(IpPrefix v4, Optional<IpPrefix> v6, InetAddress registry) {
+  /** The mesh's networks and its registries with their tunnel addresses (same order), validated. */
+  private record Network(IpPrefix v4, Optional<IpPrefix> v6, List<WireGuardMeshSpec.RegistrySpec> registries,
+      List<InetAddress> registryAddresses) {
     static Network of(WireGuardMeshSpec spec) {
       if (spec.getNetwork() == null) {
         throw new IllegalArgumentException("spec.network is required");
@@ -375,22 +427,62 @@ public final class MeshPlanner {
         }
         v6 = Optional.of(parsed.network());
       }
-      String fixed = spec.getRegistry() == null ? null : spec.getRegistry().getAddress();
-      InetAddress registry = fixed == null ? pool.lastUsable() : IpPrefix.parseAddress(fixed);
-      Optional<String> unusable = pool.claim(registry);
-      if (unusable.isPresent()) {
-        throw new IllegalArgumentException("spec.registry.address: " + unusable.get());
+      List<WireGuardMeshSpec.RegistrySpec> registries = spec.effectiveRegistries();
+      if (registries.isEmpty()) {
+        throw new IllegalArgumentException("spec.registry or spec.registries is required");
       }
-      if (spec.getRegistry() != null && spec.getRegistry().getEndpoint() != null) {
-        Endpoints.parseHostOrAddress(spec.getRegistry().getEndpoint());
+      if (spec.getRegistry() != null && spec.getRegistries() != null && !spec.getRegistries().isEmpty()) {
+        throw new IllegalArgumentException("set exactly one of spec.registry and spec.registries");
       }
-      return new Network(v4, v6, registry);
+      java.util.Set<String> names = new java.util.HashSet<>();
+      Map<String, String> hostPorts = new HashMap<>();
+      for (int i = 0; i < registries.size(); i++) {
+        WireGuardMeshSpec.RegistrySpec r = registries.get(i);
+        String where = fieldOf(spec, i);
+        if (spec.getRegistry() == null && (r.getName() == null || !names.add(r.getName()))) {
+          throw new IllegalArgumentException(where + ".name: " + (r.getName() == null ? "required" : "duplicate name " + r.getName()));
+        }
+        if (r.getEndpoint() != null) {
+          Endpoints.parseHostOrAddress(r.getEndpoint());
+        }
+        if (r.hostNetwork() && r.getNodeName() != null) {
+          String other = hostPorts.putIfAbsent(r.getNodeName() + ":" + r.portOrDefault(), label(r.getName()));
+          if (other != null) {
+            throw new IllegalArgumentException(label(r.getName()) + " and " + other + " are both pinned to node " + r.getNodeName()
+                + " with UDP port " + r.portOrDefault() + ": give one another port or node");
+          }
+        }
+      }
+      // Explicit addresses first, then the defaults from the top of the network down, skipping taken ones.
+      InetAddress[] addresses = new InetAddress[registries.size()];
+      for (int i = 0; i < registries.size(); i++) {
+        String fixed = registries.get(i).getAddress();
+        if (fixed != null) {
+          addresses[i] = IpPrefix.parseAddress(fixed);
+          Optional<String> unusable = pool.claim(addresses[i]);
+          if (unusable.isPresent()) {
+            throw new IllegalArgumentException(fieldOf(spec, i) + ".address: " + unusable.get());
+          }
+        }
+      }
+      for (int i = 0; i < registries.size(); i++) {
+        if (addresses[i] == null) {
+          int index = i;
+          addresses[i] = pool.highestFree()
+              .orElseThrow(() -> new IllegalArgumentException(fieldOf(spec, index) + ": no free address left in " + spec.getNetwork()));
+        }
+      }
+      return new Network(v4, v6, registries, List.of(addresses));
     }
 
-    /** A fresh pool with the registry's address taken. */
+    private static String fieldOf(WireGuardMeshSpec spec, int index) {
+      return spec.getRegistry() != null ? "spec.registry" : "spec.registries[" + index + "]";
+    }
+
+    /** A fresh pool with the registries' addresses taken: IPAM never hands them to nodes. */
     AddressPool pool() {
       AddressPool pool = new AddressPool(v4);
-      pool.claim(registry);
+      registryAddresses.forEach(pool::claim);
       return pool;
     }
 

@@ -12,13 +12,15 @@ import io.fabric8.kubernetes.api.model.apps.Deployment;
 import io.fabric8.kubernetes.api.model.apps.DeploymentBuilder;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
- * The registry's Deployment: one pod running {@code wgmesh registry --kubernetes --mesh <mesh>},
- * which reads its key from the Secret and its peers from its WireGuardNodeConfig.
+ * Each registry's Deployment: one pod running {@code wgmesh registry --kubernetes --mesh <mesh>}
+ * (and {@code --registry-name <name>} for a named one), which reads its key from its Secret and
+ * its peers from its WireGuardNodeConfig.
  *
  * <ul>
- *   <li>HostNetwork exposure: the pod uses the host network of {@code spec.registry.nodeName}
+ *   <li>HostNetwork exposure: the pod uses the host network of the registry's {@code nodeName}
  *       (pinned by {@code nodeName}, so no scheduler or taint gets in the way), so the source
  *       ports it observes are the nodes' real NAT mappings. No Service: nothing inside the
  *       cluster talks to the registry except through the tunnel.
@@ -37,15 +39,18 @@ public final class RegistryDeploymentDependent extends HashedDependent<Deploymen
   }
 
   @Override
-  protected Deployment build(WireGuardMesh mesh) {
+  protected Optional<Deployment> build(WireGuardMesh mesh, WireGuardMeshSpec.RegistrySpec registry) {
     String meshName = mesh.getMetadata().getName();
-    WireGuardMeshSpec.RegistrySpec registry = mesh.getSpec().getRegistry();
-    boolean hostNetwork = hostNetwork(mesh);
-    int port = registry.getPort() == null ? 51820 : registry.getPort();
+    String name = registry.getName();
+    boolean hostNetwork = registry.hostNetwork();
+    int port = registry.portOrDefault();
 
     // The zone is passed, so the registry never needs to read the mesh (its RBAC does not allow it).
-    List<String> args = new ArrayList<>(List.of("registry", "--kubernetes", "--mesh", meshName,
-        "--interface", RegistryNames.interfaceName(meshName), "--zone", registry.getZone()));
+    List<String> args = new ArrayList<>(List.of("registry", "--kubernetes", "--mesh", meshName));
+    if (name != null) {
+      args.addAll(List.of("--registry-name", name));
+    }
+    args.addAll(List.of("--interface", RegistryNames.interfaceName(meshName, name), "--zone", registry.getZone()));
     List<ContainerPort> ports = new ArrayList<>();
     ports.add(new ContainerPortBuilder().withName("wireguard").withProtocol("UDP").withContainerPort(port).build());
     if (!hostNetwork) {
@@ -56,18 +61,18 @@ public final class RegistryDeploymentDependent extends HashedDependent<Deploymen
       ports.add(new ContainerPortBuilder().withName("metrics").withProtocol("TCP").withContainerPort(RegistryNames.METRICS_PORT).build());
     }
 
-    return new DeploymentBuilder()
+    return Optional.of(new DeploymentBuilder()
         .withNewMetadata()
-        .withName(RegistryNames.deployment(meshName))
+        .withName(RegistryNames.object(meshName, name))
         .withNamespace(settings.namespace())
-        .withLabels(RegistryNames.labels(meshName))
+        .withLabels(RegistryNames.labels(meshName, name))
         .endMetadata()
         .withNewSpec()
         .withReplicas(1)
         .withNewStrategy().withType("Recreate").endStrategy()
-        .withNewSelector().withMatchLabels(RegistryNames.selector(meshName)).endSelector()
+        .withNewSelector().withMatchLabels(RegistryNames.selector(meshName, name)).endSelector()
         .withNewTemplate()
-        .withNewMetadata().withLabels(RegistryNames.labels(meshName)).endMetadata()
+        .withNewMetadata().withLabels(RegistryNames.labels(meshName, name)).endMetadata()
         .withNewSpec()
         .withServiceAccountName(settings.registryServiceAccount())
         .withHostNetwork(hostNetwork)
@@ -109,11 +114,7 @@ public final class RegistryDeploymentDependent extends HashedDependent<Deploymen
         .endSpec()
         .endTemplate()
         .endSpec()
-        .build();
-  }
-
-  public static boolean hostNetwork(WireGuardMesh mesh) {
-    return !WireGuardMeshSpec.Exposure.LoadBalancer.name().equals(mesh.getSpec().getRegistry().getExposure());
+        .build());
   }
 
   private static List<EnvVar> env() {

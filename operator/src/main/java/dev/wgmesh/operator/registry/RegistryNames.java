@@ -1,5 +1,6 @@
 package dev.wgmesh.operator.registry;
 
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.operator.Labels;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -9,8 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Names and labels of the registry's namespaced objects. They are what the Helm chart's RBAC and
- * the registry in Kubernetes mode expect: the key Secret is {@code <mesh>-registry-key}.
+ * Names and labels of the registries' namespaced objects. They are what the Helm chart's RBAC and
+ * the registry in Kubernetes mode expect: the key Secret is {@code <mesh>-registry-key} for the
+ * single registry, {@code <mesh>-registry-<name>-key} for a named one
+ * ({@link WireGuardMeshSpec.RegistrySpec#secretName}); {@code name} is null for the single registry.
  */
 public final class RegistryNames {
   public static final String COMPONENT = "registry";
@@ -25,38 +28,56 @@ public final class RegistryNames {
 
   private RegistryNames() {}
 
-  public static String secret(String mesh) {
-    return mesh + "-registry-key";
+  /** Label naming a registry of spec.registries on its objects and pods (absent for the single registry). */
+  public static final String REGISTRY = "wgmesh.dev/registry";
+
+  public static String secret(String mesh, String name) {
+    return WireGuardMeshSpec.RegistrySpec.secretName(mesh, name);
   }
 
-  public static String deployment(String mesh) {
-    return mesh + "-registry";
+  /** The Deployment, the Service and the node config share the name. */
+  public static String object(String mesh, String name) {
+    return WireGuardMeshSpec.RegistrySpec.objectName(mesh, name);
   }
 
-  public static String service(String mesh) {
-    return mesh + "-registry";
+  public static Map<String, String> labels(String mesh, String name) {
+    Map<String, String> labels = Labels.managed(mesh, COMPONENT);
+    if (name != null) {
+      labels.put(REGISTRY, name);
+    }
+    return labels;
   }
 
-  public static Map<String, String> labels(String mesh) {
-    return Labels.managed(mesh, COMPONENT);
-  }
-
-  /** What the Deployment selects its pods by (a subset of {@link #labels}, fixed for the Deployment's life). */
-  public static Map<String, String> selector(String mesh) {
+  /**
+   * What the Deployment selects its pods by (a subset of {@link #labels}, fixed for the
+   * Deployment's life): the single registry's selector is what it always was, so upgrades keep
+   * its Deployment; a named registry's adds its name, so that registries of one mesh never select
+   * each other's pods.
+   */
+  public static Map<String, String> selector(String mesh, String name) {
     Map<String, String> selector = new LinkedHashMap<>();
     selector.put(Labels.NAME, "wgmesh");
     selector.put(Labels.COMPONENT, COMPONENT);
     selector.put(Labels.MESH, mesh);
+    if (name != null) {
+      selector.put(REGISTRY, name);
+    }
     return selector;
   }
 
   /**
-   * The registry's WireGuard interface on its node: unique per mesh (two registries may share a
-   * host network) and at most 15 characters (IFNAMSIZ).
+   * A registry's WireGuard interface on its node: unique per registry (registries may share a
+   * host network) and at most 15 characters (IFNAMSIZ): {@code wgreg-<mesh>} for the single
+   * registry, {@code wgr-<mesh>.<name>} for a named one (a registry name has no dot, so the two
+   * parts are never ambiguous), each when it fits, else {@code wgreg-} and 9 hex digits of a hash.
    */
-  public static String interfaceName(String mesh) {
-    String plain = "wgreg-" + mesh;
-    return plain.length() <= 15 ? plain : "wgreg-" + shortHash(mesh).substring(0, 9);
+  public static String interfaceName(String mesh, String name) {
+    String plain = name == null ? "wgreg-" + mesh : "wgr-" + mesh + "." + name;
+    if (plain.length() <= 15) {
+      return plain;
+    }
+    // '/' is in no object name, so a named registry's hash never equals a single registry's.
+    return "wgreg-" + shortHash(name == null ? mesh : mesh + "/" + name).substring(0, 9);
   }
 
   static String shortHash(String text) {

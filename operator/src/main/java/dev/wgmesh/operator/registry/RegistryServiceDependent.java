@@ -1,6 +1,7 @@
 package dev.wgmesh.operator.registry;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
 import io.fabric8.kubernetes.api.model.IntOrString;
@@ -11,7 +12,7 @@ import java.net.InetSocketAddress;
 import java.util.Optional;
 
 /**
- * For exposure LoadBalancer only (a workflow precondition deletes it otherwise): a Service of type
+ * Per registry with exposure LoadBalancer only (otherwise it is deleted): a Service of type
  * LoadBalancer with externalTrafficPolicy Local, so the load balancer keeps the nodes' source
  * addresses, exposing the WireGuard UDP port and nothing else. DNS-SD and the relay are served
  * inside the tunnel, never through the Service.
@@ -24,28 +25,31 @@ public final class RegistryServiceDependent extends HashedDependent<Service> {
     this.namespace = namespace;
   }
 
+  /** Only for a registry with exposure LoadBalancer: a HostNetwork registry's Service, if any, is deleted. */
   @Override
-  protected Service build(WireGuardMesh mesh) {
+  protected Optional<Service> build(WireGuardMesh mesh, WireGuardMeshSpec.RegistrySpec registry) {
+    if (registry.hostNetwork()) {
+      return Optional.empty();
+    }
     String meshName = mesh.getMetadata().getName();
-    Integer port = mesh.getSpec().getRegistry().getPort();
-    return new ServiceBuilder()
+    return Optional.of(new ServiceBuilder()
         .withNewMetadata()
-        .withName(RegistryNames.service(meshName))
+        .withName(RegistryNames.object(meshName, registry.getName()))
         .withNamespace(namespace)
-        .withLabels(RegistryNames.labels(meshName))
+        .withLabels(RegistryNames.labels(meshName, registry.getName()))
         .endMetadata()
         .withNewSpec()
         .withType("LoadBalancer")
         .withExternalTrafficPolicy("Local")
-        .withSelector(RegistryNames.selector(meshName))
+        .withSelector(RegistryNames.selector(meshName, registry.getName()))
         .addNewPort()
         .withName("wireguard")
         .withProtocol("UDP")
-        .withPort(port == null ? 51820 : port)
+        .withPort(registry.portOrDefault())
         .withTargetPort(new IntOrString("wireguard"))
         .endPort()
         .endSpec()
-        .build();
+        .build());
   }
 
   /** host:port of the load balancer, once the cloud has given it an address. */

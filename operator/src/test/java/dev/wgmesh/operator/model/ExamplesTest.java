@@ -18,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,7 +41,7 @@ class ExamplesTest {
   }
 
   @ParameterizedTest
-  @ValueSource(strings = {"multi-cloud.yaml", "laptop.yaml", "dual-stack.yaml"})
+  @ValueSource(strings = {"multi-cloud.yaml", "laptop.yaml", "dual-stack.yaml", "two-registries.yaml"})
   void exampleAppliesAndPlans(String file) throws Exception {
     String yaml = withKeys(Files.readString(EXAMPLES.resolve(file)));
     List<HasMetadata> objects = client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
@@ -55,12 +56,20 @@ class ExamplesTest {
     List<WireGuardPeer> peers = new ArrayList<>(client.resources(WireGuardPeer.class).list().getItems());
     List<Node> nodes = List.of(new NodeBuilder().withNewMetadata().withName("cloud-a-node-1")
         .addToLabels("wgmesh.dev/member", "true").endMetadata().withNewSpec().withPodCIDR("10.244.1.0/24").endSpec().build());
-    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, KeyPair.generate().publicKey().toBase64());
+    Map<String, String> keys = new java.util.HashMap<>();
+    mesh.getSpec().effectiveRegistries()
+        .forEach(r -> keys.put(r.objectName(mesh.getMetadata().getName()), KeyPair.generate().publicKey().toBase64()));
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, keys);
     assertTrue(plan.valid(), plan.meshConditions().toString());
     for (WireGuardPeer p : peers) {
       assertTrue(plan.peers().get(p.getMetadata().getName()).included(), plan.peers().toString());
     }
-    assertEquals(1, plan.nodeConfigs().keySet().stream().filter(n -> n.endsWith("-registry")).count());
+    assertEquals(mesh.getSpec().effectiveRegistries().size(), plan.nodeConfigs().values().stream().filter(c -> Boolean.TRUE.equals(c.getRegistry())).count());
+    for (String node : plan.nodeConfigs().keySet()) {
+      if (!Boolean.TRUE.equals(plan.nodeConfigs().get(node).getRegistry())) {
+        assertEquals(mesh.getSpec().effectiveRegistries().size(), plan.nodeConfigs().get(node).getRegistryPeers().size(), "every registry on " + node);
+      }
+    }
   }
 
   /** A file with peers only (laptop.yaml) joins the mesh of multi-cloud.yaml. */

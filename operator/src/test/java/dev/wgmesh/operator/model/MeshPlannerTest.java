@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.api.v1alpha1.Condition;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
@@ -29,11 +30,14 @@ import org.junit.jupiter.api.Test;
 /** The planner with resources built as values: no API server, no clock. */
 class MeshPlannerTest {
   static final String REGISTRY_KEY = KeyPair.generate().publicKey().toBase64();
+  /** The single registry's key by its object name. */
+  static final Map<String, String> KEYS = Map.of("prod-registry", REGISTRY_KEY);
 
   static WireGuardMesh mesh(String network) {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
     mesh.getSpec().setNetwork(network);
+    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
     mesh.getSpec().getRegistry().setEndpoint("203.0.113.5:51820");
     return mesh;
   }
@@ -62,7 +66,7 @@ class MeshPlannerTest {
   final List<WireGuardPeer> peers = new ArrayList<>(List.of(peer("n1", "n1"), peer("n2", "n2"), peer("n3", "n3")));
 
   MeshPlan plan() {
-    return MeshPlanner.plan(mesh, peers, nodes, REGISTRY_KEY);
+    return MeshPlanner.plan(mesh, peers, nodes, KEYS);
   }
 
   /** The peers the agent of {@code node} applies: its config with the plan's peer sets, without itself. */
@@ -101,14 +105,17 @@ class MeshPlannerTest {
     assertEquals(List.of("10.88.0.2/32", "10.244.2.0/24"), n2.getAllowedIPs());
     assertNull(n2.getEndpoint(), "discovered endpoints are the agent's, never the config's");
     assertEquals(25, n2.getPersistentKeepalive());
-    WireGuardNodeConfigSpec.RegistryPeer registry = n1.getRegistryPeer();
+    assertNull(n1.getRegistryPeer(), "the deprecated field is no longer written");
+    assertEquals(1, n1.getRegistryPeers().size());
+    WireGuardNodeConfigSpec.RegistryPeer registry = n1.getRegistryPeers().get(0);
+    assertNull(registry.getName(), "the single registry has no name");
     assertEquals(REGISTRY_KEY, registry.getPublicKey());
     assertEquals("203.0.113.5:51820", registry.getEndpoint());
     assertEquals("10.88.0.254", registry.getAddress());
     assertEquals("wgmesh.internal", registry.getZone());
     assertEquals(53, registry.getDnsPort());
     assertEquals(51821, registry.getRelayPort());
-    assertEquals("10.88.0.254", plan.registryAddress());
+    assertEquals(List.of(new MeshPlan.Registry(null, "prod-registry", "10.88.0.254", "203.0.113.5:51820", REGISTRY_KEY)), plan.registries());
   }
 
   @Test
@@ -119,6 +126,7 @@ class MeshPlannerTest {
     assertEquals(List.of(List.of("10.88.0.1/32"), List.of("10.88.0.2/32"), List.of("10.88.0.3/32")),
         registry.getPeers().stream().map(WireGuardNodeConfigSpec.Peer::getAllowedIPs).toList());
     assertNull(registry.getRegistryPeer());
+    assertEquals(List.of(), registry.getRegistryPeers(), "a registry does not have registries as peers");
   }
 
   @Test
@@ -138,7 +146,7 @@ class MeshPlannerTest {
       Collections.shuffle(shuffled, new Random(seed));
       List<Node> shuffledNodes = new ArrayList<>(nodes);
       Collections.shuffle(shuffledNodes, new Random(seed));
-      assertEquals(first, MeshPlanner.plan(mesh, shuffled, shuffledNodes, REGISTRY_KEY));
+      assertEquals(first, MeshPlanner.plan(mesh, shuffled, shuffledNodes, KEYS));
     }
   }
 
@@ -160,7 +168,7 @@ class MeshPlannerTest {
     peers.add(late);
     List<Node> withN4 = new ArrayList<>(nodes);
     withN4.add(node("n4", "10.244.4.0/24", Map.of()));
-    MeshPlan plan = MeshPlanner.plan(mesh, peers, withN4, REGISTRY_KEY);
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, withN4, KEYS);
     assertEquals("10.88.0.2", plan.peers().get("n2").address(), "kept from status");
     assertEquals("10.88.0.3", plan.peers().get("n3").address(), "kept from status");
     assertEquals("10.88.0.1", plan.peers().get("n4").address(), "the lowest free address");
@@ -225,7 +233,7 @@ class MeshPlannerTest {
     for (int i = 0; i < 6; i++) {
       many.add(peer("ext" + i, null));
     }
-    MeshPlan plan = MeshPlanner.plan(small, many, List.of(), REGISTRY_KEY);
+    MeshPlan plan = MeshPlanner.plan(small, many, List.of(), KEYS);
     assertEquals(5, plan.peers().values().stream().filter(PeerOutcome::included).count());
     assertNotNull(condition(plan.peers().get("ext5"), Conditions.ADDRESS_POOL_EXHAUSTED));
   }
@@ -235,7 +243,7 @@ class MeshPlannerTest {
     mesh.getSpec().setNodeSelector(Map.of("wgmesh.dev/member", "true"));
     List<Node> labelled = List.of(node("n1", "10.244.1.0/24", Map.of("wgmesh.dev/member", "true")),
         node("n2", "10.244.2.0/24", Map.of()));
-    MeshPlan plan = MeshPlanner.plan(mesh, peers, labelled, REGISTRY_KEY);
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, labelled, KEYS);
     assertNotNull(condition(plan.peers().get("n2"), Conditions.NOT_SELECTED));
     assertNotNull(condition(plan.peers().get("n3"), Conditions.NODE_NOT_FOUND));
     assertEquals(List.of("n1", "prod-registry"), List.copyOf(plan.nodeConfigs().keySet()));
@@ -276,7 +284,7 @@ class MeshPlannerTest {
   @Test
   void invalidMeshNetworkYieldsNoConfigsAndAClearCondition() {
     for (String bad : List.of("10.88.0.0/31", "fd00::/64", "banana", "10.0.0.0/4")) {
-      MeshPlan plan = MeshPlanner.plan(mesh(bad), peers, nodes, REGISTRY_KEY);
+      MeshPlan plan = MeshPlanner.plan(mesh(bad), peers, nodes, KEYS);
       assertFalse(plan.valid(), bad);
       assertTrue(plan.nodeConfigs().isEmpty());
       Condition ready = plan.meshConditions().get(0);
@@ -285,7 +293,7 @@ class MeshPlannerTest {
     }
     WireGuardMesh wrongRegistry = mesh("10.88.0.0/24");
     wrongRegistry.getSpec().getRegistry().setAddress("10.99.0.1");
-    assertFalse(MeshPlanner.plan(wrongRegistry, peers, nodes, REGISTRY_KEY).valid());
+    assertFalse(MeshPlanner.plan(wrongRegistry, peers, nodes, KEYS).valid());
   }
 
   @Test
@@ -299,9 +307,102 @@ class MeshPlannerTest {
 
   @Test
   void withoutTheRegistryKeyConfigsHaveNoRegistryPeerAndTheMeshSaysSo() {
-    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, null);
-    assertNull(plan.nodeConfigs().get("n1").getRegistryPeer());
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, Map.of());
+    assertEquals(List.of(), plan.nodeConfigs().get("n1").effectiveRegistryPeers());
     assertFalse(plan.meshConditions().get(0).isTrue());
+  }
+
+  /** Two registries: eu with an explicit address, us and ap taking the last free ones of the network from the top down. */
+  static WireGuardMesh threeRegistries() {
+    WireGuardMesh mesh = mesh("10.88.0.0/24");
+    mesh.getSpec().setRegistry(null);
+    mesh.getSpec().setRegistries(List.of(registry("eu", "10.88.0.254", "203.0.113.5:51820", "edge-eu"),
+        registry("us", null, "198.51.100.5:51820", "edge-us"), registry("ap", null, "192.0.2.5:51820", null)));
+    return mesh;
+  }
+
+  static WireGuardMeshSpec.RegistrySpec registry(String name, String address, String endpoint, String nodeName) {
+    WireGuardMeshSpec.RegistrySpec r = new WireGuardMeshSpec.RegistrySpec();
+    r.setName(name);
+    r.setAddress(address);
+    r.setEndpoint(endpoint);
+    r.setNodeName(nodeName);
+    return r;
+  }
+
+  @Test
+  void everyNodeListsEveryRegistryInSpecOrderAndEachRegistryHasItsConfig() {
+    WireGuardMesh mesh = threeRegistries();
+    String eu = KeyPair.generate().publicKey().toBase64();
+    String us = KeyPair.generate().publicKey().toBase64();
+    String ap = KeyPair.generate().publicKey().toBase64();
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, Map.of("prod-registry-eu", eu, "prod-registry-us", us, "prod-registry-ap", ap));
+    assertTrue(plan.valid(), plan.meshConditions().toString());
+    assertEquals(List.of("n1", "n2", "n3", "prod-registry-ap", "prod-registry-eu", "prod-registry-us"), List.copyOf(plan.nodeConfigs().keySet()));
+    assertEquals(List.of("10.88.0.254", "10.88.0.253", "10.88.0.252"), plan.registries().stream().map(MeshPlan.Registry::address).toList(),
+        "explicit first, then from the top down, skipping taken ones");
+
+    List<WireGuardNodeConfigSpec.RegistryPeer> n1 = plan.nodeConfigs().get("n1").getRegistryPeers();
+    assertEquals(List.of("eu", "us", "ap"), n1.stream().map(WireGuardNodeConfigSpec.RegistryPeer::getName).toList());
+    assertEquals(List.of(eu, us, ap), n1.stream().map(WireGuardNodeConfigSpec.RegistryPeer::getPublicKey).toList());
+    assertEquals(List.of("203.0.113.5:51820", "198.51.100.5:51820", "192.0.2.5:51820"),
+        n1.stream().map(WireGuardNodeConfigSpec.RegistryPeer::getEndpoint).toList());
+    for (WireGuardNodeConfigSpec.RegistryPeer r : n1) {
+      assertEquals("wgmesh.internal", r.getZone());
+      assertEquals(53, r.getDnsPort());
+      assertEquals(51821, r.getRelayPort());
+      assertEquals(25, r.getPersistentKeepalive());
+    }
+    assertNull(plan.nodeConfigs().get("n1").getRegistryPeer());
+
+    WireGuardNodeConfigSpec usConfig = plan.nodeConfigs().get("prod-registry-us");
+    assertTrue(usConfig.getRegistry());
+    assertEquals("edge-us", usConfig.getNodeName());
+    assertEquals(List.of("10.88.0.253/24"), usConfig.getInterfaceSpec().getAddresses());
+    assertEquals(3, usConfig.getPeers().size(), "each registry lists every member");
+    assertEquals(Set.of("10.88.0.1", "10.88.0.2", "10.88.0.3"),
+        plan.peers().values().stream().map(PeerOutcome::address).collect(Collectors.toSet()), "IPAM never hands out a registry's address");
+  }
+
+  @Test
+  void aRegistryWithoutAKeyYetIsLeftOutOfTheNodesConfigsTheOthersStay() {
+    WireGuardMesh mesh = threeRegistries();
+    MeshPlan plan = MeshPlanner.plan(mesh, peers, nodes, Map.of("prod-registry-eu", REGISTRY_KEY));
+    assertTrue(plan.valid());
+    assertEquals(List.of("eu"), plan.nodeConfigs().get("n2").getRegistryPeers().stream().map(WireGuardNodeConfigSpec.RegistryPeer::getName).toList());
+    assertTrue(plan.nodeConfigs().containsKey("prod-registry-us"), "its own config is rendered anyway");
+    Condition registryReady = plan.meshConditions().stream().filter(c -> c.getType().equals(Conditions.REGISTRY_READY)).findFirst().orElseThrow();
+    assertEquals("the key of registry us, registry ap is not created yet", registryReady.getMessage());
+  }
+
+  @Test
+  void badRegistryInputIsOneLineOfInvalidSpec() {
+    WireGuardMesh samePort = threeRegistries();
+    samePort.getSpec().getRegistries().get(1).setNodeName("edge-eu");
+    MeshPlan plan = MeshPlanner.plan(samePort, peers, nodes, KEYS);
+    assertFalse(plan.valid());
+    assertEquals("registry us and registry eu are both pinned to node edge-eu with UDP port 51820: give one another port or node",
+        plan.meshConditions().get(0).getMessage());
+    samePort.getSpec().getRegistries().get(1).setPort(51821);
+    assertTrue(MeshPlanner.plan(samePort, peers, nodes, KEYS).valid(), "another port on the same node is fine");
+
+    WireGuardMesh outside = threeRegistries();
+    outside.getSpec().getRegistries().get(2).setAddress("10.99.0.1");
+    assertEquals("spec.registries[2].address: 10.99.0.1 is outside the mesh network 10.88.0.0/24",
+        MeshPlanner.plan(outside, peers, nodes, KEYS).meshConditions().get(0).getMessage());
+
+    WireGuardMesh duplicate = threeRegistries();
+    duplicate.getSpec().getRegistries().get(2).setName("eu");
+    assertEquals("spec.registries[2].name: duplicate name eu", MeshPlanner.plan(duplicate, peers, nodes, KEYS).meshConditions().get(0).getMessage());
+
+    WireGuardMesh noEndpoint = threeRegistries();
+    noEndpoint.getSpec().getRegistries().get(2).setEndpoint(null);
+    MeshPlan withoutEndpoint = MeshPlanner.plan(noEndpoint, peers, nodes, KEYS);
+    assertTrue(withoutEndpoint.valid(), "the other registries keep working");
+    Condition missing = withoutEndpoint.meshConditions().stream().filter(c -> c.getType().equals(Conditions.REGISTRY_ENDPOINT_MISSING))
+        .findFirst().orElseThrow();
+    assertEquals("no endpoint for registry ap (HostNetwork without nodeName): set its endpoint; nodes cannot reach it until then",
+        missing.getMessage());
   }
 
   @Test
@@ -313,7 +414,7 @@ class MeshPlannerTest {
       manyNodes.add(node("node-" + i, "10." + (100 + i / 250) + "." + (i % 250) + ".0/24", Map.of()));
       manyPeers.add(peer("node-" + i, "node-" + i));
     }
-    MeshPlan plan = MeshPlanner.plan(big, manyPeers, manyNodes, REGISTRY_KEY);
+    MeshPlan plan = MeshPlanner.plan(big, manyPeers, manyNodes, KEYS);
     assertEquals(1001, plan.nodeConfigs().size());
     assertEquals(1000, plan.peers().values().stream().map(PeerOutcome::address).distinct().count());
     assertEquals(999, effectivePeers(plan, "node-0").size());
@@ -323,7 +424,7 @@ class MeshPlannerTest {
     // A join: one peer set and the registry's config change, one node config is new, nothing else.
     manyNodes.add(node("node-new", "10.200.0.0/24", Map.of()));
     manyPeers.add(peer("node-new", "node-new"));
-    MeshPlan joined = MeshPlanner.plan(big, manyPeers, manyNodes, REGISTRY_KEY);
+    MeshPlan joined = MeshPlanner.plan(big, manyPeers, manyNodes, KEYS);
     List<String> changedSets = joined.peerSets().keySet().stream()
         .filter(name -> !joined.peerSets().get(name).equals(plan.peerSets().get(name))).toList();
     assertEquals(List.of(MeshPlan.peerSetName("prod", MeshPlan.peerSetOf("node-new"))), changedSets);

@@ -1,6 +1,7 @@
 package dev.wgmesh.registry.kubernetes;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -34,6 +35,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -69,13 +71,32 @@ public final class KubernetesRegistry implements AutoCloseable {
     private int maxUdpPayload = AnswerBuilder.DEFAULT_MAX_UDP_PAYLOAD;
     private int udpWorkers = Runtime.getRuntime().availableProcessors();
 
-    private Settings(String mesh) {
-      super(mesh + "-registry", mesh);
+    /** This registry's name in the mesh's registries; null for the mesh's single registry. */
+    private final String registryName;
+
+    private Settings(String mesh, String registryName) {
+      super(WireGuardMeshSpec.RegistrySpec.objectName(mesh, registryName), mesh);
+      this.registryName = registryName;
     }
 
     /** @param namespace the key Secret's; null: the client's */
     public static Settings defaults(String mesh, String namespace) {
-      return new Settings(mesh).withNamespace(namespace).withStatusIntervals(Duration.ofSeconds(5), HANDSHAKE_TIMES_NEVER);
+      return defaults(mesh, null, namespace);
+    }
+
+    /**
+     * @param registryName the registry's name in the mesh's registries (its config is
+     *     {@code <mesh>-registry-<name>}, its Secret {@code <mesh>-registry-<name>-key}); null for
+     *     the mesh's single registry ({@code <mesh>-registry}, {@code <mesh>-registry-key})
+     * @param namespace the key Secret's; null: the client's
+     */
+    public static Settings defaults(String mesh, String registryName, String namespace) {
+      return new Settings(mesh, registryName).withNamespace(namespace).withStatusIntervals(Duration.ofSeconds(5), HANDSHAKE_TIMES_NEVER);
+    }
+
+    /** The name of this registry's key Secret. */
+    public String secretName() {
+      return WireGuardMeshSpec.RegistrySpec.secretName(mesh(), registryName);
     }
 
     /** The key Secret's namespace. */
@@ -191,9 +212,9 @@ public final class KubernetesRegistry implements AutoCloseable {
   /** @return true when a new key was loaded */
   private boolean readKey() {
     try {
-      Secret secret = client.secrets().inNamespace(settings.namespace).withName(RegistryKey.secretName(settings.mesh())).get();
+      Secret secret = client.secrets().inNamespace(settings.namespace).withName(settings.secretName()).get();
       if (secret == null) {
-        problem("key", "Secret " + settings.namespace + "/" + RegistryKey.secretName(settings.mesh()) + " does not exist yet; waiting");
+        problem("key", "Secret " + settings.namespace + "/" + settings.secretName() + " does not exist yet; waiting");
         return false;
       }
       KeyPair read = RegistryKey.parse(secret);
@@ -222,7 +243,8 @@ public final class KubernetesRegistry implements AutoCloseable {
         return false;
       }
       solved("mesh");
-      String z = mesh.getSpec() == null || mesh.getSpec().getRegistry() == null ? null : mesh.getSpec().getRegistry().getZone();
+      String z = mesh.getSpec() == null ? null : mesh.getSpec().effectiveRegistries().stream()
+          .filter(r -> Objects.equals(r.getName(), settings.registryName)).map(WireGuardMeshSpec.RegistrySpec::getZone).findFirst().orElse(null);
       if (z != null && !z.equals(zone)) {
         log.info("zone {}", z);
         zone = z;

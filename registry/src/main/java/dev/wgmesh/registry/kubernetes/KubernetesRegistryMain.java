@@ -25,7 +25,7 @@ public final class KubernetesRegistryMain {
       KubernetesRegistry registry = new KubernetesRegistry(settings.withNamespace(namespace), client, reconciler, metrics, Clock.systemUTC());
       registry.start();
       log.info("registry of mesh {} on interface {}: key from Secret {}/{}, peers from WireGuardNodeConfig {}, API server {}",
-          settings.mesh(), reconciler.iface(), namespace, RegistryKey.secretName(settings.mesh()), settings.configName(),
+          settings.mesh(), reconciler.iface(), namespace, settings.secretName(), settings.configName(),
           client.getConfiguration().getMasterUrl());
       return registry::close;
     });

@@ -19,10 +19,6 @@ public final class RegistryKey {
 
   private RegistryKey() {}
 
-  public static String secretName(String mesh) {
-    return mesh + "-registry-key";
-  }
-
   /** @throws IllegalArgumentException naming the Secret and what is wrong with it */
   public static KeyPair parse(Secret secret) {
     String name = secret.getMetadata() == null ? "?" : secret.getMetadata().getName();

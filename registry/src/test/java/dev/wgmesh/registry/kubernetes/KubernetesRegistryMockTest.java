@@ -76,6 +76,7 @@ class KubernetesRegistryMockTest {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
     mesh.getSpec().setNetwork("10.88.0.0/24");
+    mesh.getSpec().setRegistry(new dev.wgmesh.api.v1alpha1.WireGuardMeshSpec.RegistrySpec());
     mesh.getSpec().getRegistry().setZone("mesh.example.com");
     client.resource(mesh).create();
     String keyText = registryKeys.privateKey().toBase64() + "\n";

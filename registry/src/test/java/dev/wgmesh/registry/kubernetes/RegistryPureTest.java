@@ -45,7 +45,11 @@ class RegistryPureTest {
     String text = registry.privateKey().toBase64() + "\n";
     assertEquals(registry.publicKey(), RegistryKey.parse(secret(b64(text.getBytes(US_ASCII)))).publicKey());
     assertEquals(registry.publicKey(), RegistryKey.parse(secret(b64(registry.privateKey().bytes()))).publicKey());
-    assertEquals("prod-registry-key", RegistryKey.secretName("prod"));
+    KubernetesRegistry.Settings single = KubernetesRegistry.Settings.defaults("prod", null);
+    assertEquals(List.of("prod-registry-key", "prod-registry"), List.of(single.secretName(), single.configName()));
+    KubernetesRegistry.Settings named = KubernetesRegistry.Settings.defaults("prod", "eu", null);
+    assertEquals(List.of("prod-registry-eu-key", "prod-registry-eu"), List.of(named.secretName(), named.configName()),
+        "--registry-name eu: its own Secret and config, as the operator names them");
   }
 
   @Test
