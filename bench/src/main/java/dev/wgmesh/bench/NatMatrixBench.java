@@ -4,12 +4,12 @@ import static dev.wgmesh.bench.BenchEnvironment.loadAverage;
 import static dev.wgmesh.bench.BenchEnvironment.positive;
 import static dev.wgmesh.bench.BenchEnvironment.words;
 
-import dev.wgmesh.bench.ConvergenceBench.PingWatch;
 import dev.wgmesh.bench.ConvergenceBench.Stats;
 import dev.wgmesh.bench.ConvergenceBench.Verdict;
 import dev.wgmesh.lab.AgentPathLog;
 import dev.wgmesh.lab.NatKind;
 import dev.wgmesh.lab.Placement;
+import dev.wgmesh.lab.PingWatch;
 import dev.wgmesh.lab.ProductJar;
 import dev.wgmesh.lab.StandaloneMesh;
 import dev.wgmesh.lab.StandaloneMesh.Node;
