@@ -86,8 +86,7 @@ class AgentLabTest {
       assertFalse(contains(seenByRegistry, pattern), "the registry saw plaintext ping payload");
 
       // The agent's metrics (its default --metrics, 127.0.0.1:9588 in c's namespace) tell the same.
-      String metrics = c.host.execOk("bash", "-c",
-          "exec 3<>/dev/tcp/127.0.0.1/9588; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout();
+      String metrics = c.agentMetrics();
       assertTrue(metrics.contains("wgmesh_agent_peers{path=\"relayed\"} 1.0"), metrics);
       assertTrue(metrics.contains("wgmesh_agent_path_switches_total{from=\"pending\",to=\"relayed\"}"), metrics);
       assertTrue(metrics.contains("wgmesh_agent_time_to_path_seconds_count{path=\"relayed\"} 1"), metrics);
