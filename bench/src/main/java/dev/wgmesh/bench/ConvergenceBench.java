@@ -128,17 +128,9 @@ public final class ConvergenceBench {
         default -> throw new IllegalStateException(scenario);
       }
     }
-    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-
-    List<String> report = new ArrayList<>();
-    report.add("wgmesh convergence benchmark, " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-    report.add("host: " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name") + " "
-        + System.getProperty("os.version") + "; java " + System.getProperty("java.version") + "; " + wireguardGoVersion());
-    report.add("load average before the run: " + settings.loadBefore());
-    report.add("settings: TRIALS=" + settings.trials() + " RECOVERY_TRIALS=" + settings.recoveryTrials() + " RSS_PEERS="
-        + settings.rssPeers() + " RSS_SETTLE=" + settings.rssSettle().toSeconds() + "s SCENARIOS=\"" + String.join(" ", settings.scenarios()) + "\"");
-    report.add("agent JVM options (AGENT_JAVA_OPTS): " + (settings.agentOpts().isEmpty() ? "(none)" : String.join(" ", settings.agentOpts())));
-    report.add("commit: " + System.getProperty("bench.commit", "unknown"));
+    List<String> report = BenchEnvironment.header("wgmesh convergence benchmark", "TRIALS=" + settings.trials() + " RECOVERY_TRIALS="
+        + settings.recoveryTrials() + " RSS_PEERS=" + settings.rssPeers() + " RSS_SETTLE=" + settings.rssSettle().toSeconds()
+        + "s SCENARIOS=\"" + String.join(" ", settings.scenarios()) + "\"", settings.agentOpts(), settings.loadBefore());
     report.add("agents and registry run as the launcher runs them: java <options> -jar wgmesh.jar agent|registry ...;"
         + " registry --relay with its default --refresh 1s; node peers configured with keepalive " + KEEPALIVE + " s, no endpoint");
     report.add("clock of direct/relayed: from the moment both agents have started (both nodes already have a handshake with the"
@@ -164,14 +156,7 @@ public final class ConvergenceBench {
     int failures = Verdict.report(verdicts, notes, report);
     report.add("");
     report.add("percentiles: nearest rank; a trial that did not connect within its limit counts as slower than any other");
-    report.add(String.format(Locale.ROOT, "run time: %d min %d s", seconds / 60, seconds % 60));
-    out.println();
-    report.forEach(out::println);
-    if (outFile != null) {
-      Files.createDirectories(outFile.toAbsolutePath().getParent());
-      Files.write(outFile, report, StandardCharsets.UTF_8);
-      out.println("results written to " + outFile);
-    }
+    BenchEnvironment.finish(report, start, outFile, out);
     return failures;
   }
 
@@ -502,20 +487,6 @@ public final class ConvergenceBench {
       throw new IllegalStateException("cannot read /proc/" + pid + "/status: " + e);
     }
     return fields;
-  }
-
-  private static String wireguardGoVersion() {
-    try {
-      Process p = new ProcessBuilder("wireguard-go", "--version").redirectErrorStream(true).start();
-      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor();
-      return text.lines().findFirst().orElse("wireguard-go ?").strip();
-    } catch (IOException e) {
-      return "wireguard-go ?";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "wireguard-go ?";
-    }
   }
 
   static void sleep(long ms) {
