@@ -7,7 +7,10 @@ import dev.wgmesh.agent.discovery.Observation;
 import dev.wgmesh.agent.discovery.PathCandidates;
 import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
-import dev.wgmesh.agent.discovery.RegistryClient;
+import dev.wgmesh.agent.discovery.Registries;
+import dev.wgmesh.agent.discovery.RegistryHealth;
+import dev.wgmesh.agent.discovery.RegistryQueries;
+import dev.wgmesh.agent.discovery.RegistryTarget;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.dnssd.HostCandidates;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -46,8 +49,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The agent's I/O shell around one {@link PeerPathStateMachine} per peer: reads the device, feeds each
  * machine, and carries out what they ask (registry lookups, endpoint changes, handshake
- * triggers, relay use). The registry's own peer (the one whose AllowedIPs hold the registry
- * address) is never touched: it is configured with the registry's public endpoint.
+ * triggers, relay use). The registries' own peers (those whose AllowedIPs hold a registry's
+ * address) are never touched: they are configured with the registries' public endpoints.
+ *
+ * <p>With several registries ({@link Registries}), lookups go to the first that answers; the
+ * self-check asks every registry, which is what tells which ones answer (their health), and
+ * reports this node's candidates to each, since each serves only what it was told and observed.
  */
 public final class Agent implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -63,8 +70,7 @@ public final class Agent implements AutoCloseable {
   static final Duration SELF_CHECK_INTERVAL = Duration.ofSeconds(2);
 
   private final WireGuardDevice device;
-  private final RegistryClient registry;
-  private final InetAddress registryAddress;
+  private final Registries registries;
   private final PeerPathSettings settings;
   private final Optional<RelayLink> relay;
   private final Clock clock;
@@ -88,8 +94,9 @@ public final class Agent implements AutoCloseable {
   private volatile PathCandidates.Self self = PathCandidates.Self.UNKNOWN;
   private volatile Optional<InetSocketAddress> ownMapping = Optional.empty();
   private volatile List<InetSocketAddress> candidates = List.of();
-  private volatile List<InetSocketAddress> reported;
-  private volatile List<InetSocketAddress> served;
+  /** Per registry: the candidates last reported to it, and those it served at the last self-check. */
+  private final Map<Integer, List<InetSocketAddress>> reported = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<Integer, List<InetSocketAddress>> served = new java.util.concurrent.ConcurrentHashMap<>();
   private Instant nextSelfCheckAt = Instant.MIN;
   private CompletableFuture<Void> selfCheck = CompletableFuture.completedFuture(null);
   private boolean firstSelfCheckDone;
@@ -99,32 +106,49 @@ public final class Agent implements AutoCloseable {
   /** When each peer started discovering (its machine starts so), for the time-to-path metric. */
   private final Map<WireGuardKey, Instant> discoveringSince = new HashMap<>();
 
-  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
-      Optional<RelayLink> relay, Clock clock) throws IOException {
-    this(device, registry, registryAddress, settings, relay, clock, AgentObserver.NONE);
-  }
-
-  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
-      Optional<RelayLink> relay, Clock clock, AgentObserver observer) throws IOException {
-    this(device, registry, registryAddress, settings, relay, clock, observer, () -> HostAddresses.ofThisHost(device.name()));
-  }
-
   /**
+   * @param targets the mesh's registries, in the mesh's order (every agent prefers the same one)
+   * @param queries one client per target, same order
+   * @param relay the relay link, with the targets' relay addresses in the same order
    * @param hostAddresses this node's host candidate addresses (read again every {@link
-   *     #SELF_CHECK_INTERVAL}); reported to the registry with the device's listen port
+   *     #SELF_CHECK_INTERVAL}); reported to the registries with the device's listen port
    */
-  public Agent(WireGuardDevice device, RegistryClient registry, InetAddress registryAddress, PeerPathSettings settings,
+  public Agent(WireGuardDevice device, List<RegistryTarget> targets, List<RegistryQueries> queries, PeerPathSettings settings,
       Optional<RelayLink> relay, Clock clock, AgentObserver observer, Supplier<List<InetAddress>> hostAddresses) throws IOException {
     this.hostAddresses = hostAddresses;
     this.observer = observer;
     this.device = device;
-    this.registry = registry;
-    this.registryAddress = registryAddress;
+    this.registries = new Registries(targets, queries, this::registryChanged);
     this.settings = settings;
     this.relay = relay;
     this.clock = clock;
     this.presharedKeys = PresharedKeys.of(device);
     this.triggerSocket = new DatagramSocket();
+  }
+
+  /** A registry stopped or started answering: log it, and relay through those that answer. */
+  private void registryChanged(RegistryHealth.Change change) {
+    RegistryTarget target = registries.targets().get(change.index());
+    if (change.to() == RegistryHealth.State.UNREACHABLE) {
+      log.warn("registry {}: unreachable ({}); using the others", target.label(), change.reason());
+    } else {
+      log.info("registry {}: reachable again", target.label());
+      relay.ifPresent(r -> r.helloTo(change.index()));
+    }
+    relay.ifPresent(r -> r.prefer(registries.health().usable()));
+    observer.registry(target.label(), change.to() != RegistryHealth.State.UNREACHABLE);
+  }
+
+  /** One registry as this agent sees it: whether it answers through the tunnel. */
+  public record RegistryReach(RegistryTarget target, RegistryHealth.State state) {}
+
+  /** The mesh's registries in the mesh's order, with what the last questions showed of each. */
+  public List<RegistryReach> registries() {
+    List<RegistryReach> out = new ArrayList<>();
+    for (int i = 0; i < registries.targets().size(); i++) {
+      out.add(new RegistryReach(registries.targets().get(i), registries.health().state(i)));
+    }
+    return out;
   }
 
   /** Called from the relay thread: the peer at this tunnel address asks us to punch now. */
@@ -220,8 +244,9 @@ public final class Agent implements AutoCloseable {
 
   /**
    * Every {@link #SELF_CHECK_INTERVAL}, in the background: reads the interfaces, looks this node
-   * up at the registry, and reports the candidates when they changed or the registry does not
-   * serve them (a restarted registry, say). A change of this node's mapping or addresses makes
+   * up at every registry (which is how the agent learns which registries answer), and reports the
+   * candidates to each registry that does not serve them (a restarted registry, say). This node's
+   * mapping is the preferred registry's view. A change of the mapping or of the addresses makes
    * every peer look again at the next pass.
    */
   private void checkSelf(DeviceState state, Instant now) {
@@ -231,35 +256,61 @@ public final class Agent implements AutoCloseable {
     }
     nextSelfCheckAt = now.plus(SELF_CHECK_INTERVAL);
     int port = state.listenPort();
-    selfCheck = CompletableFuture.runAsync(() -> {
-      List<InetAddress> addresses = hostAddresses.get();
+    selfCheck = CompletableFuture.supplyAsync(hostAddresses::get, lookups).thenCompose(addresses -> {
       List<InetSocketAddress> next = addresses.stream().map(a -> new InetSocketAddress(a, port)).toList();
-      boolean v6 = addresses.stream().anyMatch(HostCandidates::isGlobalIpv6);
-      Lookup me = registry.lookup(own.get());
-      Optional<InetSocketAddress> mapping = me instanceof Lookup.Found f ? Optional.of(f.endpoint()) : ownMapping;
-      List<InetSocketAddress> servedNow = me instanceof Lookup.Found f ? f.hostCandidates() : served;
-      boolean changed = !next.equals(candidates) || !mapping.equals(ownMapping);
-      if (changed && (!candidates.isEmpty() || ownMapping.isPresent())) {
-        log.info("this node: mapping {}, host candidates {}", mapping.map(Endpoints::format).orElse("unknown"),
-            next.stream().map(Endpoints::format).toList());
-        ownChange = true;
-        wake.release();
+      List<CompletableFuture<Lookup>> answers = new ArrayList<>();
+      for (int i = 0; i < registries.targets().size(); i++) {
+        int index = i;
+        answers.add(CompletableFuture.supplyAsync(() -> checkAt(index, own.get(), next), lookups));
       }
-      candidates = next;
-      ownMapping = mapping;
-      served = servedNow;
-      self = new PathCandidates.Self(mapping.map(InetSocketAddress::getAddress), v6);
-      boolean registryHasThem = me instanceof Lookup.Found && servedNow.containsAll(next) && next.containsAll(servedNow);
-      if (!registryHasThem && (me instanceof Lookup.Found || !next.equals(reported))) {
-        Optional<String> problem = registry.report(own.get(), next);
-        if (problem.isEmpty()) {
-          reported = next;
-          log.debug("reported host candidates {}", next.stream().map(Endpoints::format).toList());
-        } else {
-          log.debug("cannot report host candidates: {}", problem.get());
-        }
+      return CompletableFuture.allOf(answers.toArray(CompletableFuture[]::new))
+          .thenRun(() -> learnSelf(addresses, next, answers.stream().map(CompletableFuture::join).toList()));
+    });
+  }
+
+  /** Looks this node up at one registry, and reports the candidates there when it lacks them. */
+  private Lookup checkAt(int index, WireGuardKey own, List<InetSocketAddress> next) {
+    Lookup me = registries.lookupAt(index, own);
+    observer.registry(registries.targets().get(index).label(), registries.health().state(index) != RegistryHealth.State.UNREACHABLE);
+    if (me instanceof Lookup.Failed f && f.unreachable()) {
+      return me;
+    }
+    List<InetSocketAddress> servedNow = me instanceof Lookup.Found f ? f.hostCandidates() : served.getOrDefault(index, List.of());
+    served.put(index, servedNow);
+    boolean registryHasThem = me instanceof Lookup.Found && servedNow.containsAll(next) && next.containsAll(servedNow);
+    if (!registryHasThem && (me instanceof Lookup.Found || !next.equals(reported.get(index)))) {
+      Optional<String> problem = registries.report(index, own, next);
+      if (problem.isEmpty()) {
+        reported.put(index, next);
+        log.debug("reported host candidates {} to registry {}", next.stream().map(Endpoints::format).toList(),
+            registries.targets().get(index).label());
+      } else {
+        log.debug("cannot report host candidates to registry {}: {}", registries.targets().get(index).label(), problem.get());
       }
-    }, lookups);
+    }
+    return me;
+  }
+
+  /** This node's mapping (the preferred registry's answer) and addresses, after a self-check. */
+  private void learnSelf(List<InetAddress> addresses, List<InetSocketAddress> next, List<Lookup> answers) {
+    boolean v6 = addresses.stream().anyMatch(HostCandidates::isGlobalIpv6);
+    Optional<InetSocketAddress> mapping = ownMapping;
+    for (int i : registries.health().usable()) {
+      if (answers.get(i) instanceof Lookup.Found f) {
+        mapping = Optional.of(f.endpoint());
+        break;
+      }
+    }
+    boolean changed = !next.equals(candidates) || !mapping.equals(ownMapping);
+    if (changed && (!candidates.isEmpty() || ownMapping.isPresent())) {
+      log.info("this node: mapping {}, host candidates {}", mapping.map(Endpoints::format).orElse("unknown"),
+          next.stream().map(Endpoints::format).toList());
+      ownChange = true;
+      wake.release();
+    }
+    candidates = next;
+    ownMapping = mapping;
+    self = new PathCandidates.Self(mapping.map(InetSocketAddress::getAddress), v6);
   }
 
   /** For cron users: discover every peer without a fresh handshake once, no relay. */
@@ -282,8 +333,8 @@ public final class Agent implements AutoCloseable {
     List<PeerState> out = new ArrayList<>();
     synchronized (tunnelAddresses) {
       for (PeerState peer : state.peers()) {
-        if (peer.allowedIps().stream().anyMatch(p -> p.contains(registryAddress))) {
-          continue; // the registry's own peer keeps its configured public endpoint
+        if (registries.targets().stream().anyMatch(r -> peer.allowedIps().stream().anyMatch(p -> p.contains(r.address())))) {
+          continue; // a registry's own peer keeps its configured public endpoint
         }
         out.add(peer);
         tunnelAddress(peer).ifPresent(a -> tunnelAddresses.put(peer.publicKey(), a));
@@ -335,7 +386,7 @@ public final class Agent implements AutoCloseable {
     Map<WireGuardKey, CompletableFuture<Lookup>> pending = new HashMap<>();
     todo.forEach((key, actions) -> {
       if (actions.removeIf(a -> a instanceof Action.QueryRegistry)) {
-        pending.put(key, CompletableFuture.supplyAsync(() -> registry.lookup(key), lookups));
+        pending.put(key, CompletableFuture.supplyAsync(() -> registries.lookup(key), lookups));
       }
     });
     pending.forEach((key, future) -> {

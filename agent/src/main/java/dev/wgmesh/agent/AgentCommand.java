@@ -2,7 +2,8 @@ package dev.wgmesh.agent;
 
 import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.kubernetes.KubernetesAgentMain;
-import dev.wgmesh.agent.discovery.RegistryClient;
+import dev.wgmesh.agent.discovery.Registries;
+import dev.wgmesh.agent.discovery.RegistryTarget;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.relay.RelayFrame;
@@ -54,13 +55,17 @@ import java.util.function.Supplier;
     })
 public final class AgentCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
+  /** How long a registry may take to answer before it counts as unreachable (once; then the next is asked). */
+  public static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(1);
 
   @Option(names = "--device", description = "WireGuard interface to manage, e.g. wg0 (standalone mode: required)")
   String deviceName;
 
-  @Option(names = "--registry", paramLabel = "<ip:port>", converter = EndpointConverter.class,
-      description = "The registry's DNS address inside the tunnel, e.g. 10.99.0.254:53 (standalone mode: required)")
-  InetSocketAddress registryAddress;
+  @Option(names = "--registry", paramLabel = "<ip:port>", converter = EndpointConverter.class, split = ",",
+      description = "A registry's DNS address inside the tunnel, e.g. 10.99.0.254:53 (standalone mode: required). "
+          + "Give it once per registry (or comma-separated): lookups go to the first that answers, relayed peers "
+          + "move to another when theirs stops answering")
+  List<InetSocketAddress> registryAddresses;
 
   @Option(names = "--zone", description = "The registry's DNS zone (standalone mode: required)")
   String zone;
@@ -122,11 +127,15 @@ public final class AgentCommand implements Callable<Integer> {
     if (kubernetes.enabled()) {
       return KubernetesAgentMain.run(kubernetes, stateDir, interval, metrics);
     }
-    if (deviceName == null || registryAddress == null || zone == null) {
+    if (deviceName == null || registryAddresses == null || registryAddresses.isEmpty() || zone == null) {
       return fail(2, "--device, --registry and --zone are required (or --kubernetes --mesh <name>)");
     }
     Duration tick = interval;
-    InetSocketAddress registry = registryAddress;
+    if (registryAddresses.stream().map(InetSocketAddress::getAddress).distinct().count() < registryAddresses.size()) {
+      return fail(2, "--registry: each registry has its own tunnel address; one is given twice");
+    }
+    List<RegistryTarget> targets = registryAddresses.stream()
+        .map(r -> new RegistryTarget(null, r.getAddress(), r.getPort(), relayPort, zone)).toList();
     try {
       if (!relayMode.equals("auto") && !relayMode.equals("off")) {
         throw new IllegalArgumentException("--relay is auto or off, not '" + relayMode + "'");
@@ -142,9 +151,11 @@ public final class AgentCommand implements Callable<Integer> {
     } catch (DeviceNotFoundException e) {
       return fail(1, e.getMessage());
     }
-    if (state.peers().stream().noneMatch(p -> p.allowedIps().stream().anyMatch(a -> a.contains(registry.getAddress())))) {
-      return fail(1, "no peer of " + deviceName + " has the registry address " + registry.getAddress().getHostAddress()
-          + " in its AllowedIPs: add the registry as a peer first");
+    for (RegistryTarget registry : targets) {
+      if (state.peers().stream().noneMatch(p -> p.allowedIps().stream().anyMatch(a -> a.contains(registry.address())))) {
+        return fail(1, "no peer of " + deviceName + " has the registry address " + registry.label()
+            + " in its AllowedIPs: add the registry as a peer first");
+      }
     }
     Supplier<List<InetAddress>> hostAddresses;
     try {
@@ -154,28 +165,33 @@ public final class AgentCommand implements Callable<Integer> {
     }
     boolean relayOn = relayMode.equals("auto") && !once;
     PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
-    RegistryClient client = new RegistryClient(registry, zone, Duration.ofSeconds(1));
     AtomicReference<Agent> agentRef = new AtomicReference<>();
     Optional<RelayLink> relay = Optional.empty();
     if (relayOn) {
-      Optional<InetAddress> own = ownTunnelAddress(deviceName, registry.getAddress());
+      InetAddress first = targets.get(0).address();
+      if (targets.stream().anyMatch(t -> (t.address() instanceof Inet6Address) != (first instanceof Inet6Address))) {
+        return fail(2, "--registry: the relay needs every registry's tunnel address of one family (IPv4 or IPv6)");
+      }
+      Optional<InetAddress> own = ownTunnelAddress(deviceName, first);
       if (own.isEmpty()) {
         return fail(1, "device " + deviceName + " has no tunnel address of the registry's family; give it one, or use --relay off");
       }
       try {
-        relay = Optional.of(new RelayLink(new InetSocketAddress(registry.getAddress(), relayPort), own.get(), relayPort,
+        relay = Optional.of(new RelayLink(targets.stream().map(RegistryTarget::relay).toList(), own.get(), relayPort,
             state.listenPort(), a -> agentRef.get() != null && agentRef.get().isKnownPeer(a),
             a -> agentRef.get().punchRequested(a), metrics));
       } catch (IOException e) {
         return fail(1, e.getMessage());
       }
     }
-    try (Agent agent = new Agent(device, client, registry.getAddress(), settings, relay, Clock.systemUTC(), metrics, hostAddresses)) {
+    try (Agent agent = new Agent(device, targets, Registries.dnsClients(targets, REGISTRY_TIMEOUT), settings, relay,
+        Clock.systemUTC(), metrics, hostAddresses)) {
       agentRef.set(agent);
       if (once) {
         return agent.once();
       }
-      log.info("agent on {}: registry {}, zone {}, relay {}", deviceName, Endpoints.format(registry), zone, relayMode);
+      log.info("agent on {}: {} {}, zone {}, relay {}", deviceName, targets.size() == 1 ? "registry" : "registries",
+          registryAddresses.stream().map(Endpoints::format).collect(java.util.stream.Collectors.joining(", ")), zone, relayMode);
       return runUntilSignalled(agent, tick);
     }
   }

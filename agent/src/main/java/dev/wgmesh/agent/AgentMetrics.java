@@ -8,17 +8,22 @@ import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The agent's Prometheus metrics: {@code wgmesh_agent_peers{path}} (lan, ipv6, direct, relayed,
  * pending: {@link PathKind}), {@code wgmesh_agent_path_switches_total{from,to}}, {@code
  * wgmesh_agent_time_to_path_seconds{path}} (a histogram of how long a peer was pending before it
- * reached a path) and {@code wgmesh_agent_relay_bytes_total{direction}}.
+ * reached a path), {@code wgmesh_agent_relay_bytes_total{direction}} and {@code
+ * wgmesh_agent_registry_up{registry}} (1 while the registry at that tunnel address answers through
+ * the tunnel, 0 when its last question went unanswered).
  */
 public final class AgentMetrics extends PrometheusMetrics implements AgentObserver {
   private volatile Map<PathKind, Integer> paths = Map.of();
   private final Counter relayedOut;
   private final Counter relayedIn;
+  private final Map<String, AtomicInteger> registriesUp = new ConcurrentHashMap<>();
 
   public AgentMetrics() {
     for (PathKind kind : PathKind.values()) {
@@ -45,6 +50,16 @@ public final class AgentMetrics extends PrometheusMetrics implements AgentObserv
           .minimumExpectedValue(Duration.ofMillis(50)).maximumExpectedValue(Duration.ofMinutes(5))
           .description("How long a peer was pending before it reached a path").register(registry).record(sinceDiscovering);
     }
+  }
+
+  @Override
+  public void registry(String label, boolean reachable) {
+    registriesUp.computeIfAbsent(label, l -> {
+      AtomicInteger up = new AtomicInteger();
+      Gauge.builder("wgmesh_agent_registry_up", up, AtomicInteger::get).tag("registry", l)
+          .description("1 while the registry answers through the tunnel, else 0").register(registry);
+      return up;
+    }).set(reachable ? 1 : 0);
   }
 
   @Override

@@ -19,4 +19,7 @@ public interface AgentObserver {
 
   /** Bytes of WireGuard ciphertext the relay link sent to the registry, or received from it. */
   default void relayed(boolean toRegistry, int bytes) {}
+
+  /** Whether the registry with this label (its tunnel address) answered the last question asked of it. */
+  default void registry(String label, boolean reachable) {}
 }

@@ -24,6 +24,9 @@ class AgentMetricsTest {
       metrics.switched(PathKind.RELAYED, PathKind.DIRECT, null);
       metrics.relayed(true, 148);
       metrics.relayed(false, 92);
+      metrics.registry("10.88.255.254", true);
+      metrics.registry("10.88.255.253", true);
+      metrics.registry("10.88.255.254", false);
 
       InetSocketAddress at = metrics.serve(new InetSocketAddress("127.0.0.1", 0));
       HttpResponse<String> r = HttpClient.newHttpClient().send(
@@ -40,6 +43,8 @@ class AgentMetricsTest {
       assertTrue(text.contains("wgmesh_agent_time_to_path_seconds_bucket{path=\"direct\",le=\"0.894784851\"} 1"), text);
       assertTrue(text.contains("wgmesh_agent_relay_bytes_total{direction=\"to_registry\"} 148.0"), text);
       assertTrue(text.contains("wgmesh_agent_relay_bytes_total{direction=\"from_registry\"} 92.0"), text);
+      assertTrue(text.contains("wgmesh_agent_registry_up{registry=\"10.88.255.254\"} 0.0"), text);
+      assertTrue(text.contains("wgmesh_agent_registry_up{registry=\"10.88.255.253\"} 1.0"), text);
     }
   }
 }

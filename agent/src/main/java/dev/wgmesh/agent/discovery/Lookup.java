@@ -22,6 +22,17 @@ public sealed interface Lookup {
   /** The registry answered and has no (fresh) record of the peer. */
   record NotFound() implements Lookup {}
 
-  /** No usable answer: registry unreachable, timeout, or an answer that failed validation. */
-  record Failed(String reason) implements Lookup {}
+  /**
+   * No usable answer: an answer that failed validation, or ({@code unreachable}) no answer at all:
+   * the registry did not answer through the tunnel in time.
+   */
+  record Failed(String reason, boolean unreachable) implements Lookup {
+    public Failed(String reason) {
+      this(reason, false);
+    }
+
+    public static Failed unreachable(String reason) {
+      return new Failed(reason, true);
+    }
+  }
 }

@@ -19,7 +19,7 @@ import org.xbill.DNS.Type;
  * (answers from another source are never read), checks the message ID, and retries over TCP when
  * an answer comes back truncated; {@link RegistryAnswers} validates the content.
  */
-public final class RegistryClient {
+public final class RegistryClient implements RegistryQueries {
   private final SimpleResolver resolver;
   private final String zone;
 
@@ -35,6 +35,7 @@ public final class RegistryClient {
    * Tells the registry this node's host candidates (a DNS UPDATE through the tunnel, which
    * authenticates the sender); empty when it took them, else why not.
    */
+  @Override
   public Optional<String> report(WireGuardKey self, List<InetSocketAddress> candidates) {
     try {
       Message answer = resolver.send(HostCandidates.update(self, zone, candidates));
@@ -46,6 +47,7 @@ public final class RegistryClient {
     }
   }
 
+  @Override
   public Lookup lookup(WireGuardKey key) {
     try {
       Name question = RegistryAnswers.instanceName(key, zone);
@@ -68,7 +70,7 @@ public final class RegistryClient {
       }
       return lookup;
     } catch (IOException e) {
-      return new Lookup.Failed("registry unreachable: " + e.getMessage());
+      return Lookup.Failed.unreachable("registry unreachable: " + e.getMessage());
     } catch (RuntimeException e) {
       // dnsjava may throw on a hostile message; it is one failed lookup, never a crashed agent.
       return new Lookup.Failed("unreadable answer: " + e);

@@ -4,7 +4,11 @@ import dev.wgmesh.agent.Agent;
 import dev.wgmesh.agent.AgentObserver;
 import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
-import dev.wgmesh.agent.discovery.RegistryClient;
+import dev.wgmesh.agent.AgentCommand;
+import dev.wgmesh.agent.discovery.Registries;
+import dev.wgmesh.agent.discovery.RegistryTarget;
+import java.net.Inet6Address;
+import java.util.stream.Collectors;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.wg.WireGuardDevice;
@@ -54,18 +58,21 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
    */
   public static DiscoveryLoop start(RegistryAccess target, WireGuardDevice device, AgentObserver observer,
       Supplier<List<InetAddress>> nodeAddresses) throws IOException {
-    InetSocketAddress dns = new InetSocketAddress(target.registryAddress(), target.dnsPort());
-    RegistryClient client = new RegistryClient(dns, target.zone(), Duration.ofSeconds(1));
+    List<RegistryTarget> registries = target.registries();
     AtomicReference<Agent> agentRef = new AtomicReference<>();
     Optional<RelayLink> relay = Optional.empty();
-    boolean relayOn = target.relay() && target.ownAddress().isPresent();
+    InetAddress first = registries.get(0).address();
+    boolean oneFamily = registries.stream().allMatch(r -> (r.address() instanceof Inet6Address) == (first instanceof Inet6Address));
+    boolean relayOn = target.relay() && target.ownAddress().isPresent() && oneFamily;
     if (target.relay() && target.ownAddress().isEmpty()) {
       log.warn("no tunnel address of the registry's family on {}: relay off", device.name());
+    } else if (target.relay() && !oneFamily) {
+      log.warn("the registries' tunnel addresses are of both families: relay off");
     }
     if (relayOn) {
       int port = NodeConfigs.listenPort(target, device.read().listenPort());
-      relay = Optional.of(new RelayLink(new InetSocketAddress(target.registryAddress(), target.relayPort()), target.ownAddress().get(),
-          target.relayPort(), port, a -> agentRef.get() != null && agentRef.get().isKnownPeer(a),
+      relay = Optional.of(new RelayLink(registries.stream().map(RegistryTarget::relay).toList(), target.ownAddress().get(),
+          registries.get(0).relayPort(), port, a -> agentRef.get() != null && agentRef.get().isKnownPeer(a),
           a -> {
             Agent a2 = agentRef.get();
             if (a2 != null) {
@@ -74,11 +81,13 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
           }, observer));
     }
     PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
-    Agent agent = new Agent(device, client, target.registryAddress(), settings, relay, Clock.systemUTC(), observer,
+    Agent agent = new Agent(device, registries, Registries.dnsClients(registries, AgentCommand.REGISTRY_TIMEOUT), settings, relay,
+        Clock.systemUTC(), observer,
         () -> HostAddresses.withNodeAddresses(nodeAddresses.get(), HostAddresses.ofThisHost(device.name())));
     agentRef.set(agent);
-    log.info("discovery on {}: registry {}, zone {}, relay {}", device.name(), Endpoints.format(dns), target.zone(),
-        relayOn ? "on port " + target.relayPort() : "off");
+    log.info("discovery on {}: {}, relay {}", device.name(),
+        registries.stream().map(r -> "registry " + Endpoints.format(r.dns()) + " zone " + r.zone()).collect(Collectors.joining(", ")),
+        relayOn ? "on port " + registries.get(0).relayPort() : "off");
     return new AgentDiscoveryLoop(agent, relay);
   }
 
@@ -111,6 +120,11 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
     Map<WireGuardKey, PathKind> out = new java.util.HashMap<>();
     agent.peerPaths().forEach((k, p) -> out.put(k, p.kind()));
     return out;
+  }
+
+  @Override
+  public List<Agent.RegistryReach> registries() {
+    return agent.registries();
   }
 
   @Override

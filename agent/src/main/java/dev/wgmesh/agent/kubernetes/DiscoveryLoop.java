@@ -1,9 +1,11 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.agent.Agent;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.List;
 import java.util.Map;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.agent.discovery.PathKind;
@@ -22,6 +24,11 @@ public interface DiscoveryLoop extends AutoCloseable {
   /** Each peer's kind of path, as of the last tick. */
   default Map<WireGuardKey, PathKind> peerPaths() {
     return Map.of();
+  }
+
+  /** The mesh's registries and whether each answers through the tunnel, as of the last questions. */
+  default List<Agent.RegistryReach> registries() {
+    return List.of();
   }
 
   /** True when WireGuard's endpoint for a peer is this agent's local relay socket. */

@@ -1,5 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.agent.discovery.RegistryTarget;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
@@ -87,35 +88,43 @@ public final class NodeConfigs {
       throw new IllegalArgumentException("no interface address");
     }
 
-    Optional<RegistryAccess> discovery = Optional.empty();
-    WireGuardNodeConfigSpec.RegistryPeer registry = spec.getRegistryPeer();
-    if (registry != null) {
+    List<RegistryTarget> registries = new ArrayList<>();
+    List<WireGuardNodeConfigSpec.RegistryPeer> registryPeers = registryPeers(spec);
+    for (int i = 0; i < registryPeers.size(); i++) {
+      WireGuardNodeConfigSpec.RegistryPeer registry = registryPeers.get(i);
+      String what = registryPeers.size() == 1 ? "registry peer"
+          : "registry peer " + (nameOf(registry) != null ? nameOf(registry) : String.valueOf(i + 1));
       try {
         if (registry.getAddress() == null) {
-          throw new IllegalArgumentException("registry peer: no address");
+          throw new IllegalArgumentException(what + ": no address");
         }
         InetAddress address = IpPrefix.parseAddress(registry.getAddress());
         String allowed = IpPrefix.hostText(address) + (address instanceof Inet6Address ? "/128" : "/32");
-        PeerConfig peer = PeerConfig.parse(REGISTRY_PEER_NAME, registry.getPublicKey(), List.of(allowed), registry.getEndpoint(),
+        String peerName = REGISTRY_PEER_NAME + (nameOf(registry) != null ? "-" + nameOf(registry) : i == 0 ? "" : "-" + (i + 1));
+        PeerConfig peer = PeerConfig.parse(peerName, registry.getPublicKey(), List.of(allowed), registry.getEndpoint(),
             registry.getPersistentKeepalive());
         if (!keys.add(peer.publicKey())) {
-          throw new IllegalArgumentException("registry peer: has this node's own public key");
+          throw new IllegalArgumentException(what + ": has this node's own public key or another registry's");
         }
         peers.add(peer);
         if (registry.getZone() == null || registry.getZone().isBlank()) {
-          problems.add("registry peer: no DNS zone, endpoint discovery is off");
+          problems.add(what + ": no DNS zone, endpoint discovery does not use it");
         } else {
-          Optional<InetAddress> own = shape.addresses().stream().map(IpPrefix::address)
-              .filter(a -> (a instanceof Inet6Address) == (address instanceof Inet6Address)).findFirst();
-          boolean relay = spec.getDiscovery() == null || WireGuardMeshSpec.Relay.enabled(spec.getDiscovery().getRelay());
-          discovery = Optional.of(new RegistryAccess(address,
-              registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(), registry.getZone(),
-              registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), relay, own,
-              shape.listenPort()));
+          registries.add(new RegistryTarget(nameOf(registry), address,
+              registry.getDnsPort() == null ? DEFAULT_DNS_PORT : registry.getDnsPort(),
+              registry.getRelayPort() == null ? RelayFrame.DEFAULT_PORT : registry.getRelayPort(), registry.getZone()));
         }
       } catch (IllegalArgumentException e) {
-        problems.add(e.getMessage().startsWith("registry peer") ? e.getMessage() : "registry peer: " + e.getMessage());
+        problems.add(e.getMessage().startsWith(what) ? e.getMessage() : what + ": " + e.getMessage());
       }
+    }
+    Optional<RegistryAccess> discovery = Optional.empty();
+    if (!registries.isEmpty()) {
+      InetAddress first = registries.get(0).address();
+      Optional<InetAddress> own = shape.addresses().stream().map(IpPrefix::address)
+          .filter(a -> (a instanceof Inet6Address) == (first instanceof Inet6Address)).findFirst();
+      boolean relay = spec.getDiscovery() == null || WireGuardMeshSpec.Relay.enabled(spec.getDiscovery().getRelay());
+      discovery = Optional.of(new RegistryAccess(registries, relay, own, shape.listenPort()));
     }
     for (WireGuardNodeConfigSpec.Peer p : spec.getPeers() == null ? List.<WireGuardNodeConfigSpec.Peer>of() : spec.getPeers()) {
       try {
@@ -133,6 +142,16 @@ public final class NodeConfigs {
     }
     InterfaceConfig config = new InterfaceConfig(shape.addresses(), shape.listenPort(), shape.mtu(), peers);
     return new Translated(config, discovery, problems);
+  }
+
+  /** The configuration's registries, in the mesh's order. */
+  static List<WireGuardNodeConfigSpec.RegistryPeer> registryPeers(WireGuardNodeConfigSpec spec) {
+    return spec.getRegistryPeer() == null ? List.of() : List.of(spec.getRegistryPeer());
+  }
+
+  /** A registry's name in its mesh (configurations of a one-registry mesh name none). */
+  static String nameOf(WireGuardNodeConfigSpec.RegistryPeer registry) {
+    return null;
   }
 
   /** The listen port a discovery target should tell the relay, falling back to the device's. */

@@ -1,16 +1,24 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.agent.discovery.RegistryTarget;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Where and how the discovery loop talks to the registry, from a node configuration's registry
- * peer and discovery settings. A change of any of these restarts discovery.
+ * Where and how the discovery loop talks to the mesh's registries, from a node configuration's
+ * registry peers and discovery settings. A change of any of these restarts discovery.
  *
- * @param ownAddress this node's tunnel address of the registry's family (the relay's source)
+ * @param registries every registry of the mesh, in the mesh's order (at least one)
+ * @param ownAddress this node's tunnel address of the registries' family (the relay's source)
  * @param listenPort the interface's port, when the configuration fixes it
  */
-public record RegistryAccess(
-    InetAddress registryAddress, int dnsPort, String zone, int relayPort, boolean relay,
-    Optional<InetAddress> ownAddress, OptionalInt listenPort) {}
+public record RegistryAccess(List<RegistryTarget> registries, boolean relay, Optional<InetAddress> ownAddress, OptionalInt listenPort) {
+  public RegistryAccess {
+    registries = List.copyOf(registries);
+    if (registries.isEmpty()) {
+      throw new IllegalArgumentException("no registry");
+    }
+  }
+}

@@ -13,6 +13,8 @@ import java.nio.channels.ClosedSelectorException;
 import java.nio.channels.DatagramChannel;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.Set;
@@ -24,17 +26,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The agent's end of the registry relay. For each relayed peer it owns a UDP socket on 127.0.0.1
- * that WireGuard uses as the peer's endpoint: what WireGuard sends there (ciphertext) goes to the
- * registry in a DATA frame through the tunnel; what arrives for the peer is handed to WireGuard
- * from that same socket, so WireGuard's roaming keeps pointing at it. One selector thread does all.
+ * The agent's end of the registries' relay. For each relayed peer it owns a UDP socket on 127.0.0.1
+ * that WireGuard uses as the peer's endpoint: what WireGuard sends there (ciphertext) goes to a
+ * registry in a DATA frame through the tunnel; what arrives for the peer, from any registry, is
+ * handed to WireGuard from that same socket, so WireGuard's roaming keeps pointing at it. Which
+ * registry carries a peer's frames is {@link RelayRoutes}' choice: when it changes (a registry
+ * stopped answering), WireGuard's endpoint stays the same. One selector thread does all.
  */
 public final class RelayLink implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(RelayLink.class);
   static final long HELLO_INTERVAL_MS = 10_000;
 
   private final AgentObserver observer;
-  private final InetSocketAddress registryRelay;
+  private final List<InetSocketAddress> registryRelays;
+  private final RelayRoutes routes;
+  private final Set<Map.Entry<InetAddress, Integer>> reportedUnreachableVia = ConcurrentHashMap.newKeySet();
   private final InetAddress ownAddress;
   private final Predicate<InetAddress> isKnownPeer;
   private final Consumer<InetAddress> onPunch;
@@ -42,7 +48,6 @@ public final class RelayLink implements AutoCloseable {
   private final DatagramChannel uplink;
   private final Map<InetAddress, DatagramChannel> peerSockets = new ConcurrentHashMap<>();
   private final Set<Integer> peerPorts = ConcurrentHashMap.newKeySet();
-  private final Set<InetAddress> reportedUnreachable = ConcurrentHashMap.newKeySet();
   private final Queue<Map.Entry<DatagramChannel, InetAddress>> pendingRegistration = new ConcurrentLinkedQueue<>();
   private final Thread thread;
   private volatile int wireGuardPort;
@@ -50,21 +55,26 @@ public final class RelayLink implements AutoCloseable {
   private long lastHello;
 
   /**
+   * @param registryRelays every registry's relay address inside the tunnel, in the mesh's order
    * @param ownAddress this node's tunnel address: the source of its frames
    * @param uplinkPort the local port frames are sent from (the registry learns it from them)
    * @param isKnownPeer whether a tunnel address belongs to a peer on this device
    * @param onPunch called (on the relay thread) when a peer asks us to punch towards it
    */
-  public RelayLink(InetSocketAddress registryRelay, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
+  public RelayLink(List<InetSocketAddress> registryRelays, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
       Predicate<InetAddress> isKnownPeer, Consumer<InetAddress> onPunch) throws IOException {
-    this(registryRelay, ownAddress, uplinkPort, wireGuardPort, isKnownPeer, onPunch, AgentObserver.NONE);
+    this(registryRelays, ownAddress, uplinkPort, wireGuardPort, isKnownPeer, onPunch, AgentObserver.NONE);
   }
 
   /** The same, counting the ciphertext relayed each way into {@code observer}. */
-  public RelayLink(InetSocketAddress registryRelay, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
+  public RelayLink(List<InetSocketAddress> registryRelays, InetAddress ownAddress, int uplinkPort, int wireGuardPort,
       Predicate<InetAddress> isKnownPeer, Consumer<InetAddress> onPunch, AgentObserver observer) throws IOException {
+    if (registryRelays.isEmpty()) {
+      throw new IllegalArgumentException("no registry to relay through");
+    }
     this.observer = observer;
-    this.registryRelay = registryRelay;
+    this.registryRelays = List.copyOf(registryRelays);
+    this.routes = new RelayRoutes(registryRelays.size());
     this.ownAddress = ownAddress;
     this.wireGuardPort = wireGuardPort;
     this.isKnownPeer = isKnownPeer;
@@ -104,7 +114,21 @@ public final class RelayLink implements AutoCloseable {
   }
 
   public void signalPunch(InetAddress peer) {
-    send(new RelayFrame(RelayFrame.Type.PUNCH, ownAddress, peer, new byte[0]).encode());
+    sendFor(peer, new RelayFrame(RelayFrame.Type.PUNCH, ownAddress, peer, new byte[0]).encode());
+  }
+
+  /**
+   * The registries to relay through, best first (those that answer, from the agent's registry
+   * health). Relayed peers move at once; their WireGuard endpoints stay the same.
+   */
+  public void prefer(List<Integer> order) {
+    routes.prefer(order);
+  }
+
+  /** Says HELLO to registry {@code index} now (it answers again: it may have restarted without routes). */
+  public void helloTo(int index) {
+    InetSocketAddress registry = registryRelays.get(index);
+    send(new RelayFrame(RelayFrame.Type.HELLO, ownAddress, registry.getAddress(), new byte[0]).encode(), registry);
   }
 
   private DatagramChannel socketFor(InetAddress peer) throws IOException {
@@ -140,7 +164,9 @@ public final class RelayLink implements AutoCloseable {
         long now = System.currentTimeMillis();
         if (now - lastHello >= HELLO_INTERVAL_MS) {
           lastHello = now;
-          send(new RelayFrame(RelayFrame.Type.HELLO, ownAddress, registryRelay.getAddress(), new byte[0]).encode());
+          for (int i = 0; i < registryRelays.size(); i++) {
+            helloTo(i);
+          }
         }
         selector.select(1000);
         for (SelectionKey key : selector.selectedKeys()) {
@@ -170,15 +196,16 @@ public final class RelayLink implements AutoCloseable {
     byte[] payload = new byte[buffer.position()];
     buffer.flip();
     buffer.get(payload);
-    send(new RelayFrame(RelayFrame.Type.DATA, ownAddress, peer, payload).encode());
+    sendFor(peer, new RelayFrame(RelayFrame.Type.DATA, ownAddress, peer, payload).encode());
     observer.relayed(true, payload.length);
   }
 
   private void fromRegistry(ByteBuffer buffer) throws IOException {
     buffer.clear();
     InetSocketAddress from = (InetSocketAddress) uplink.receive(buffer);
-    if (from == null || !from.getAddress().equals(registryRelay.getAddress())) {
-      return; // frames come only from the registry
+    int registry = from == null ? -1 : registryIndex(from.getAddress());
+    if (registry < 0) {
+      return; // frames come only from the registries
     }
     RelayFrame frame;
     try {
@@ -192,7 +219,7 @@ public final class RelayLink implements AutoCloseable {
         if (!isKnownPeer.test(frame.source())) {
           return;
         }
-        reportedUnreachable.remove(frame.source());
+        reportedUnreachableVia.removeIf(e -> e.getKey().equals(frame.source()));
         socketFor(frame.source()).send(ByteBuffer.wrap(frame.payload()), new InetSocketAddress(InetAddress.getLoopbackAddress(), wireGuardPort));
         observer.relayed(false, frame.payload().length);
       }
@@ -202,8 +229,10 @@ public final class RelayLink implements AutoCloseable {
         }
       }
       case UNREACHABLE -> {
-        if (reportedUnreachable.add(frame.source())) {
-          log.info("relay: peer {} is not connected to the registry", frame.source().getHostAddress());
+        routes.unreachableVia(frame.source(), registry, Instant.now());
+        if (reportedUnreachableVia.add(Map.entry(frame.source(), registry))) {
+          log.info("relay: peer {} is not connected to registry {}", frame.source().getHostAddress(),
+              registryRelays.get(registry).getAddress().getHostAddress());
         }
       }
       default -> {
@@ -212,9 +241,22 @@ public final class RelayLink implements AutoCloseable {
     }
   }
 
-  private void send(byte[] frame) {
+  private int registryIndex(InetAddress address) {
+    for (int i = 0; i < registryRelays.size(); i++) {
+      if (registryRelays.get(i).getAddress().equals(address)) {
+        return i;
+      }
+    }
+    return -1;
+  }
+
+  private void sendFor(InetAddress peer, byte[] frame) {
+    send(frame, registryRelays.get(routes.registryFor(peer, Instant.now())));
+  }
+
+  private void send(byte[] frame, InetSocketAddress registry) {
     try {
-      uplink.send(ByteBuffer.wrap(frame), registryRelay);
+      uplink.send(ByteBuffer.wrap(frame), registry);
     } catch (IOException e) {
       log.debug("relay send failed: {}", e.toString());
     }

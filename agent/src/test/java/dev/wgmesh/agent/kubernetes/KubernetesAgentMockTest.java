@@ -153,8 +153,8 @@ class KubernetesAgentMockTest {
     assertEquals(List.of(IpPrefix.parse("10.88.0.1/24")), iface.links().read(Fixtures.IFACE).orElseThrow().addresses());
     await().atMost(Duration.ofSeconds(5)).until(() -> discovery.started.size() == 1);
     RegistryAccess target = discovery.started.get(0);
-    assertEquals("10.88.0.254", target.registryAddress().getHostAddress());
-    assertEquals("wgmesh.internal", target.zone());
+    assertEquals("10.88.0.254", target.registries().get(0).address().getHostAddress());
+    assertEquals("wgmesh.internal", target.registries().get(0).zone());
     assertTrue(target.relay());
     assertTrue(discovery.ticks.get() > 0 || await().atMost(Duration.ofSeconds(5)).until(() -> discovery.ticks.get() > 0, t -> t));
 

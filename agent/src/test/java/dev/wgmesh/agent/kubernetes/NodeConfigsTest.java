@@ -1,5 +1,6 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.agent.discovery.RegistryTarget;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
@@ -66,10 +67,12 @@ class NodeConfigsTest {
     assertEquals(OptionalInt.of(1420), t.config().mtu());
 
     RegistryAccess d = t.discovery().orElseThrow();
-    assertEquals("10.88.0.254", d.registryAddress().getHostAddress());
-    assertEquals(53, d.dnsPort());
-    assertEquals("wgmesh.internal", d.zone());
-    assertEquals(51821, d.relayPort());
+    RegistryTarget r = d.registries().get(0);
+    assertEquals(1, d.registries().size());
+    assertEquals("10.88.0.254", r.address().getHostAddress());
+    assertEquals(53, r.dnsPort());
+    assertEquals("wgmesh.internal", r.zone());
+    assertEquals(51821, r.relayPort());
     assertTrue(d.relay());
     assertEquals("10.88.0.1", d.ownAddress().orElseThrow().getHostAddress());
   }
@@ -82,8 +85,8 @@ class NodeConfigsTest {
     s.getRegistryPeer().setRelayPort(null);
     RegistryAccess d = NodeConfigs.translate(s, self).discovery().orElseThrow();
     assertFalse(d.relay());
-    assertEquals(53, d.dnsPort());
-    assertEquals(51821, d.relayPort());
+    assertEquals(53, d.registries().get(0).dnsPort());
+    assertEquals(51821, d.registries().get(0).relayPort());
   }
 
   @Test
