@@ -31,13 +31,14 @@ import java.util.regex.Pattern;
  * symmetric NAT, one behind a port-restricted NAT), then measures, in this order:
  *
  * <ol>
- *   <li><b>join, both registries up</b>: a new node behind a port-restricted NAT, linked to the
- *       pair's port-restricted node; from its agent's start to its first ping answered (any path);
+ *   <li><b>join, both registries up</b>: a new node behind a port-restricted NAT, linked to both
+ *       nodes of the pair; from its agent's start to its first ping answered by the pair's
+ *       port-restricted node (direct) and by its symmetric one (relayed);
  *   <li><b>failover</b>: the first registry dies (SIGKILL and its cable pulled, {@link
  *       StandaloneMesh#killRegistry}) while the relayed pair pings every 50 ms; from the kill to
  *       the next reply (which can only come through the second registry);
- *   <li><b>join, the first registry down</b>: as the first, once the existing node's agent has
- *       logged that the first registry is unreachable.
+ *   <li><b>join, the first registry down</b>: as the first, once the pair's agents have logged
+ *       that the first registry is unreachable.
  * </ol>
  *
  * Settings come from the environment (see {@link Settings}); the report goes to stdout and to the
@@ -81,8 +82,10 @@ public final class RegistryFailoverBench {
   int run(Path outFile) throws IOException {
     long start = System.nanoTime();
     Stats joinBoth = new Stats();
+    Stats relayedJoinBoth = new Stats();
     Stats failover = new Stats();
     Stats joinOneDown = new Stats();
+    Stats relayedJoinOneDown = new Stats();
     int errorsInARow = 0;
     for (int i = 1; i <= settings.trials(); i++) {
       progress("trial %d of %d", i, settings.trials());
@@ -91,21 +94,25 @@ public final class RegistryFailoverBench {
         if (++errorsInARow >= 3) {
           throw new IllegalStateException("three trials in a row failed with an error: " + notes.get(notes.size() - 1));
         }
-        took = new Trial(Optional.empty(), Optional.empty(), Optional.empty());
+        Join none = new Join(Optional.empty(), Optional.empty());
+        took = new Trial(none, Optional.empty(), none);
       } else {
         errorsInARow = 0;
       }
-      joinBoth.add(took.joinBoth());
+      joinBoth.add(took.joinBoth().direct());
+      relayedJoinBoth.add(took.joinBoth().relayed());
       failover.add(took.failover());
-      joinOneDown.add(took.joinOneDown());
-      progress("  join (both up) %s, failover %s, join (first down) %s", text(took.joinBoth()), text(took.failover()),
-          text(took.joinOneDown()));
+      joinOneDown.add(took.joinOneDown().direct());
+      relayedJoinOneDown.add(took.joinOneDown().relayed());
+      progress("  join (both up) %s / relayed %s, failover %s, join (first down) %s / relayed %s", text(took.joinBoth().direct()),
+          text(took.joinBoth().relayed()), text(took.failover()), text(took.joinOneDown().direct()), text(took.joinOneDown().relayed()));
     }
 
     List<Verdict> verdicts = new ArrayList<>();
     verdicts.add(Verdict.atMost("failover max", failover.percentile(100), FAILOVER_TARGET));
-    verdicts.add(new Verdict("joins with the first registry down that connected: " + (joinOneDown.trials.size() - joinOneDown.failed())
-        + " of " + joinOneDown.trials.size(), joinOneDown.failed() == 0));
+    long joined = joinOneDown.trials.size() - joinOneDown.failed() + relayedJoinOneDown.trials.size() - relayedJoinOneDown.failed();
+    verdicts.add(new Verdict("joins with the first registry down that connected: " + joined + " of "
+        + (joinOneDown.trials.size() + relayedJoinOneDown.trials.size()), joined == joinOneDown.trials.size() + relayedJoinOneDown.trials.size()));
 
     List<String> report = BenchEnvironment.header("wgmesh registry failover benchmark", "TRIALS=" + settings.trials(),
         settings.agentOpts(), settings.loadBefore());
@@ -114,21 +121,20 @@ public final class RegistryFailoverBench {
         + " port-restricted NAT) pinging every 50 ms; node peers with keepalive " + StandaloneMesh.KEEPALIVE + " s, no endpoint");
     report.add("failover: from the first registry's death (SIGKILL of its process, then its host's cable pulled) to the relayed"
         + " pair's next ping reply (at least " + IN_FLIGHT.toMillis() + " ms later)");
-    report.add("join: a new node behind a port-restricted NAT linked to the pair's port-restricted node; from its agent's start (the"
-        + " node has a handshake with every live registry) to its first ping reply (ping -i 0.05, any path); first with both"
-        + " registries up, then, in the same trial, with the first one dead (once the existing node's agent logged it unreachable)");
+    report.add("join: a new node behind a port-restricted NAT linked to both nodes of the pair; from its agent's start (the node has"
+        + " a handshake with every live registry) to its first ping reply (ping -i 0.05) from the pair's port-restricted node (direct)"
+        + " and from its symmetric one (relayed); first with both registries up, then, in the same trial, with the first one dead"
+        + " (once the pair's agents logged it unreachable)");
     report.add("");
     report.add(String.format(Locale.ROOT, "%-34s %6s %8s %8s %8s %8s  %s", "measurement", "trials", "p50 s", "p95 s", "max s", "failed",
         "all (s, in order)"));
-    report.add(joinBoth.row("join, both registries up"));
+    report.add(joinBoth.row("join direct, both registries up"));
+    report.add(relayedJoinBoth.row("join relayed, both registries up"));
     report.add(failover.row("failover, relayed pair"));
-    report.add(joinOneDown.row("join, first registry down"));
-    Optional<Duration> both50 = joinBoth.percentile(50);
-    Optional<Duration> down50 = joinOneDown.percentile(50);
-    if (both50.isPresent() && down50.isPresent()) {
-      report.add(String.format(Locale.ROOT, "join p50 with the first registry down minus with both up: %+.2f s",
-          (down50.get().toNanos() - both50.get().toNanos()) / 1e9));
-    }
+    report.add(joinOneDown.row("join direct, first registry down"));
+    report.add(relayedJoinOneDown.row("join relayed, first registry down"));
+    difference(report, "direct", joinBoth, joinOneDown);
+    difference(report, "relayed", relayedJoinBoth, relayedJoinOneDown);
     report.add("");
     report.add("targets checked here (the project's targets: docs/architecture.md, Targets):");
     int failures = Verdict.report(verdicts, notes, report);
@@ -139,8 +145,20 @@ public final class RegistryFailoverBench {
     return failures;
   }
 
+  private static void difference(List<String> report, String path, Stats both, Stats oneDown) {
+    Optional<Duration> both50 = both.percentile(50);
+    Optional<Duration> down50 = oneDown.percentile(50);
+    if (both50.isPresent() && down50.isPresent()) {
+      report.add(String.format(Locale.ROOT, "join %s p50 with the first registry down minus with both up: %+.2f s", path,
+          (down50.get().toNanos() - both50.get().toNanos()) / 1e9));
+    }
+  }
+
   /** One trial's measurements; empty: no reply within {@link #LIMIT}. */
-  record Trial(Optional<Duration> joinBoth, Optional<Duration> failover, Optional<Duration> joinOneDown) {}
+  record Trial(Join joinBoth, Optional<Duration> failover, Join joinOneDown) {}
+
+  /** A join's first packets to the pair's port-restricted node (direct) and to its symmetric one (relayed). */
+  record Join(Optional<Duration> direct, Optional<Duration> relayed) {}
 
   /** One trial; null when it failed with an error (noted). */
   private Trial trial(int number) {
@@ -154,7 +172,7 @@ public final class RegistryFailoverBench {
         if (ping.awaitReply(t0, LIMIT, () -> s.endpointOf(p).map(e -> e.startsWith("127.")).orElse(false)).isEmpty()) {
           throw new IllegalStateException("the pair did not connect through the relay within " + LIMIT.toSeconds() + " s");
         }
-        Optional<Duration> joinBoth = join(mesh, "j", p);
+        Join joinBoth = join(mesh, "j", p, s);
 
         long before = mesh.registryBytes(0, "s");
         ConvergenceBench.sleep(1000); // pings through the relay for a second
@@ -166,8 +184,9 @@ public final class RegistryFailoverBench {
         Optional<Duration> failover = ping.awaitReply(killed.plus(IN_FLIGHT), LIMIT, () -> true).map(t -> Duration.between(killed, t));
 
         Pattern noticed = Pattern.compile("registry " + Pattern.quote(StandaloneMesh.registryIp(0)) + "\\b.*unreachable");
-        StandaloneMesh.waitFor(LIMIT, () -> noticed.matcher(p.agent.log()).find(), "p's agent did not log the first registry unreachable");
-        Optional<Duration> joinDown = join(mesh, "k", p);
+        StandaloneMesh.waitFor(LIMIT, () -> noticed.matcher(p.agent.log()).find() && noticed.matcher(s.agent.log()).find(),
+            "the pair's agents did not log the first registry unreachable");
+        Join joinDown = join(mesh, "k", p, s);
         return new Trial(joinBoth, failover, joinDown);
       }
     } catch (RuntimeException e) {
@@ -177,14 +196,19 @@ public final class RegistryFailoverBench {
     }
   }
 
-  /** A new node behind a port-restricted NAT linked to {@code existing}: from its agent's start to its first ping reply. */
-  private Optional<Duration> join(StandaloneMesh mesh, String name, Node existing) {
+  /**
+   * A new node behind a port-restricted NAT linked to {@code direct} (behind a port-restricted NAT)
+   * and {@code relayed} (behind a symmetric one): from its agent's start to its first ping reply from each.
+   */
+  private Join join(StandaloneMesh mesh, String name, Node direct, Node relayed) {
     Node n = mesh.addNode(name, NatKind.PORT_RESTRICTED);
-    mesh.link(n, existing);
+    mesh.link(n, direct);
+    mesh.link(n, relayed);
     mesh.awaitRegistered(n);
-    try (PingWatch ping = new PingWatch(n, existing, "0.05")) {
+    try (PingWatch toDirect = new PingWatch(n, direct, "0.05"); PingWatch toRelayed = new PingWatch(n, relayed, "0.05")) {
       Instant started = mesh.startAgents(settings.agentOpts(), n);
-      return ping.awaitReply(started, LIMIT, () -> true).map(t -> Duration.between(started, t));
+      Optional<Duration> first = toDirect.awaitReply(started, LIMIT, () -> true).map(t -> Duration.between(started, t));
+      return new Join(first, toRelayed.awaitReply(started, LIMIT, () -> true).map(t -> Duration.between(started, t)));
     }
   }
 
