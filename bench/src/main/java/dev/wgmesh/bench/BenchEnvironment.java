@@ -1,6 +1,8 @@
 package dev.wgmesh.bench;
 
 import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,6 +47,48 @@ final class BenchEnvironment {
       }
     }
     return outFile;
+  }
+
+  /**
+   * The first lines of a lab benchmark's report: its title and the time, the machine, the load
+   * before the run, the settings, the agents' JVM options and the commit measured.
+   */
+  static List<String> header(String title, String settings, List<String> agentOpts, String loadBefore) {
+    return new java.util.ArrayList<>(List.of(
+        title + ", " + java.time.Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS),
+        "host: " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name") + " "
+            + System.getProperty("os.version") + "; java " + System.getProperty("java.version") + "; " + wireguardGoVersion(),
+        "load average before the run: " + loadBefore,
+        "settings: " + settings,
+        "agent JVM options (AGENT_JAVA_OPTS): " + (agentOpts.isEmpty() ? "(none)" : String.join(" ", agentOpts)),
+        "commit: " + System.getProperty("bench.commit", "unknown")));
+  }
+
+  /** Ends a report with the run time since {@code startNanos}, prints it and writes it to {@code outFile} (if not null). */
+  static void finish(List<String> report, long startNanos, Path outFile, PrintStream out) throws IOException {
+    long seconds = (System.nanoTime() - startNanos) / 1_000_000_000L;
+    report.add(String.format(java.util.Locale.ROOT, "run time: %d min %d s", seconds / 60, seconds % 60));
+    out.println();
+    report.forEach(out::println);
+    if (outFile != null) {
+      Files.createDirectories(outFile.toAbsolutePath().getParent());
+      Files.write(outFile, report, StandardCharsets.UTF_8);
+      out.println("results written to " + outFile);
+    }
+  }
+
+  private static String wireguardGoVersion() {
+    try {
+      Process p = new ProcessBuilder("wireguard-go", "--version").redirectErrorStream(true).start();
+      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      p.waitFor();
+      return text.lines().findFirst().orElse("wireguard-go ?").strip();
+    } catch (IOException e) {
+      return "wireguard-go ?";
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "wireguard-go ?";
+    }
   }
 
   /** The load average before the run: other work on this shared machine skews timings. */

@@ -7,12 +7,12 @@ import static dev.wgmesh.bench.BenchEnvironment.words;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.lab.ManagedProcess;
 import dev.wgmesh.lab.NatKind;
+import dev.wgmesh.lab.PingWatch;
 import dev.wgmesh.lab.ProductJar;
 import dev.wgmesh.lab.StandaloneMesh;
 import dev.wgmesh.lab.StandaloneMesh.Node;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,8 +23,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * The driver of {@code bench/convergence}: how fast agents connect, in the NAT lab, with real
@@ -130,17 +128,9 @@ public final class ConvergenceBench {
         default -> throw new IllegalStateException(scenario);
       }
     }
-    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-
-    List<String> report = new ArrayList<>();
-    report.add("wgmesh convergence benchmark, " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-    report.add("host: " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name") + " "
-        + System.getProperty("os.version") + "; java " + System.getProperty("java.version") + "; " + wireguardGoVersion());
-    report.add("load average before the run: " + settings.loadBefore());
-    report.add("settings: TRIALS=" + settings.trials() + " RECOVERY_TRIALS=" + settings.recoveryTrials() + " RSS_PEERS="
-        + settings.rssPeers() + " RSS_SETTLE=" + settings.rssSettle().toSeconds() + "s SCENARIOS=\"" + String.join(" ", settings.scenarios()) + "\"");
-    report.add("agent JVM options (AGENT_JAVA_OPTS): " + (settings.agentOpts().isEmpty() ? "(none)" : String.join(" ", settings.agentOpts())));
-    report.add("commit: " + System.getProperty("bench.commit", "unknown"));
+    List<String> report = BenchEnvironment.header("wgmesh convergence benchmark", "TRIALS=" + settings.trials() + " RECOVERY_TRIALS="
+        + settings.recoveryTrials() + " RSS_PEERS=" + settings.rssPeers() + " RSS_SETTLE=" + settings.rssSettle().toSeconds()
+        + "s SCENARIOS=\"" + String.join(" ", settings.scenarios()) + "\"", settings.agentOpts(), settings.loadBefore());
     report.add("agents and registry run as the launcher runs them: java <options> -jar wgmesh.jar agent|registry ...;"
         + " registry --relay with its default --refresh 1s; node peers configured with keepalive " + KEEPALIVE + " s, no endpoint");
     report.add("clock of direct/relayed: from the moment both agents have started (both nodes already have a handshake with the"
@@ -166,14 +156,7 @@ public final class ConvergenceBench {
     int failures = Verdict.report(verdicts, notes, report);
     report.add("");
     report.add("percentiles: nearest rank; a trial that did not connect within its limit counts as slower than any other");
-    report.add(String.format(Locale.ROOT, "run time: %d min %d s", seconds / 60, seconds % 60));
-    out.println();
-    report.forEach(out::println);
-    if (outFile != null) {
-      Files.createDirectories(outFile.toAbsolutePath().getParent());
-      Files.write(outFile, report, StandardCharsets.UTF_8);
-      out.println("results written to " + outFile);
-    }
+    BenchEnvironment.finish(report, start, outFile, out);
     return failures;
   }
 
@@ -266,13 +249,7 @@ public final class ConvergenceBench {
           }
           sleep(3000); // pings flow over the direct tunnel for a while
           String before = b.endpointOf(a).orElse("?");
-          // New mappings from a port range that does not hold the current one (MASQUERADE keeps
-          // a port that is in its range, and the mapping would not change).
-          int port = Integer.parseInt(before.substring(before.lastIndexOf(':') + 1));
-          String range = port >= 41000 && port <= 41999 ? "42000-42999" : "41000-41999";
-          a.host.natRouter().execOk("iptables", "-t", "nat", "-I", "POSTROUTING", "1", "-o", a.host.natRouter().wanInterface(),
-              "-p", "udp", "-j", "MASQUERADE", "--to-ports", range);
-          a.host.natRouter().flushConntrack();
+          a.host.natRouter().remapUdp(before);
           // A reply already on its way when the mappings went is not a recovery: replies in the
           // lab take well under a millisecond, so one arriving 20 ms later was sent after.
           Instant changed = Instant.now();
@@ -404,85 +381,6 @@ public final class ConvergenceBench {
     }
   }
 
-  /**
-   * {@code ping -D -i 0.1} from one node to another's tunnel address, running from the start of
-   * a trial: one request every 100 ms, each reply logged with its arrival time.
-   */
-  static final class PingWatch implements AutoCloseable {
-    private static final Pattern REPLY = Pattern.compile("^\\[(\\d+)\\.(\\d{6})\\] \\d+ bytes from ");
-    private final ManagedProcess process;
-    private long offset;
-    private final StringBuilder partial = new StringBuilder();
-
-    PingWatch(Node from, Node to) {
-      this(from, to, "0.1");
-    }
-
-    /** The same with another interval between requests, in seconds ({@code ping -i}). */
-    PingWatch(Node from, Node to, String interval) {
-      process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", interval, to.tunnelIp));
-    }
-
-    /**
-     * Waits for the first reply that arrived at or after {@code after} and for which
-     * {@code pathOk} holds when it is seen (checked within ~20 ms of its arrival); returns its
-     * arrival time, or empty when none comes within {@code limit} of {@code after}.
-     */
-    Optional<Instant> awaitReply(Instant after, Duration limit, java.util.function.BooleanSupplier pathOk) {
-      Instant deadline = after.plus(limit);
-      while (Instant.now().isBefore(deadline)) {
-        for (Instant reply : newReplies()) {
-          if (!reply.isBefore(after) && pathOk.getAsBoolean()) {
-            return Optional.of(reply);
-          }
-        }
-        if (!process.isAlive()) {
-          throw new IllegalStateException("ping exited:\n" + process.log());
-        }
-        sleep(20);
-      }
-      return Optional.empty();
-    }
-
-    /** Whether ping still runs. */
-    boolean isAlive() {
-      return process.isAlive();
-    }
-
-    /** The arrival times of the replies logged since the last call (or since {@link #awaitReply} last read). */
-    List<Instant> newReplies() {
-      List<Instant> replies = new ArrayList<>();
-      try (RandomAccessFile f = new RandomAccessFile(process.logFile().toFile(), "r")) {
-        long length = f.length();
-        if (length <= offset) {
-          return replies;
-        }
-        byte[] chunk = new byte[(int) (length - offset)];
-        f.seek(offset);
-        f.readFully(chunk);
-        offset = length;
-        partial.append(new String(chunk, StandardCharsets.US_ASCII));
-      } catch (IOException e) {
-        return replies;
-      }
-      int nl;
-      while ((nl = partial.indexOf("\n")) >= 0) {
-        String line = partial.substring(0, nl);
-        partial.delete(0, nl + 1);
-        Matcher m = REPLY.matcher(line);
-        if (m.find()) {
-          replies.add(Instant.ofEpochSecond(Long.parseLong(m.group(1)), Long.parseLong(m.group(2)) * 1000));
-        }
-      }
-      return replies;
-    }
-
-    @Override
-    public void close() {
-      process.stop();
-    }
-  }
-
   // ---- measurements ----------------------------------------------------------------------------
 
   /** Trial durations; empty for a trial that never connected. */
@@ -589,20 +487,6 @@ public final class ConvergenceBench {
       throw new IllegalStateException("cannot read /proc/" + pid + "/status: " + e);
     }
     return fields;
-  }
-
-  private static String wireguardGoVersion() {
-    try {
-      Process p = new ProcessBuilder("wireguard-go", "--version").redirectErrorStream(true).start();
-      String text = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      p.waitFor();
-      return text.lines().findFirst().orElse("wireguard-go ?").strip();
-    } catch (IOException e) {
-      return "wireguard-go ?";
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return "wireguard-go ?";
-    }
   }
 
   static void sleep(long ms) {

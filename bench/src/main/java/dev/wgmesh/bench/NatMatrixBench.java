@@ -4,12 +4,12 @@ import static dev.wgmesh.bench.BenchEnvironment.loadAverage;
 import static dev.wgmesh.bench.BenchEnvironment.positive;
 import static dev.wgmesh.bench.BenchEnvironment.words;
 
-import dev.wgmesh.bench.ConvergenceBench.PingWatch;
 import dev.wgmesh.bench.ConvergenceBench.Stats;
 import dev.wgmesh.bench.ConvergenceBench.Verdict;
 import dev.wgmesh.lab.AgentPathLog;
 import dev.wgmesh.lab.NatKind;
 import dev.wgmesh.lab.Placement;
+import dev.wgmesh.lab.PingWatch;
 import dev.wgmesh.lab.ProductJar;
 import dev.wgmesh.lab.StandaloneMesh;
 import dev.wgmesh.lab.StandaloneMesh.Node;
@@ -297,8 +297,6 @@ public final class NatMatrixBench {
         }
       }
     }
-    long seconds = (System.nanoTime() - start) / 1_000_000_000L;
-
     List<Verdict> verdicts = new ArrayList<>();
     for (CellResult r : results.values()) {
       Cell c = r.cell;
@@ -315,15 +313,9 @@ public final class NatMatrixBench {
       }
     }
 
-    List<String> report = new ArrayList<>();
-    report.add("wgmesh NAT matrix benchmark, " + Instant.now().truncatedTo(java.time.temporal.ChronoUnit.SECONDS));
-    report.add("host: " + Runtime.getRuntime().availableProcessors() + " CPUs, " + System.getProperty("os.name") + " "
-        + System.getProperty("os.version") + "; java " + System.getProperty("java.version"));
-    report.add("load average before the run: " + settings.loadBefore());
-    report.add("settings: TRIALS=" + settings.trials() + " SETTLE=" + settings.settle().toSeconds() + "s CELLS=\""
-        + settings.cells().stream().map(Cell::name).collect(Collectors.joining(" ")) + "\"");
-    report.add("agent JVM options (AGENT_JAVA_OPTS): " + (settings.agentOpts().isEmpty() ? "(none)" : String.join(" ", settings.agentOpts())));
-    report.add("commit: " + System.getProperty("bench.commit", "unknown"));
+    List<String> report = BenchEnvironment.header("wgmesh NAT matrix benchmark", "TRIALS=" + settings.trials() + " SETTLE="
+        + settings.settle().toSeconds() + "s CELLS=\"" + settings.cells().stream().map(Cell::name).collect(Collectors.joining(" ")) + "\"",
+        settings.agentOpts(), settings.loadBefore());
     report.add("clock: from the moment both agents have started (both nodes already have a handshake with the registry); first packet:"
         + " the first reply of ping -D -i 0.05 from the first node to the second's tunnel address, over any path; final path: the"
         + " path each agent last logged for the other (peer ... : <from> -> <to>) " + SETTLE_TEXT.formatted(settings.settle().toSeconds())
@@ -365,14 +357,7 @@ public final class NatMatrixBench {
     report.add("");
     report.add("percentiles: nearest rank; a trial that did not connect within " + FIRST_PACKET_LIMIT.toSeconds()
         + " s (or whose final path is not an expected one, for the time-to-path target) counts as slower than any other");
-    report.add(String.format(Locale.ROOT, "run time: %d min %d s", seconds / 60, seconds % 60));
-    out.println();
-    report.forEach(out::println);
-    if (outFile != null) {
-      Files.createDirectories(outFile.toAbsolutePath().getParent());
-      Files.write(outFile, report, StandardCharsets.UTF_8);
-      out.println("results written to " + outFile);
-    }
+    BenchEnvironment.finish(report, start, outFile, out);
     return failures;
   }
 

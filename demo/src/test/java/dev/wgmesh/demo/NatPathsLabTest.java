@@ -55,7 +55,7 @@ class NatPathsLabTest {
     Node a = pair.get(0);
     Node b = pair.get(1);
     try {
-      connect(a, b, EnumSet.of(PathKind.LAN));
+      connect(mesh, a, b, EnumSet.of(PathKind.LAN));
       // The pings' way: neither through the registry (its byte counters barely move) nor over the
       // internet at all (nothing from the site's public address to anyone but the registry).
       ManagedProcess capture = mesh.lab.internetCapture("lan", "host", a.host.publicAddress().getHostAddress(), "and", "not", "host",
@@ -110,7 +110,7 @@ class NatPathsLabTest {
     Node b = null;
     try {
       b = mesh.addNodeAt("p" + n + "b", second);
-      connect(a, b, expected);
+      connect(mesh, a, b, expected);
     } finally {
       if (b != null) {
         mesh.retire(a, b);
@@ -124,7 +124,7 @@ class NatPathsLabTest {
    * Links the pair, starts both agents, and waits until both nodes use the same one of the expected
    * paths, both in WireGuard and in their agents' logs; then checks pings pass.
    */
-  private static void connect(Node a, Node b, Set<PathKind> expected) {
+  static void connect(StandaloneMesh mesh, Node a, Node b, Set<PathKind> expected) {
     mesh.link(a, b);
     mesh.awaitRegistered(a, b);
     mesh.startAgents(ProductJar.SMALL, a, b);

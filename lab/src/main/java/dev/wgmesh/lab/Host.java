@@ -90,6 +90,20 @@ public final class Host extends Node {
     return Optional.ofNullable(outerRouter);
   }
 
+  /**
+   * Pulls the cable of a host on the internet (a public or UDP-blocked host): its uplink loses its
+   * carrier, so nothing reaches it and nothing leaves it, as with a machine that died; processes
+   * and devices in it keep running. Throws for a host behind a NAT router.
+   */
+  public void unplug() {
+    lab.setCable(this, false);
+  }
+
+  /** Plugs the cable {@link #unplug()} pulled back in: addresses and routes are as before. */
+  public void plugIn() {
+    lab.setCable(this, true);
+  }
+
   /** The host's only network interface (besides lo and WireGuard). */
   public String uplink() {
     return uplink;

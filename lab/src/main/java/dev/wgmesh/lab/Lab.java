@@ -97,6 +97,8 @@ public final class Lab implements AutoCloseable {
   private final Set<String> processNames = new HashSet<>();
   private final Set<String> nodeNames = new HashSet<>();
   private final Map<String, Host> hosts = new LinkedHashMap<>();
+  /** The bridge's port (in the internet namespace) of each link to the internet, by the link's other end. */
+  private final Map<String, String> bridgePorts = new java.util.HashMap<>();
   private int links;
   private int publicHosts;
   private int natHosts;
@@ -232,25 +234,42 @@ public final class Lab implements AutoCloseable {
    * with {@code host.exec("iptables", "-S")}.
    */
   public Host udpBlockedHost(String name, java.net.InetSocketAddress allowed) {
-    java.util.Objects.requireNonNull(allowed, "allowed");
-    if (!(allowed.getAddress() instanceof java.net.Inet4Address)) {
-      throw new IllegalArgumentException("the allowed endpoint must be an IPv4 address: " + allowed);
+    return udpBlockedHost(name, List.of(allowed));
+  }
+
+  /** The same with several endpoints the firewall lets through (a mesh with several registries). */
+  public Host udpBlockedHost(String name, List<java.net.InetSocketAddress> allowed) {
+    if (allowed.isEmpty()) {
+      throw new IllegalArgumentException("no allowed endpoint");
+    }
+    for (java.net.InetSocketAddress a : allowed) {
+      if (!(a.getAddress() instanceof java.net.Inet4Address)) {
+        throw new IllegalArgumentException("the allowed endpoint must be an IPv4 address: " + a);
+      }
     }
     Host host = newPublicHost(name, false);
     host.execOk(udpBlockRules(host.uplink(), allowed).getBytes(StandardCharsets.UTF_8), List.of("iptables-restore"));
-    log.info("lab {}: host {} drops UDP except to and from {}", id, name, UdpTool.format(allowed));
+    log.info("lab {}: host {} drops UDP except to and from {}", id, name,
+        String.join(", ", allowed.stream().map(UdpTool::format).toList()));
     return host;
   }
 
   /** The iptables-restore input of {@link #udpBlockedHost}: UDP on {@code uplink} only to and from {@code allowed}. */
   static String udpBlockRules(String uplink, java.net.InetSocketAddress allowed) {
-    String ip = allowed.getAddress().getHostAddress();
-    int port = allowed.getPort();
+    return udpBlockRules(uplink, List.of(allowed));
+  }
+
+  static String udpBlockRules(String uplink, List<java.net.InetSocketAddress> allowed) {
+    StringBuilder in = new StringBuilder();
+    StringBuilder out = new StringBuilder();
+    for (java.net.InetSocketAddress a : allowed) {
+      String ip = a.getAddress().getHostAddress();
+      in.append("-A INPUT -i ").append(uplink).append(" -p udp -s ").append(ip).append(" --sport ").append(a.getPort()).append(" -j ACCEPT\n");
+      out.append("-A OUTPUT -o ").append(uplink).append(" -p udp -d ").append(ip).append(" --dport ").append(a.getPort()).append(" -j ACCEPT\n");
+    }
     return "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n"
-        + "-A INPUT -i " + uplink + " -p udp -s " + ip + " --sport " + port + " -j ACCEPT\n"
-        + "-A INPUT -i " + uplink + " -p udp -j DROP\n"
-        + "-A OUTPUT -o " + uplink + " -p udp -d " + ip + " --dport " + port + " -j ACCEPT\n"
-        + "-A OUTPUT -o " + uplink + " -p udp -j DROP\n"
+        + in + "-A INPUT -i " + uplink + " -p udp -j DROP\n"
+        + out + "-A OUTPUT -o " + uplink + " -p udp -j DROP\n"
         + "COMMIT\n";
   }
 
@@ -745,7 +764,28 @@ public final class Lab implements AutoCloseable {
         "peer", "name", bridgeSide, "netns", internet.namespace()), Shell.DEFAULT_TIMEOUT);
     internet.execOk("ip", "link", "set", bridgeSide, "master", bridge, "up");
     node.execOk("ip", "link", "set", nodeSide, "up");
+    synchronized (this) {
+      bridgePorts.put(nodeSide, bridgeSide);
+    }
     return nodeSide;
+  }
+
+  /**
+   * Plugs a host on the internet in or out: the bridge's port to it goes up or down, so the host's
+   * uplink gains or loses its carrier. The host's addresses and routes stay (a cable pulled, not an
+   * interface reconfigured), and nothing reaches it or leaves it while it is out.
+   */
+  void setCable(Host host, boolean plugged) {
+    String port;
+    synchronized (this) {
+      ensureOpen();
+      port = bridgePorts.get(host.uplink());
+    }
+    if (port == null) {
+      throw new IllegalStateException(host.name() + " is behind a NAT router: only a host on the internet has a cable to pull");
+    }
+    internet.execOk("ip", "link", "set", port, plugged ? "up" : "down");
+    log.info("lab {}: host {} {}", id, host.name(), plugged ? "plugged in again" : "unplugged");
   }
 
   private static InetAddress literal(String address) {

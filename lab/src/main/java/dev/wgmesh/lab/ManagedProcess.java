@@ -117,6 +117,17 @@ public final class ManagedProcess implements AutoCloseable {
     return awaitOrKill(children, System.nanoTime() + grace.toNanos());
   }
 
+  /**
+   * Kills the process and its descendants with SIGKILL, with no chance to clean up (a crash, a
+   * machine that died), and waits for the end; returns the exit code or -1.
+   */
+  public int kill() {
+    List<ProcessHandle> children = process.descendants().toList();
+    process.destroyForcibly();
+    children.forEach(ProcessHandle::destroyForcibly);
+    return awaitOrKill(children, System.nanoTime() + STOP_GRACE.toNanos());
+  }
+
   /** Sends SIGTERM to the process and its descendants; returns those descendants. */
   List<ProcessHandle> terminate() {
     if (!process.isAlive()) {

@@ -61,6 +61,22 @@ public final class NatRouter extends Node {
     execOk("conntrack", "-F");
   }
 
+  /**
+   * Changes the router's mappings, as a NAT whose mappings time out or that reboots: from now on
+   * it maps UDP from its LAN to ports of a range of 1000 that does not hold the port of {@code
+   * mapping} (the current mapping as peers see it, {@code ip:port}: Linux keeps a source port that
+   * lies in the allowed range, and the mapping would not change), and it forgets its connections
+   * ({@link #flushConntrack()}). Returns the range's first port; new mappings lie in {@code [first, first + 999]}.
+   */
+  public int remapUdp(String mapping) {
+    int currentPort = Integer.parseInt(mapping.substring(mapping.lastIndexOf(':') + 1));
+    int first = currentPort >= 41000 && currentPort <= 41999 ? 42000 : 41000;
+    execOk("iptables", "-t", "nat", "-I", "POSTROUTING", "1", "-o", wanInterface, "-p", "udp", "-j", "MASQUERADE",
+        "--to-ports", first + "-" + (first + 999));
+    flushConntrack();
+    return first;
+  }
+
   /** The router's conntrack table as {@code conntrack -L} prints it (for assertions and diagnosis). */
   public String conntrack() {
     return execOk("conntrack", "-L").stdout();

@@ -10,29 +10,40 @@ import java.util.function.BooleanSupplier;
 
 /**
  * A standalone wgmesh mesh in the NAT lab, the one fixture the demo, the system lab tests and the
- * convergence benchmark build: a public registry host running {@code wgmesh registry --relay}, and
- * nodes, each with a wireguard-go interface whose peers are the registry (with its public
- * endpoint) and the nodes it is linked to (with no endpoint, as the operator configures them),
- * and {@code wgmesh agent} once started. wgmesh runs from the product jar ({@link ProductJar}) as
- * real processes; closing the mesh removes its lab and everything in it.
+ * benchmarks build: one or more public registry hosts, each running {@code wgmesh registry
+ * --relay}, and nodes, each with a wireguard-go interface whose peers are every registry (with its
+ * public endpoint) and the nodes it is linked to (with no endpoint, as the operator configures
+ * them), and {@code wgmesh agent} once started, given every registry. wgmesh runs from the
+ * product jar ({@link ProductJar}) as real processes; closing the mesh removes its lab and
+ * everything in it.
+ *
+ * <p>Registry {@code i} (from 0) is on host {@code reg} (i = 0), {@code reg2}, {@code reg3}, ...
+ * with the tunnel address {@link #registryIp(int)}: 10.88.255.254, 10.88.255.253, ...; agents
+ * list them in that order. {@link #killRegistry(int)} makes one a dead machine and {@link
+ * #restoreRegistry(int)} brings it back.
  */
 public final class StandaloneMesh implements AutoCloseable {
   public static final String ZONE = "mesh.wgmesh.test";
-  /** The registry's tunnel address: the last of the mesh network 10.88.0.0/16. */
+  /** The (first) registry's tunnel address: the last of the mesh network 10.88.0.0/16. */
   public static final String REGISTRY_IP = "10.88.255.254";
   public static final int REGISTRY_PORT = 51820;
   public static final int KEEPALIVE = 25;
+  /** At most this many registries (their tunnel addresses count down from {@link #REGISTRY_IP}). */
+  public static final int MAX_REGISTRIES = 4;
 
   public final Lab lab;
+  /** The first registry's host and device ({@code registries().get(0)}). */
   public final Host registryHost;
   public final WgInterface registryWg;
+  /** The first registry's process, replaced when it is started again. */
   public ManagedProcess registry;
+  private final List<Registry> registries = new java.util.ArrayList<>();
   private final ProductJar product;
   private final List<String> registryOptions;
   private final List<String> registryArgs;
   private final Map<String, Node> nodes = new LinkedHashMap<>();
   private int natHosts;
-  private int publicHosts = 1; // the registry
+  private int publicHosts; // the registries' included
   private int nextIp;
 
   /** One node: a lab host, its WireGuard interface and tunnel address, and its agent once started. */
@@ -50,6 +61,12 @@ public final class StandaloneMesh implements AutoCloseable {
       this.tunnelIp = tunnelIp;
     }
 
+    /** What its agent's metrics endpoint (the default, 127.0.0.1:9588 in the node's namespace) serves now. */
+    public String agentMetrics() {
+      return host.execOk("bash", "-c",
+          "exec 3<>/dev/tcp/127.0.0.1/9588; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout();
+    }
+
     /** The endpoint this node's WireGuard uses for {@code other} ({@code ip:port}), if any. */
     public Optional<String> endpointOf(Node other) {
       try {
@@ -60,9 +77,46 @@ public final class StandaloneMesh implements AutoCloseable {
     }
   }
 
+  /** One registry of the mesh: its public host, its WireGuard device and tunnel address, its process. */
+  public static final class Registry {
+    public final int index;
+    public final Host host;
+    public final WgInterface wg;
+    public final String tunnelIp;
+    private ManagedProcess process;
+    private boolean down;
+
+    Registry(int index, Host host, WgInterface wg, String tunnelIp) {
+      this.index = index;
+      this.host = host;
+      this.wg = wg;
+      this.tunnelIp = tunnelIp;
+    }
+
+    /** Its current {@code wgmesh registry} process (a new one after {@link StandaloneMesh#restoreRegistry}). */
+    public ManagedProcess process() {
+      return process;
+    }
+
+    /** True between {@link StandaloneMesh#killRegistry} and {@link StandaloneMesh#restoreRegistry}. */
+    public boolean isDown() {
+      return down;
+    }
+
+    /** {@code <tunnel ip>:53}, as agents are given it. */
+    public String dnsAddress() {
+      return tunnelIp + ":53";
+    }
+  }
+
   /** A mesh whose registry refreshes every 500 ms and runs with the small-footprint JVM options. */
   public StandaloneMesh(String purpose) {
-    this(purpose, ProductJar.locate(), ProductJar.SMALL, "--refresh", "500ms");
+    this(purpose, 1);
+  }
+
+  /** The same with {@code registries} registries (1 to {@link #MAX_REGISTRIES}). */
+  public StandaloneMesh(String purpose, int registries) {
+    this(purpose, registries, ProductJar.locate(), ProductJar.SMALL, "--refresh", "500ms");
   }
 
   /**
@@ -70,27 +124,92 @@ public final class StandaloneMesh implements AutoCloseable {
    * @param registryArgs more arguments of {@code wgmesh registry}
    */
   public StandaloneMesh(String purpose, ProductJar product, List<String> registryOptions, String... registryArgs) {
+    this(purpose, 1, product, registryOptions, registryArgs);
+  }
+
+  /** The same with {@code registries} registries (1 to {@link #MAX_REGISTRIES}), all with the same options. */
+  public StandaloneMesh(String purpose, int registries, ProductJar product, List<String> registryOptions, String... registryArgs) {
+    if (registries < 1 || registries > MAX_REGISTRIES) {
+      throw new IllegalArgumentException("1 to " + MAX_REGISTRIES + " registries, not " + registries);
+    }
     this.product = product;
     this.registryOptions = List.copyOf(registryOptions);
     this.registryArgs = List.of(registryArgs);
     lab = Lab.create(purpose);
     try {
-      registryHost = lab.publicHost("reg");
-      registryWg = registryHost.wireguard("wg", REGISTRY_IP + "/16", REGISTRY_PORT);
-      startRegistry();
+      for (int i = 0; i < registries; i++) {
+        Host host = lab.publicHost(i == 0 ? "reg" : "reg" + (i + 1));
+        String ip = registryIp(i);
+        this.registries.add(new Registry(i, host, host.wireguard("wg", ip + "/16", REGISTRY_PORT), ip));
+      }
+      publicHosts = registries;
+      registryHost = this.registries.get(0).host;
+      registryWg = this.registries.get(0).wg;
+      for (int i = 0; i < registries; i++) {
+        startRegistry(i);
+      }
     } catch (RuntimeException e) {
       lab.close();
       throw e;
     }
   }
 
-  /** Starts {@code wgmesh registry --relay} on the registry host and waits until it relays. */
+  /** Registry {@code i}'s tunnel address: 10.88.255.254 for the first, then counting down. */
+  public static String registryIp(int i) {
+    return "10.88.255." + (254 - i);
+  }
+
+  /** The registries, in the order agents are given them. */
+  public List<Registry> registries() {
+    return List.copyOf(registries);
+  }
+
+  public Registry registry(int i) {
+    return registries.get(i);
+  }
+
+  /** Starts {@code wgmesh registry --relay} on the (first) registry host and waits until it relays. */
   public void startRegistry() {
-    List<String> args = new java.util.ArrayList<>(List.of("registry", "--device", registryWg.name(), "--zone", ZONE, "--relay",
+    startRegistry(0);
+  }
+
+  /** Starts registry {@code i}'s {@code wgmesh registry --relay} and waits until it relays. */
+  public void startRegistry(int i) {
+    Registry r = registries.get(i);
+    List<String> args = new java.util.ArrayList<>(List.of("registry", "--device", r.wg.name(), "--zone", ZONE, "--relay",
         "--metrics", "off"));
     args.addAll(registryArgs);
-    registry = registryHost.spawn("registry", product.command(registryOptions, args.toArray(String[]::new)));
-    registry.awaitLog("relaying for the mesh", Duration.ofSeconds(30));
+    r.process = r.host.spawn("registry", product.command(registryOptions, args.toArray(String[]::new)));
+    if (i == 0) {
+      registry = r.process;
+    }
+    r.process.awaitLog("relaying for the mesh", Duration.ofSeconds(30));
+  }
+
+  /**
+   * Registry {@code i} dies as a machine does: its process is killed with SIGKILL and its host's
+   * cable pulled ({@link Host#unplug()}), so its WireGuard device answers nothing either. Returns
+   * the moment of the kill (before the cable was pulled).
+   */
+  public Instant killRegistry(int i) {
+    Registry r = registries.get(i);
+    Instant killed = Instant.now();
+    r.process.kill();
+    r.host.unplug();
+    r.down = true;
+    return killed;
+  }
+
+  /**
+   * Brings registry {@code i} back after {@link #killRegistry}: the cable in again and a fresh
+   * registry process on the same device (same key, same peers, so nodes reconnect by
+   * themselves); returns once it relays. Nodes added meanwhile were made its peers already.
+   */
+  public void restoreRegistry(int i) {
+    Registry r = registries.get(i);
+    r.host.plugIn();
+    r.down = false;
+    startRegistry(i);
   }
 
   /**
@@ -104,8 +223,8 @@ public final class StandaloneMesh implements AutoCloseable {
   /**
    * A node placed in one of the lab's shapes, otherwise as {@link #addNode(String, NatKind)} (not
    * an overload of it, so that {@code addNode(name, null)} stays unambiguous). A
-   * {@link Placement#UDP_BLOCKED} node's firewall passes UDP only to and from the registry's
-   * endpoint (its public IPv4 address, port {@link #REGISTRY_PORT}).
+   * {@link Placement#UDP_BLOCKED} node's firewall passes UDP only to and from the registries'
+   * endpoints (their public IPv4 addresses, port {@link #REGISTRY_PORT}).
    */
   public Node addNodeAt(String name, Placement placement) {
     Host host = switch (placement) {
@@ -114,7 +233,7 @@ public final class StandaloneMesh implements AutoCloseable {
       case PORT_RESTRICTED -> lab.natHost(name, NatKind.PORT_RESTRICTED);
       case SYMMETRIC -> lab.natHost(name, NatKind.SYMMETRIC);
       case DOUBLE_NAT -> lab.doubleNatHost(name, NatKind.PORT_RESTRICTED);
-      case UDP_BLOCKED -> lab.udpBlockedHost(name, registryHost.endpoint(REGISTRY_PORT));
+      case UDP_BLOCKED -> lab.udpBlockedHost(name, registries.stream().map(r -> r.host.endpoint(REGISTRY_PORT)).toList());
       case IPV6 -> lab.ipv6Host(name);
     };
     if (placement.usesNat()) {
@@ -143,8 +262,10 @@ public final class StandaloneMesh implements AutoCloseable {
     int n = ++nextIp;
     String ip = "10.88." + (n / 250) + "." + (n % 250 + 1);
     WgInterface wg = host.wireguard("wg", ip + "/16", 0);
-    registryWg.addPeer(wg.publicKey(), null, List.of(ip + "/32"), 0);
-    wg.addPeer(registryWg.publicKey(), registryHost.endpoint(REGISTRY_PORT), List.of(REGISTRY_IP + "/32"), KEEPALIVE);
+    for (Registry r : registries) {
+      r.wg.addPeer(wg.publicKey(), null, List.of(ip + "/32"), 0);
+      wg.addPeer(r.wg.publicKey(), r.host.endpoint(REGISTRY_PORT), List.of(r.tunnelIp + "/32"), KEEPALIVE);
+    }
     Node node = new Node(name, host, wg, ip);
     nodes.put(name, node);
     return node;
@@ -165,12 +286,20 @@ public final class StandaloneMesh implements AutoCloseable {
     b.wg.addPeer(a.wg.publicKey(), null, List.of(a.tunnelIp + "/32"), KEEPALIVE);
   }
 
-  /** Waits until each node has a handshake with the registry (at most 20 s in all). */
+  /**
+   * Waits until each node has a handshake with every registry that is not down (at most 20 s in
+   * all).
+   */
   public void awaitRegistered(Node... those) {
     Instant deadline = Instant.now().plusSeconds(20);
-    for (Node n : those) {
-      waitFor(Duration.between(Instant.now(), deadline), () -> registryWg.peer(n.wg.publicKey())
-          .map(WgInterface.Peer::hasHandshake).orElse(false), n.name + " did not reach the registry");
+    for (Registry r : registries) {
+      if (r.down) {
+        continue;
+      }
+      for (Node n : those) {
+        waitFor(Duration.between(Instant.now(), deadline), () -> r.wg.peer(n.wg.publicKey())
+            .map(WgInterface.Peer::hasHandshake).orElse(false), n.name + " did not reach registry " + r.tunnelIp);
+      }
     }
   }
 
@@ -211,7 +340,12 @@ public final class StandaloneMesh implements AutoCloseable {
   }
 
   private List<String> agentCommand(List<String> jvmOptions, Node node) {
-    return product.command(jvmOptions, "agent", "--device", node.wg.name(), "--registry", REGISTRY_IP + ":53", "--zone", ZONE);
+    List<String> args = new java.util.ArrayList<>(List.of("agent", "--device", node.wg.name()));
+    for (Registry r : registries) {
+      args.addAll(List.of("--registry", r.dnsAddress()));
+    }
+    args.addAll(List.of("--zone", ZONE));
+    return product.command(jvmOptions, args.toArray(String[]::new));
   }
 
   /** Stops the nodes' agents and devices and removes them from the registry and the mesh. */
@@ -224,10 +358,12 @@ public final class StandaloneMesh implements AutoCloseable {
     for (Node n : those) {
       n.wg.stop();
       nodes.remove(n.name);
-      try {
-        registryWg.removePeer(n.wg.publicKey());
-      } catch (RuntimeException e) {
-        // the lab goes away anyway
+      for (Registry r : registries) {
+        try {
+          r.wg.removePeer(n.wg.publicKey());
+        } catch (RuntimeException e) {
+          // the lab goes away anyway
+        }
       }
     }
   }
@@ -260,9 +396,14 @@ public final class StandaloneMesh implements AutoCloseable {
     return node(from).host.exec("ping", "-c", "1", "-W", "1", node(to).tunnelIp).ok();
   }
 
-  /** Bytes the registry's WireGuard received and sent for a node (its tunnel to the registry). */
+  /** Bytes the (first) registry's WireGuard received and sent for a node (its tunnel to the registry). */
   public long registryBytes(String name) {
-    return registryWg.peer(node(name).wg.publicKey()).map(p -> p.rxBytes() + p.txBytes()).orElse(0L);
+    return registryBytes(0, name);
+  }
+
+  /** Bytes registry {@code i}'s WireGuard received and sent for a node (its tunnel to that registry). */
+  public long registryBytes(int i, String name) {
+    return registries.get(i).wg.peer(node(name).wg.publicKey()).map(p -> p.rxBytes() + p.txBytes()).orElse(0L);
   }
 
   /** How a node reaches a peer, as its WireGuard device shows it. */

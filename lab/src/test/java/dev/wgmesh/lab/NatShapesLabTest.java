@@ -126,6 +126,32 @@ class NatShapesLabTest {
   }
 
   @Test
+  void anUnpluggedHostIsGoneUntilPluggedInAgainWithItsAddressesAndRoutes() {
+    try (Lab lab = Lab.create("unplug")) {
+      Host reg = lab.publicHost("reg");
+      Host reg2 = lab.publicHost("reg2");
+      Host a = lab.natHost("a", NatKind.PORT_RESTRICTED);
+      Host f = lab.udpBlockedHost("f", java.util.List.of(reg.endpoint(7000), reg2.endpoint(7000)));
+      reg.startUdpEcho(7000);
+      reg2.startUdpEcho(7000);
+      assertEquals(2, f.udpProbe(48000, PROBE, reg.endpoint(7000), reg2.endpoint(7000)).size(), "both allowed endpoints answer");
+
+      String regIp = reg.address().getHostAddress();
+      a.execOk("ping", "-c1", "-W3", regIp);
+      reg.unplug();
+      assertFalse(a.exec("ping", "-c1", "-W1", regIp).ok(), "an unplugged host answers nothing");
+      assertTrue(a.udpProbe(48001, NO_ANSWER, reg.endpoint(7000)).isEmpty(), "nor its UDP echo, which still runs");
+      assertFalse(reg.exec("ping", "-c1", "-W1", Lab.PUBLIC_GATEWAY).ok(), "nothing leaves it");
+      a.execOk("ping", "-c1", "-W3", reg2.address().getHostAddress());
+      assertThrows(IllegalStateException.class, a::unplug, "a host behind NAT has no cable of its own");
+
+      reg.plugIn();
+      a.execOk("ping", "-c1", "-W3", regIp);
+      assertEquals(1, a.udpProbe(48002, PROBE, reg.endpoint(7000)).size(), "its echo answers again");
+    }
+  }
+
+  @Test
   void ipv6HostsReachEachOtherOverIpv6WhileTheirIpv4MappingIsSymmetric() {
     try (Lab lab = Lab.create("ipv6")) {
       Host r1 = lab.publicHost("r1");
