@@ -54,22 +54,45 @@ The service account names. They are fixed (the admission policy and the operator
 {{- define "wgmesh.registryServiceAccount" -}}wgmesh-registry{{- end -}}
 
 {{/*
-The meshes whose registry key Secret the registry may read (resourceNames).
+The registries' object names (<mesh>-registry, or <mesh>-registry-<name> for each of several),
+of mesh.name and of registry.extraMeshes, as a list: their configs and, with "-key", their Secrets
+are what the registry's RBAC names (resourceNames).
 */}}
-{{- define "wgmesh.registryKeySecrets" -}}
-{{- $names := list (printf "%s-registry-key" .Values.mesh.name) -}}
+{{- define "wgmesh.registryObjects" -}}
+{{- $names := list -}}
+{{- if .Values.mesh.registries -}}
+{{- range .Values.mesh.registries -}}
+{{- $names = append $names (printf "%s-registry-%s" $.Values.mesh.name .name) -}}
+{{- end -}}
+{{- else -}}
+{{- $names = append $names (printf "%s-registry" .Values.mesh.name) -}}
+{{- end -}}
 {{- range .Values.registry.extraMeshes -}}
-{{- $names = append $names (printf "%s-registry-key" .) -}}
+{{- if kindIs "string" . -}}
+{{- $names = append $names (printf "%s-registry" .) -}}
+{{- else -}}
+{{- $mesh := .name -}}
+{{- range .registries -}}
+{{- $names = append $names (printf "%s-registry-%s" $mesh .) -}}
+{{- end -}}
+{{- end -}}
 {{- end -}}
 {{- toJson (uniq $names) -}}
 {{- end -}}
 
-{{- define "wgmesh.registryConfigs" -}}
-{{- $names := list (printf "%s-registry" .Values.mesh.name) -}}
-{{- range .Values.registry.extraMeshes -}}
-{{- $names = append $names (printf "%s-registry" .) -}}
+{{/*
+The registries' key Secrets the registry may read (resourceNames).
+*/}}
+{{- define "wgmesh.registryKeySecrets" -}}
+{{- $names := list -}}
+{{- range (include "wgmesh.registryObjects" . | fromJsonArray) -}}
+{{- $names = append $names (printf "%s-key" .) -}}
 {{- end -}}
-{{- toJson (uniq $names) -}}
+{{- toJson $names -}}
+{{- end -}}
+
+{{- define "wgmesh.registryConfigs" -}}
+{{- include "wgmesh.registryObjects" . -}}
 {{- end -}}
 
 {{/*
@@ -82,6 +105,19 @@ Checks that span values (the schema checks each value on its own).
 {{- end -}}
 {{- if eq .Values.namespace.name .Release.Namespace -}}
 {{- fail (printf "namespace.create=true: namespace.name %q is the release namespace, which Helm needs before it creates anything; install the release into another namespace (e.g. -n default), or set namespace.create=false and label %q yourself" .Values.namespace.name .Values.namespace.name) -}}
+{{- end -}}
+{{- end -}}
+{{- $seen := dict -}}
+{{- range .Values.mesh.registries -}}
+{{- if hasKey $seen .name -}}
+{{- fail (printf "mesh.registries: the name %q is used twice; each registry needs its own name" .name) -}}
+{{- end -}}
+{{- $_ := set $seen .name true -}}
+{{- if and (eq (default "HostNetwork" .exposure) "LoadBalancer") .nodeName -}}
+{{- fail (printf "mesh.registries[%s].nodeName pins the registry to a node and applies only to exposure HostNetwork" .name) -}}
+{{- end -}}
+{{- if gt (add (len $.Values.mesh.name) (len .name)) 49 -}}
+{{- fail (printf "mesh.name and mesh.registries[%s].name have at most 49 characters together (the Secret <mesh>-registry-<name>-key is a DNS label)" .name) -}}
 {{- end -}}
 {{- end -}}
 {{- if and .Values.mesh.create (eq .Values.mesh.registry.exposure "LoadBalancer") .Values.mesh.registry.nodeName -}}

@@ -65,6 +65,15 @@ final class Chart {
         "image.tag", "1.2.3",
         "image.pullPolicy", "Always",
         "image.pullSecrets[0]", "regcred")),
+    TWO_REGISTRIES(Map.ofEntries(
+        Map.entry("mesh.registries[0].name", "eu"),
+        Map.entry("mesh.registries[0].nodeName", "cloud-a-node-1"),
+        Map.entry("mesh.registries[0].endpoint", "203.0.113.10:51822"),
+        Map.entry("mesh.registries[0].port", 51822),
+        Map.entry("mesh.registries[1].name", "us"),
+        Map.entry("mesh.registries[1].exposure", "LoadBalancer"),
+        Map.entry("mesh.registries[1].address", "10.88.255.250"),
+        Map.entry("registry.extraMeshes[0]", "old"))),
     TUNED(Map.of(
         "operator.replicas", 2,
         "mesh.name", "prod",
@@ -172,7 +181,11 @@ final class Chart {
           list.set(index, value);
           return;
         }
-        throw new IllegalArgumentException("nested list paths are not supported: " + dotted);
+        Object element = list.get(index);
+        Map<String, Object> child = element instanceof Map ? new LinkedHashMap<>((Map<String, Object>) element) : new LinkedHashMap<>();
+        list.set(index, child);
+        m = child;
+        continue;
       }
       if (last) {
         m.put(p, value);

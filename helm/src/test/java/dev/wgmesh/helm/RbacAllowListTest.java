@@ -34,7 +34,8 @@ class RbacAllowListTest {
   static final String CLUSTER = "cluster";
 
   /** The allow-list: ServiceAccount name to its grants. The namespace scope is written "ns". */
-  static Map<String, Set<String>> allowList(String mesh, List<String> extraMeshes) {
+  /** @param registries the registries' object names: their configs, and with "-key" their Secrets */
+  static Map<String, Set<String>> allowList(List<String> registries) {
     Map<String, Set<String>> allow = new TreeMap<>();
     Set<String> operator = new TreeSet<>();
     grant(operator, CLUSTER, "wgmesh.dev", List.of("wireguardmeshes", "wireguardpeers"), List.of("get", "list", "watch"));
@@ -61,13 +62,10 @@ class RbacAllowListTest {
 
     Set<String> registry = new TreeSet<>();
     grant(registry, CLUSTER, "wgmesh.dev", List.of("wireguardnodeconfigs"), List.of("get", "list", "watch"));
-    registry.add(tuple("ns", "", "secrets", "get", mesh + "-registry-key"));
-    registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "patch", mesh + "-registry"));
-    registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "update", mesh + "-registry"));
-    for (String m : extraMeshes) {
-      registry.add(tuple("ns", "", "secrets", "get", m + "-registry-key"));
-      registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "patch", m + "-registry"));
-      registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "update", m + "-registry"));
+    for (String r : registries) {
+      registry.add(tuple("ns", "", "secrets", "get", r + "-key"));
+      registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "patch", r));
+      registry.add(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "update", r));
     }
     allow.put("wgmesh-registry", registry);
     return allow;
@@ -157,12 +155,12 @@ class RbacAllowListTest {
     }
   }
 
-  static String mesh(Scenario s) {
-    return s == Scenario.TUNED ? "prod" : "wgmesh";
-  }
-
-  static List<String> extraMeshes(Scenario s) {
-    return s == Scenario.TUNED ? List.of("lab") : List.of();
+  static List<String> registries(Scenario s) {
+    return switch (s) {
+      case TUNED -> List.of("prod-registry", "lab-registry");
+      case TWO_REGISTRIES -> List.of("wgmesh-registry-eu", "wgmesh-registry-us", "old-registry");
+      default -> List.of("wgmesh-registry");
+    };
   }
 
   @ParameterizedTest
@@ -171,7 +169,7 @@ class RbacAllowListTest {
     List<String> problems = new ArrayList<>();
     Map<String, Set<String>> granted = granted(Chart.render(scenario), scenario.namespace(), problems);
     assertEquals(List.of(), problems);
-    Map<String, Set<String>> allowed = allowList(mesh(scenario), extraMeshes(scenario));
+    Map<String, Set<String>> allowed = allowList(registries(scenario));
     assertEquals(allowed.keySet(), granted.keySet(), "the service accounts that get permissions");
     for (String sa : allowed.keySet()) {
       Set<String> more = new TreeSet<>(granted.get(sa));
@@ -193,6 +191,20 @@ class RbacAllowListTest {
     assertFalse(agent.contains(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs", "update", "")), "config spec is the operator's");
     assertTrue(agent.stream().noneMatch(g -> g.contains("wireguardpeersets") && !g.matches(".* (get|list|watch)( .*)?")),
         "peer sets are the operator's: read only");
+  }
+
+  @Test
+  void withTwoRegistriesTheRegistryReadsEachOnesKeySecretAndNoOther() {
+    Map<String, Object> values = new java.util.HashMap<>(Scenario.TWO_REGISTRIES.values);
+    values.put("registry.extraMeshes[1].name", "lab");
+    values.put("registry.extraMeshes[1].registries[0]", "a");
+    values.put("registry.extraMeshes[1].registries[1]", "b");
+    Set<String> registry = granted(Chart.parse(Chart.template(values)), Chart.NAMESPACE, new ArrayList<>()).get("wgmesh-registry");
+    List<String> secrets = registry.stream().filter(g -> g.contains("secrets")).toList();
+    assertEquals(List.of("ns core secrets get lab-registry-a-key", "ns core secrets get lab-registry-b-key",
+        "ns core secrets get old-registry-key", "ns core secrets get wgmesh-registry-eu-key", "ns core secrets get wgmesh-registry-us-key"),
+        secrets);
+    assertTrue(registry.contains(tuple(CLUSTER, "wgmesh.dev", "wireguardnodeconfigs/status", "patch", "lab-registry-b")));
   }
 
   @Test
@@ -221,7 +233,7 @@ class RbacAllowListTest {
     List<String> problems = new ArrayList<>();
     Set<String> granted = granted(docs, Chart.NAMESPACE, problems).get("wgmesh-agent");
     Set<String> more = new TreeSet<>(granted);
-    more.removeAll(allowList("wgmesh", List.of()).get("wgmesh-agent"));
+    more.removeAll(allowList(List.of("wgmesh-registry")).get("wgmesh-agent"));
     assertEquals(Set.of("cluster core secrets get"), more);
 
     agent.getRules().add(new PolicyRuleBuilder().withApiGroups("wgmesh.dev").withResources("*").withVerbs("*").build());

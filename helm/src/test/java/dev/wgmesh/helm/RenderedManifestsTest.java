@@ -289,6 +289,19 @@ class RenderedManifestsTest {
     }
     WireGuardMesh m = meshes.get(0);
     WireGuardMeshSpec s = m.getSpec();
+    if (scenario == Scenario.TWO_REGISTRIES) {
+      assertNull(s.getRegistry(), "registries instead of registry");
+      assertEquals(2, s.getRegistries().size());
+      WireGuardMeshSpec.RegistrySpec eu = s.getRegistries().get(0);
+      WireGuardMeshSpec.RegistrySpec us = s.getRegistries().get(1);
+      assertEquals(List.of("eu", "HostNetwork", "cloud-a-node-1", "203.0.113.10:51822", 51822, "wgmesh.internal"),
+          List.of(eu.getName(), eu.getExposure(), eu.getNodeName(), eu.getEndpoint(), eu.getPort(), eu.getZone()));
+      assertNull(eu.getAddress());
+      assertEquals(List.of("us", "LoadBalancer", "10.88.255.250", 51820), List.of(us.getName(), us.getExposure(), us.getAddress(), us.getPort()));
+      assertNull(us.getNodeName(), "unset values are left out, not rendered empty");
+      assertNull(us.getEndpoint());
+      return;
+    }
     assertEquals(scenario == Scenario.TUNED ? "prod" : "wgmesh", m.getMetadata().getName());
     assertEquals("10.88.0.0/16", s.getNetwork());
     assertEquals(51820, s.getListenPort());

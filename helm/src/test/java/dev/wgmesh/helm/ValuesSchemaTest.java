@@ -40,7 +40,13 @@ class ValuesSchemaTest {
         Arguments.of(Map.of("namespace.create", true), "namespace.create=true needs namespace.name", ""),
         Arguments.of(Map.of("namespace.create", true, "namespace.name", "wgmesh"), "is the release namespace", ""),
         Arguments.of(Map.of("mesh.registry.exposure", "LoadBalancer", "mesh.registry.nodeName", "node-1"),
-            "applies only to mesh.registry.exposure=HostNetwork", ""));
+            "applies only to mesh.registry.exposure=HostNetwork", ""),
+        Arguments.of(Map.of("mesh.registries[0].name", "eu", "mesh.registries[1].name", "eu"), "the name \"eu\" is used twice", ""),
+        Arguments.of(Map.of("mesh.registries[0].name", "EU"), "registries", "name"),
+        Arguments.of(Map.of("mesh.registries[0].name", "eu", "mesh.registries[0].port", 70000), "registries", "port"),
+        Arguments.of(Map.of("mesh.registries[0].name", "eu", "mesh.registries[0].exposure", "NodePort"), "registries", "exposure"),
+        Arguments.of(Map.of("mesh.registries[0].name", "eu", "mesh.registries[0].endpoint", "203.0.113.5"), "registries", "endpoint"),
+        Arguments.of(Map.of("mesh.registries[0].exposure", "HostNetwork"), "registries", "name"));
   }
 
   @ParameterizedTest
