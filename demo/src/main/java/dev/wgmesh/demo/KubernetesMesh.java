@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -59,7 +60,12 @@ public final class KubernetesMesh implements AutoCloseable {
   public final Lab lab;
   public final ClusterApi api;
   public final KubernetesClient client;
+  /** The first registry's host (of {@link #registryHosts}). */
   public final Host registryHost;
+  /** One public host per registry: "reg", "reg2", ...; registry i is named {@link #registryName}(i) when there are several. */
+  public final List<Host> registryHosts = new ArrayList<>();
+  /** Each registry's process, once started, by index. */
+  public final Map<Integer, ManagedProcess> registries = new LinkedHashMap<>();
   public final Host operatorHost;
   public final Map<String, Host> nodes = new LinkedHashMap<>();
   /** Each node's agent, once {@link #startComponents} started it. */
@@ -73,11 +79,22 @@ public final class KubernetesMesh implements AutoCloseable {
 
   /** With the API server {@code api} makes, listening on the lab's address of this machine. */
   public KubernetesMesh(String purpose, Function<InetAddress, ClusterApi> apiServer) {
+    this(purpose, apiServer, 1);
+  }
+
+  /**
+   * The same with {@code registryCount} registries: one {@code spec.registry}, or that many entries
+   * of {@code spec.registries} named {@link #registryName}, each on its own public host.
+   */
+  public KubernetesMesh(String purpose, Function<InetAddress, ClusterApi> apiServer, int registryCount) {
     lab = Lab.create(purpose);
     try {
       api = apiServer.apply(lab.attachThisMachine());
       client = api.admin();
-      registryHost = lab.publicHost("reg");
+      for (int i = 0; i < registryCount; i++) {
+        registryHosts.add(lab.publicHost(registryNode(i)));
+      }
+      registryHost = registryHosts.get(0);
       operatorHost = lab.publicHost("ops");
     } catch (RuntimeException e) {
       lab.close();
@@ -103,7 +120,7 @@ public final class KubernetesMesh implements AutoCloseable {
       case PORT_RESTRICTED -> lab.natHost(node.name(), NatKind.PORT_RESTRICTED);
       case SYMMETRIC -> lab.natHost(node.name(), NatKind.SYMMETRIC);
       case DOUBLE_NAT -> lab.doubleNatHost(node.name(), NatKind.PORT_RESTRICTED);
-      case UDP_BLOCKED -> lab.udpBlockedHost(node.name(), registryEndpoint());
+      case UDP_BLOCKED -> lab.udpBlockedHost(node.name(), registryHosts.stream().map(h -> h.endpoint(REGISTRY_PORT)).toList());
       case IPV6 -> lab.ipv6Host(node.name());
     };
     return register(node.name(), host, node.podCidr(), node.podAddress());
@@ -140,31 +157,117 @@ public final class KubernetesMesh implements AutoCloseable {
     return registryHost.endpoint(REGISTRY_PORT);
   }
 
+  /** The name of registry {@code i} in a mesh with several: "a", "b", ... (a one-registry mesh names none). */
+  public static String registryName(int i) {
+    return String.valueOf((char) ('a' + i));
+  }
+
+  /** The node (and lab host) registry {@code i} is pinned to: "reg", "reg2", ... */
+  static String registryNode(int i) {
+    return i == 0 ? "reg" : "reg" + (i + 1);
+  }
+
+  private boolean several() {
+    return registryHosts.size() > 1;
+  }
+
+  /** The WireGuardNodeConfig (and Deployment) name of registry {@code i}, as the operator names them. */
+  public String registryConfigName(int i) {
+    return several() ? MESH + "-registry-" + registryName(i) : MESH + "-registry";
+  }
+
   public void createMesh(String network) {
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
     mesh.getSpec().setNetwork(network);
-    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
-    mesh.getSpec().getRegistry().setEndpoint(registryEndpoint().getAddress().getHostAddress() + ":" + registryEndpoint().getPort());
-    mesh.getSpec().getRegistry().setPort(REGISTRY_PORT);
-    mesh.getSpec().getRegistry().setNodeName("reg");
+    List<WireGuardMeshSpec.RegistrySpec> specs = new ArrayList<>();
+    for (int i = 0; i < registryHosts.size(); i++) {
+      WireGuardMeshSpec.RegistrySpec r = new WireGuardMeshSpec.RegistrySpec();
+      InetSocketAddress endpoint = registryHosts.get(i).endpoint(REGISTRY_PORT);
+      r.setEndpoint(endpoint.getAddress().getHostAddress() + ":" + endpoint.getPort());
+      r.setPort(REGISTRY_PORT);
+      r.setNodeName(registryNode(i));
+      if (several()) {
+        r.setName(registryName(i));
+      }
+      specs.add(r);
+    }
+    if (several()) {
+      mesh.getSpec().setRegistries(specs);
+    } else {
+      mesh.getSpec().setRegistry(specs.get(0));
+    }
     client.resource(mesh).create();
   }
 
-  /** The operator, then (once it rendered the registry's config) the registry and the agents. */
+  /** The operator, then (once it rendered the registries' configs) the registries and the agents. */
   public void startComponents(Duration limit) {
     operator = operatorHost.spawn("operator", wgmesh("operator", "--namespace", NAMESPACE, "--no-leader-election", "--metrics", "off"),
         env(OPERATOR, null));
-    StandaloneMesh.waitFor(limit, () -> client.resources(WireGuardNodeConfig.class).withName(MESH + "-registry").get() != null,
-        "the operator did not render the registry's config (log: " + operator.logFile() + ")");
-    registryHost.spawn("registry", wgmesh("registry", "--kubernetes", "--mesh", MESH, "--interface", lab.id() + "reg", "--metrics", "off",
-        "--zone", ZONE), env(REGISTRY, "reg"));
-    for (String name : nodes.keySet()) {
-      Map<String, String> env = env(AGENT, name);
-      env.put("NODE_NAME", name);
-      agents.put(name, nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
-          "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", lab.id() + name), env));
+    for (int i = 0; i < registryHosts.size(); i++) {
+      String config = registryConfigName(i);
+      StandaloneMesh.waitFor(limit, () -> client.resources(WireGuardNodeConfig.class).withName(config).get() != null,
+          "the operator did not render the registry's config " + config + " (log: " + operator.logFile() + ")");
+      startRegistry(i);
     }
+    for (String name : nodes.keySet()) {
+      startAgent(name);
+    }
+  }
+
+  /** Starts the agent of node {@code name} in Kubernetes mode, as the DaemonSet would (a node added later joins so). */
+  public void startAgent(String name) {
+    Map<String, String> env = env(AGENT, name);
+    env.put("NODE_NAME", name);
+    agents.put(name, nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
+        "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", interfaceOf(name)), env));
+  }
+
+  /** The WireGuard interface of node {@code name}'s agent. */
+  public String interfaceOf(String name) {
+    return lab.id() + name;
+  }
+
+  /** The endpoint node {@code from}'s WireGuard uses for node {@code to} ({@code ip:port}), if any. */
+  public java.util.Optional<String> endpointOf(String from, String to) {
+    WireGuardPeer peer = client.resources(WireGuardPeer.class).withName(to).get();
+    if (peer == null || peer.getSpec() == null || peer.getSpec().getPublicKey() == null) {
+      return java.util.Optional.empty();
+    }
+    for (String line : nodes.get(from).exec("wg", "show", interfaceOf(from), "endpoints").stdout().split("\n")) {
+      String[] fields = line.trim().split("\s+");
+      if (fields.length == 2 && fields[0].equals(peer.getSpec().getPublicKey()) && !fields[1].equals("(none)")) {
+        return java.util.Optional.of(fields[1]);
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
+  /** Starts registry {@code i} in Kubernetes mode on its host, as its Deployment would. */
+  public void startRegistry(int i) {
+    List<String> args = new ArrayList<>(List.of("registry", "--kubernetes", "--mesh", MESH, "--interface", lab.id() + registryNode(i),
+        "--metrics", "off", "--zone", ZONE));
+    if (several()) {
+      args.addAll(List.of("--registry-name", registryName(i)));
+    }
+    registries.put(i, registryHosts.get(i).spawn("registry", wgmesh(args.toArray(String[]::new)), env(REGISTRY, registryNode(i))));
+  }
+
+  /**
+   * Registry {@code i} dies as a machine does: its process is killed (SIGKILL) and its host's cable
+   * pulled, so its WireGuard device answers nothing either. Returns when it was killed.
+   */
+  public Instant killRegistry(int i) {
+    Instant at = Instant.now();
+    registries.get(i).kill();
+    registryHosts.get(i).unplug();
+    return at;
+  }
+
+  /** Registry {@code i} comes back: cable in, a fresh process (it keeps its key, from its Secret). */
+  public void restoreRegistry(int i) {
+    registryHosts.get(i).plugIn();
+    startRegistry(i);
   }
 
   /** A component's environment: the API server as its ServiceAccount, on {@code node}. */

@@ -39,7 +39,12 @@ public final class PingWatch implements AutoCloseable {
 
   /** A request every {@code interval} seconds ({@code ping -i}, e.g. {@code "0.05"}). */
   public PingWatch(StandaloneMesh.Node from, StandaloneMesh.Node to, String interval) {
-    process = from.host.spawn("ping-" + to.name, List.of("ping", "-D", "-n", "-i", interval, to.tunnelIp));
+    this(from.host, to.name, to.tunnelIp, interval);
+  }
+
+  /** From a host to a tunnel address ({@code name} names the log), a request every {@code interval} seconds. */
+  public PingWatch(Host from, String name, String address, String interval) {
+    process = from.spawn("ping-" + name, List.of("ping", "-D", "-n", "-i", interval, address));
   }
 
   /**

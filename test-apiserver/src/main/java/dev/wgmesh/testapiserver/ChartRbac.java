@@ -56,12 +56,28 @@ public final class ChartRbac {
 
   /** The chart's Roles, ClusterRoles and bindings, with its defaults but for the meshes named. */
   public static List<HasMetadata> render(List<String> meshes) {
+    return render(meshes, Map.of());
+  }
+
+  /**
+   * The same, and for meshes with several registries, each registry of theirs by name (as a
+   * user lists them in {@code registry.extraMeshes}).
+   */
+  public static List<HasMetadata> render(List<String> meshes, Map<String, List<String>> namedRegistries) {
     Map<String, Object> values = new TreeMap<>();
     if (!meshes.isEmpty()) {
       values.put("mesh.name", meshes.get(0));
       for (int i = 1; i < meshes.size(); i++) {
         values.put("registry.extraMeshes[" + (i - 1) + "]", meshes.get(i));
       }
+    }
+    int extra = Math.max(0, meshes.size() - 1);
+    for (Map.Entry<String, List<String>> mesh : namedRegistries.entrySet()) {
+      values.put("registry.extraMeshes[" + extra + "].name", mesh.getKey());
+      for (int r = 0; r < mesh.getValue().size(); r++) {
+        values.put("registry.extraMeshes[" + extra + "].registries[" + r + "]", mesh.getValue().get(r));
+      }
+      extra++;
     }
     return CACHE.computeIfAbsent(values.toString(), k -> parse(template(values)));
   }

@@ -60,12 +60,22 @@ public final class StrictApiServer implements AutoCloseable {
   /** How to start one: the meshes the chart's registry Roles name, where to listen, whether to install the CRDs. */
   public static final class Builder {
     private List<String> meshes = List.of();
+    private final java.util.Map<String, List<String>> registries = new java.util.LinkedHashMap<>();
     private InetAddress address = InetAddress.getLoopbackAddress();
     private int port;
     private boolean crds = true;
 
     public Builder meshes(String... names) {
       meshes = List.of(names);
+      return this;
+    }
+
+    /**
+     * A mesh with several registries, named: the chart's registry Roles name each one's Secret and
+     * config ({@code registry.extraMeshes} entries {@code {name, registries}}).
+     */
+    public Builder meshWithRegistries(String mesh, String... registries) {
+      this.registries.put(mesh, List.of(registries));
       return this;
     }
 
@@ -96,7 +106,7 @@ public final class StrictApiServer implements AutoCloseable {
   }
 
   private StrictApiServer(Builder b) {
-    List<HasMetadata> rbac = new ArrayList<>(ChartRbac.render(b.meshes));
+    List<HasMetadata> rbac = new ArrayList<>(ChartRbac.render(b.meshes, b.registries));
     // What a cluster administrator does for the people who use wgmeshctl.
     rbac.add(new ClusterRoleBindingBuilder().withNewMetadata().withName("wgmesh-viewers").endMetadata()
         .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", ChartRbac.VIEW)
