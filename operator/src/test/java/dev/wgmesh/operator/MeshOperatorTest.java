@@ -241,10 +241,8 @@ class MeshOperatorTest {
   }
 
   static WireGuardMeshSpec.RegistrySpec namedRegistry(String name, String endpoint, String nodeName) {
-    WireGuardMeshSpec.RegistrySpec registry = new WireGuardMeshSpec.RegistrySpec();
+    WireGuardMeshSpec.RegistrySpec registry = RegistryEndpointTest.mesh("HostNetwork", nodeName, endpoint);
     registry.setName(name);
-    registry.setEndpoint(endpoint);
-    registry.setNodeName(nodeName);
     return registry;
   }
 
@@ -386,7 +384,8 @@ class MeshOperatorTest {
       addNode(cluster, 1);
       cluster.startOperator();
 
-      await().atMost(TIMEOUT).until(() -> cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get() != null);
+      await().atMost(TIMEOUT).until(() -> cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get() != null
+          && cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get() != null);
       Service service = cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get();
       assertEquals("LoadBalancer", service.getSpec().getType());
       assertEquals("Local", service.getSpec().getExternalTrafficPolicy());
