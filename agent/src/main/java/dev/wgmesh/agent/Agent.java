@@ -68,6 +68,12 @@ public final class Agent implements AutoCloseable {
    * node's mapping right after a NAT change, long before the next keepalive.
    */
   static final Duration SELF_CHECK_INTERVAL = Duration.ofSeconds(2);
+  /**
+   * How often the WireGuard peer of a registry that does not answer is re-created, which makes
+   * WireGuard initiate a handshake at once: a registry that restarted with a new device (a new
+   * pod) forgot the session, and WireGuard alone would wait up to 15 s before it handshakes again.
+   */
+  static final Duration REGISTRY_REHANDSHAKE_INTERVAL = Duration.ofSeconds(5);
 
   private final WireGuardDevice device;
   private final Registries registries;
@@ -103,6 +109,8 @@ public final class Agent implements AutoCloseable {
   /** Set from the self-check thread when this node's mapping or addresses changed: peers look again. */
   private volatile boolean ownChange;
   private final AgentObserver observer;
+  /** Per unreachable registry: when its peer is re-created next ({@link #REGISTRY_REHANDSHAKE_INTERVAL}). */
+  private final Map<Integer, Instant> nextRehandshake = new HashMap<>();
   /** When each peer started discovering (its machine starts so), for the time-to-path metric. */
   private final Map<WireGuardKey, Instant> discoveringSince = new HashMap<>();
 
@@ -238,8 +246,46 @@ public final class Agent implements AutoCloseable {
     }
     runLookups(todo);
     execute(todo);
+    rehandshakeSilentRegistries(state, now);
     logTransitions(now);
     countModes();
+  }
+
+  /**
+   * Re-creates the WireGuard peer of each registry that has not answered for a while, every
+   * {@link #REGISTRY_REHANDSHAKE_INTERVAL}: WireGuard then initiates a handshake at once, so a
+   * registry that comes back with a new device is reached within seconds. Its configuration
+   * (public endpoint, AllowedIPs, keepalive) stays as it was; a peer that may have a preshared
+   * key, which the agent cannot restore, is left alone.
+   */
+  private void rehandshakeSilentRegistries(DeviceState state, Instant now) {
+    List<PeerChange> changes = new ArrayList<>();
+    for (int i = 0; i < registries.targets().size(); i++) {
+      if (registries.health().state(i) != RegistryHealth.State.UNREACHABLE) {
+        nextRehandshake.remove(i);
+        continue;
+      }
+      Instant due = nextRehandshake.putIfAbsent(i, now.plus(REGISTRY_REHANDSHAKE_INTERVAL));
+      if (due == null || now.isBefore(due)) {
+        continue;
+      }
+      nextRehandshake.put(i, now.plus(REGISTRY_REHANDSHAKE_INTERVAL));
+      InetAddress address = registries.targets().get(i).address();
+      for (PeerState peer : state.peers()) {
+        if (peer.allowedIps().stream().anyMatch(p -> p.contains(address)) && !presharedKeys.mayHave(peer.publicKey())) {
+          log.debug("registry {}: re-created its peer to handshake at once", registries.targets().get(i).label());
+          changes.add(PeerChange.removePeer(peer.publicKey()));
+          changes.add(PeerChange.upsert(peer.publicKey(), peer.endpoint(), peer.allowedIps(), peer.persistentKeepalive()));
+        }
+      }
+    }
+    if (!changes.isEmpty()) {
+      try {
+        device.apply(DeviceChange.peers(changes));
+      } catch (IOException e) {
+        log.debug("cannot re-create a registry's peer on {}: {}", device.name(), e.getMessage());
+      }
+    }
   }
 
   /**

@@ -119,7 +119,8 @@ class KubernetesRegistryFailoverLabTest {
         awaitPath(cluster, cluster.tunnelAddresses(), "j1", "p1", "direct");
 
         // A NAT remap during the outage: p1's NAT maps p2's tunnel to other ports; the pair recovers through the second registry.
-        String before = cluster.endpointOf("p2", "p1").orElseThrow();
+        String before = cluster.endpointOf("p2", "p1").orElseThrow(() -> new AssertionError("p2 has no endpoint for p1: "
+            + cluster.nodes.get("p2").exec("wg", "show", cluster.interfaceOf("p2"), "endpoints")));
         cluster.nodes.get("p1").natRouter().remapUdp(before);
         Instant changed = Instant.now();
         Optional<Instant> recovered = direct.awaitReply(changed.plus(IN_FLIGHT), Duration.ofSeconds(30), () -> true);

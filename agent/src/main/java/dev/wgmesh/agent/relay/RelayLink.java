@@ -220,6 +220,7 @@ public final class RelayLink implements AutoCloseable {
           return;
         }
         reportedUnreachableVia.removeIf(e -> e.getKey().equals(frame.source()));
+        routes.heardVia(frame.source(), registry);
         socketFor(frame.source()).send(ByteBuffer.wrap(frame.payload()), new InetSocketAddress(InetAddress.getLoopbackAddress(), wireGuardPort));
         observer.relayed(false, frame.payload().length);
       }

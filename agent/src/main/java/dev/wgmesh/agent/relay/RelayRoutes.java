@@ -12,7 +12,8 @@ import java.util.Map;
  * between the nodes it has, so the sides of a relayed pair need not use the same one: each sends
  * through the registry it prefers among those that answer ({@link #prefer}). A registry that
  * answers UNREACHABLE for a peer (the peer has not said HELLO to it: it cannot reach that registry,
- * or the registry just restarted) is avoided for that peer for {@link #AVOID_FOR}.
+ * or the registry just restarted) is avoided for that peer for {@link #AVOID_FOR}, or until a frame
+ * from the peer comes through it.
  */
 public final class RelayRoutes {
   /** How long a registry that does not know a peer is avoided for it. */
@@ -40,6 +41,14 @@ public final class RelayRoutes {
   /** Registry {@code registry} answered that it cannot reach {@code peer}. */
   public synchronized void unreachableVia(InetAddress peer, int registry, Instant now) {
     avoided.computeIfAbsent(peer, p -> new HashMap<>()).put(registry, now.plus(AVOID_FOR));
+  }
+
+  /** A frame from {@code peer} came through {@code registry}: it knows the peer now, avoid it no longer. */
+  public synchronized void heardVia(InetAddress peer, int registry) {
+    Map<Integer, Instant> avoid = avoided.get(peer);
+    if (avoid != null && avoid.remove(registry) != null && avoid.isEmpty()) {
+      avoided.remove(peer);
+    }
   }
 
   /** The registry to send a peer's frames through: the first preferred one not avoided for it. */

@@ -33,6 +33,16 @@ class RelayRoutesTest {
   }
 
   @Test
+  void aFrameFromThePeerThroughTheRegistryEndsTheAvoidance() {
+    RelayRoutes routes = new RelayRoutes(2);
+    routes.unreachableVia(peer, 0, t0);
+    routes.heardVia(peer, 1);
+    assertEquals(1, routes.registryFor(peer, t0), "another registry's frame says nothing of the first");
+    routes.heardVia(peer, 0);
+    assertEquals(0, routes.registryFor(peer, t0), "the peer has said HELLO there since");
+  }
+
+  @Test
   void whenEveryRegistryIsAvoidedThePreferredOneIsUsed() {
     RelayRoutes routes = new RelayRoutes(2);
     routes.unreachableVia(peer, 0, t0);
