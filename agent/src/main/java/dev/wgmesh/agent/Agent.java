@@ -73,7 +73,7 @@ public final class Agent implements AutoCloseable {
    * WireGuard initiate a handshake at once: a registry that restarted with a new device (a new
    * pod) forgot the session, and WireGuard alone would wait up to 15 s before it handshakes again.
    */
-  static final Duration REGISTRY_REHANDSHAKE_INTERVAL = Duration.ofSeconds(5);
+  static final Duration REGISTRY_REHANDSHAKE_INTERVAL = Duration.ofSeconds(2);
 
   private final WireGuardDevice device;
   private final Registries registries;

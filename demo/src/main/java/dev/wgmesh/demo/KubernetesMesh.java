@@ -235,7 +235,7 @@ public final class KubernetesMesh implements AutoCloseable {
       return java.util.Optional.empty();
     }
     for (String line : nodes.get(from).exec("wg", "show", interfaceOf(from), "endpoints").stdout().split("\n")) {
-      String[] fields = line.trim().split("\s+");
+      String[] fields = line.trim().split("\\s+");
       if (fields.length == 2 && fields[0].equals(peer.getSpec().getPublicKey()) && !fields[1].equals("(none)")) {
         return java.util.Optional.of(fields[1]);
       }
