@@ -222,10 +222,12 @@ public final class Agent implements AutoCloseable {
     }
     checkSelf(state, now);
     if (!firstSelfCheckDone) {
-      // The first lookups should know this node's mapping (for LAN candidates): wait a moment for it.
+      // The first lookups should know this node's mapping (for LAN candidates) and which
+      // registries answer (a dead first registry would cost each lookup its timeout): wait a
+      // moment for the self-check, a little longer than a registry's timeout.
       firstSelfCheckDone = true;
       try {
-        selfCheck.get(1, TimeUnit.SECONDS);
+        selfCheck.get(Registries.TIMEOUT.plusMillis(500).toMillis(), TimeUnit.MILLISECONDS);
       } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
         log.debug("first self-check not done: {}", e.toString());
       } catch (InterruptedException e) {

@@ -55,8 +55,6 @@ import java.util.function.Supplier;
     })
 public final class AgentCommand implements Callable<Integer> {
   private static final Logger log = LoggerFactory.getLogger(AgentCommand.class);
-  /** How long a registry may take to answer before it counts as unreachable (once; then the next is asked). */
-  public static final Duration REGISTRY_TIMEOUT = Duration.ofSeconds(1);
 
   @Option(names = "--device", description = "WireGuard interface to manage, e.g. wg0 (standalone mode: required)")
   String deviceName;
@@ -184,7 +182,7 @@ public final class AgentCommand implements Callable<Integer> {
         return fail(1, e.getMessage());
       }
     }
-    try (Agent agent = new Agent(device, targets, Registries.dnsClients(targets, REGISTRY_TIMEOUT), settings, relay,
+    try (Agent agent = new Agent(device, targets, Registries.dnsClients(targets, Registries.TIMEOUT), settings, relay,
         Clock.systemUTC(), metrics, hostAddresses)) {
       agentRef.set(agent);
       if (once) {

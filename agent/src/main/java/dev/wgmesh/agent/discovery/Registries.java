@@ -13,6 +13,9 @@ import java.util.function.Consumer;
  * have heard from it: each registry serves what it observes itself) hands the question on too.
  */
 public final class Registries {
+  /** How long a registry may take to answer before it counts as unreachable (once; then the next is asked). */
+  public static final java.time.Duration TIMEOUT = java.time.Duration.ofSeconds(1);
+
   private final List<RegistryTarget> targets;
   private final List<RegistryQueries> queries;
   private final RegistryHealth health;

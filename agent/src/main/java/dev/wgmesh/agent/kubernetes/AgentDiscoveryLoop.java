@@ -4,7 +4,6 @@ import dev.wgmesh.agent.Agent;
 import dev.wgmesh.agent.AgentObserver;
 import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
-import dev.wgmesh.agent.AgentCommand;
 import dev.wgmesh.agent.discovery.Registries;
 import dev.wgmesh.agent.discovery.RegistryTarget;
 import java.net.Inet6Address;
@@ -81,7 +80,7 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
           }, observer));
     }
     PeerPathSettings settings = PeerPathSettings.defaults().withRelay(relayOn);
-    Agent agent = new Agent(device, registries, Registries.dnsClients(registries, AgentCommand.REGISTRY_TIMEOUT), settings, relay,
+    Agent agent = new Agent(device, registries, Registries.dnsClients(registries, Registries.TIMEOUT), settings, relay,
         Clock.systemUTC(), observer,
         () -> HostAddresses.withNodeAddresses(nodeAddresses.get(), HostAddresses.ofThisHost(device.name())));
     agentRef.set(agent);
