@@ -64,7 +64,7 @@ public final class RegistryQueryBench {
       counts = List.of(10, 1000, 5000);
     }
     ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
-    System.out.printf("%-6s %-10s %10s %12s %8s %8s%n", "peers", "path", "B/query", "CPU ns/query", "GCs", "GC ms");
+    System.out.printf("%-6s %-10s %10s %12s %13s %8s %8s%n", "peers", "path", "B/query", "CPU ns/query", "user ns/query", "GCs", "GC ms");
     for (int n : counts) {
       List<ServedPeer> peers = peers(n);
       List<byte[]> queries = queries(peers);
@@ -109,12 +109,9 @@ public final class RegistryQueryBench {
       long sink = run(processor, queries, WARMUP);
       long id = Thread.currentThread().getId();
       Gc gc = Gc.now();
-      long bytes = threads.getThreadAllocatedBytes(id);
-      long cpu = threads.getThreadCpuTime(id);
+      Counters before = Counters.of(threads, id);
       sink += run(processor, queries, QUERIES);
-      cpu = threads.getThreadCpuTime(id) - cpu;
-      bytes = threads.getThreadAllocatedBytes(id) - bytes;
-      print(n, "processor", bytes, cpu, QUERIES, gc.since());
+      print(n, "processor", Counters.of(threads, id).minus(before), QUERIES, gc.since());
       if (sink == 42) {
         System.out.println(); // keeps the answers alive for the JIT
       }
@@ -141,12 +138,9 @@ public final class RegistryQueryBench {
           .filter(t -> t.getName().startsWith("dns-udp-")).findFirst().orElseThrow().getId();
       exchange(client, queries, WARMUP / 4);
       Gc gc = Gc.now();
-      long bytes = threads.getThreadAllocatedBytes(worker);
-      long cpu = threads.getThreadCpuTime(worker);
+      Counters before = Counters.of(threads, worker);
       int answered = exchange(client, queries, QUERIES / 4);
-      cpu = threads.getThreadCpuTime(worker) - cpu;
-      bytes = threads.getThreadAllocatedBytes(worker) - bytes;
-      print(n, "udp", bytes, cpu, answered, gc.since());
+      print(n, "udp", Counters.of(threads, worker).minus(before), answered, gc.since());
     }
   }
 
@@ -174,8 +168,20 @@ public final class RegistryQueryBench {
     return answered;
   }
 
-  static void print(int n, String path, long bytes, long cpuNanos, int queries, String gc) {
-    System.out.printf("%-6d %-10s %10.1f %12.0f %s%n", n, path, (double) bytes / queries, (double) cpuNanos / queries, gc);
+  static void print(int n, String path, Counters c, int queries, String gc) {
+    System.out.printf("%-6d %-10s %10.1f %12.0f %13.0f %s%n", n, path, (double) c.bytes / queries, (double) c.cpu / queries,
+        (double) c.user / queries, gc);
+  }
+
+  /** A thread's allocated bytes, CPU time and user CPU time (the rest is the kernel's). */
+  record Counters(long bytes, long cpu, long user) {
+    static Counters of(ThreadMXBean threads, long id) {
+      return new Counters(threads.getThreadAllocatedBytes(id), threads.getThreadCpuTime(id), threads.getThreadUserTime(id));
+    }
+
+    Counters minus(Counters o) {
+      return new Counters(bytes - o.bytes, cpu - o.cpu, user - o.user);
+    }
   }
 
   /** Collections and their time since a point. */
