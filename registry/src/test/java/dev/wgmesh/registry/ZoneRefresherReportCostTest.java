@@ -8,10 +8,7 @@ import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
-import dev.wgmesh.core.wg.DeviceChange;
-import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.PeerState;
-import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.registry.dns.QueryObserver;
 import java.net.InetAddress;
 import java.time.Clock;
@@ -43,25 +40,9 @@ class ZoneRefresherReportCostTest {
 
   /** A refresher over a device with n peers, peer i at tunnel address 10.a.b.c for i + 1. */
   static ZoneRefresher refresher(List<PeerState> peers) throws Exception {
-    WireGuardDevice device = new WireGuardDevice() {
-      @Override
-      public String name() {
-        return "wg-test";
-      }
-
-      @Override
-      public DeviceState read() {
-        return new DeviceState("wg-test", Optional.empty(), Optional.empty(), 51820, 0, peers);
-      }
-
-      @Override
-      public void apply(DeviceChange change) {
-        throw new UnsupportedOperationException();
-      }
-    };
     ZoneRefresher.Config config = new ZoneRefresher.Config(ZONE, Optional.of(Duration.ofSeconds(180)), Duration.ofSeconds(1),
         Optional.empty(), List.of(), 1232);
-    return new ZoneRefresher(device, config, Clock.fixed(NOW, ZoneOffset.UTC), new RegistryMetrics());
+    return new ZoneRefresher(new ListDevice(peers), config, Clock.fixed(NOW, ZoneOffset.UTC), new RegistryMetrics());
   }
 
   static List<PeerState> peers(int n) {
