@@ -18,7 +18,6 @@ import org.xbill.DNS.DClass;
 import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.PTRRecord;
-import org.xbill.DNS.RRset;
 import org.xbill.DNS.SOARecord;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.TXTRecord;
@@ -60,13 +59,13 @@ public final class ZoneIndex {
   private final Name serviceName;
   private final Name nsName;
   /** Apex, NS glue and the empty non-terminals: never change. */
-  private final Map<Name, Map<Integer, RRset>> fixed;
+  private final Map<Name, Map<Integer, List<org.xbill.DNS.Record>>> fixed;
   private final ConcurrentHashMap<WireGuardKey, ServedPeer> peers = new ConcurrentHashMap<>();
   /** The names of the peers' records (instance, host, candidates) and their record sets. */
-  private final ConcurrentHashMap<Name, Map<Integer, RRset>> peerNodes = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<Name, Map<Integer, List<org.xbill.DNS.Record>>> peerNodes = new ConcurrentHashMap<>();
   private volatile SOARecord soa;
   /** The PTR set, gathered on demand; null after the set of peers changed. */
-  private volatile RRset ptr;
+  private volatile List<org.xbill.DNS.Record> ptr;
   private long recordsBuilt;
 
   private ZoneIndex(String zoneText, long serial, List<InetAddress> nameServerAddresses) {
@@ -75,7 +74,7 @@ public final class ZoneIndex {
     this.serviceName = child(DnsSdNames.serviceName(zoneText));
     this.nsName = child("ns1." + zone);
     this.soa = soa(serial);
-    Map<Name, Map<Integer, RRset>> apex = new HashMap<>();
+    Map<Name, Map<Integer, List<org.xbill.DNS.Record>>> apex = new HashMap<>();
     add(apex, new NSRecord(zone, DClass.IN, APEX_TTL, nsName));
     for (InetAddress address : nameServerAddresses) {
       add(apex, addressRecord(nsName, APEX_TTL, address));
@@ -105,7 +104,7 @@ public final class ZoneIndex {
    * changed (the peer's old and new names). Costs the peer's own records, whatever the zone holds.
    */
   public synchronized List<Name> put(ServedPeer peer, long serial) {
-    Map<Name, Map<Integer, RRset>> fresh = new LinkedHashMap<>();
+    Map<Name, Map<Integer, List<org.xbill.DNS.Record>>> fresh = new LinkedHashMap<>();
     Name instance = child(DnsSdNames.instanceName(peer.key(), zoneText));
     Name host = child(DnsSdNames.hostName(peer.key(), zoneText));
     add(fresh, new SRVRecord(instance, DClass.IN, PEER_TTL, 0, 0, peer.endpoint().getPort(), host));
@@ -171,11 +170,16 @@ public final class ZoneIndex {
     return new SOARecord(zone, DClass.IN, APEX_TTL, nsName, child("hostmaster." + zone), serial, 3600, 600, 86400, 0);
   }
 
-  private void add(Map<Name, Map<Integer, RRset>> nodes, org.xbill.DNS.Record record) {
+  /**
+   * Adds a record to its set. Plain lists, not dnsjava's RRset, whose duplicate check costs O(n)
+   * per record (the PTR set of 5000 peers took tens of seconds); a peer's records are distinct
+   * by construction.
+   */
+  private void add(Map<Name, Map<Integer, List<org.xbill.DNS.Record>>> nodes, org.xbill.DNS.Record record) {
     recordsBuilt++;
     nodes.computeIfAbsent(record.getName(), n -> new HashMap<>())
-        .computeIfAbsent(record.getType(), t -> new RRset())
-        .addRR(record);
+        .computeIfAbsent(record.getType(), t -> new ArrayList<>())
+        .add(record);
   }
 
   /**
@@ -248,15 +252,15 @@ public final class ZoneIndex {
     return fixed.containsKey(name) || peerNodes.containsKey(name);
   }
 
-  /** The records of one type at a name, or null. */
-  public RRset find(Name name, int type) {
+  /** The record set of one type at a name, or null. */
+  public List<org.xbill.DNS.Record> find(Name name, int type) {
     if (type == Type.SOA && name.equals(zone)) {
-      return new RRset(soa);
+      return List.of(soa);
     }
     if (type == Type.PTR && name.equals(serviceName)) {
       return ptr();
     }
-    Map<Integer, RRset> node = fixed.get(name);
+    Map<Integer, List<org.xbill.DNS.Record>> node = fixed.get(name);
     if (node == null) {
       node = peerNodes.get(name);
     }
@@ -264,15 +268,16 @@ public final class ZoneIndex {
   }
 
   /** Every record set at a name (for ANY). */
-  public List<RRset> all(Name name) {
-    List<RRset> sets = new ArrayList<>();
+  public List<List<org.xbill.DNS.Record>> all(Name name) {
+    List<List<org.xbill.DNS.Record>> sets = new ArrayList<>();
     if (name.equals(zone)) {
-      sets.add(new RRset(soa));
+      sets.add(List.of(soa));
     }
-    if (name.equals(serviceName) && ptr() != null) {
-      sets.add(ptr());
+    List<org.xbill.DNS.Record> ptrs = name.equals(serviceName) ? ptr() : null;
+    if (ptrs != null) {
+      sets.add(ptrs);
     }
-    Map<Integer, RRset> node = fixed.get(name);
+    Map<Integer, List<org.xbill.DNS.Record>> node = fixed.get(name);
     if (node == null) {
       node = peerNodes.get(name);
     }
@@ -283,15 +288,15 @@ public final class ZoneIndex {
   }
 
   /** The PTR set of the service name: one record per peer, or null without peers. */
-  private RRset ptr() {
-    RRset set = ptr;
+  private List<org.xbill.DNS.Record> ptr() {
+    List<org.xbill.DNS.Record> set = ptr;
     if (set == null) {
-      synchronized (this) {
-        set = new RRset();
+      synchronized (this) { // no writer in between: the set matches the peers
+        List<org.xbill.DNS.Record> all = new ArrayList<>(peers.size());
         for (ServedPeer peer : peers.values()) {
-          set.addRR(new PTRRecord(serviceName, DClass.IN, PEER_TTL, child(DnsSdNames.instanceName(peer.key(), zoneText))));
+          all.add(new PTRRecord(serviceName, DClass.IN, PEER_TTL, child(DnsSdNames.instanceName(peer.key(), zoneText))));
         }
-        set = set.size() == 0 ? null : set;
+        set = all.isEmpty() ? null : List.copyOf(all);
         ptr = set;
       }
     }
