@@ -18,6 +18,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -64,7 +65,9 @@ public final class ZoneRefresher {
   private final PeerSelection selection;
   private final QueryProcessor processor;
   private DeviceState lastState;
-  private Map<WireGuardKey, ServedPeer> served = Map.of();
+  /** Each peer by its tunnel address (a host route in its AllowedIPs): who may report candidates. */
+  private Map<InetAddress, PeerState> byTunnelAddress = Map.of();
+  private Map<WireGuardKey, ServedPeer> served = new LinkedHashMap<>();
   private final Map<WireGuardKey, List<InetSocketAddress>> candidates = new HashMap<>();
   private long serial;
   private boolean readFailing;
@@ -78,7 +81,7 @@ public final class ZoneRefresher {
     this.selection = new PeerSelection(config.maxHandshakeAge());
     ZoneIndex.parseZone(config.zone()); // validate before anything else
     this.serial = clock.instant().getEpochSecond() & 0xFFFFFFFFL;
-    this.lastState = readDevice();
+    setState(readDevice());
     this.processor =
         new QueryProcessor(ZoneIndex.build(config.zone(), List.of(), serial, config.nameServerAddresses()), config.maxUdpPayload(), metrics);
     this.processor.onUpdate(this::report);
@@ -92,7 +95,7 @@ public final class ZoneRefresher {
   /** One refresh: read the device (keeping the last state if that fails) and reselect. */
   public synchronized void refresh() {
     try {
-      lastState = readDevice();
+      setState(readDevice());
       if (readFailing) {
         readFailing = false;
         log.info("device {} readable again", device.name());
@@ -107,6 +110,19 @@ public final class ZoneRefresher {
     reselect();
   }
 
+  private void setState(DeviceState state) {
+    Map<InetAddress, PeerState> tunnel = new HashMap<>();
+    for (PeerState peer : state.peers()) {
+      for (IpPrefix prefix : peer.allowedIps()) {
+        if (prefix.length() == (prefix.isIpv4() ? 32 : 128)) {
+          tunnel.putIfAbsent(prefix.address(), peer); // the first peer with that route, as WireGuard routes
+        }
+      }
+    }
+    lastState = state;
+    byTunnelAddress = tunnel;
+  }
+
   private DeviceState readDevice() throws IOException {
     long start = System.nanoTime();
     try {
@@ -118,7 +134,9 @@ public final class ZoneRefresher {
 
   /**
    * Takes a node's candidate report (a DNS UPDATE) from tunnel address {@code source}; returns
-   * the DNS rcode for the answer. Serves the candidates at once.
+   * the DNS rcode for the answer. Serves the candidates at once: the next query sees them. A
+   * report costs the reporting peer's records only, not a pass over the zone, so the reports of
+   * a whole mesh starting cost O(N), not O(N²).
    */
   public synchronized int report(Message update, InetAddress source) {
     HostCandidates.Report report = HostCandidates.read(update, config.zone());
@@ -129,21 +147,29 @@ public final class ZoneRefresher {
     HostCandidates.Report.Candidates reported = (HostCandidates.Report.Candidates) report;
     // Only a peer's own tunnel address (a host route in its AllowedIPs) may report: not a pod or
     // a LAN routed behind the node, whose packets the tunnel carries with their own source.
-    Optional<PeerState> sender = lastState.peers().stream()
-        .filter(p -> p.allowedIps().stream().anyMatch(prefix -> prefix.length() == (prefix.isIpv4() ? 32 : 128) && prefix.contains(source)))
-        .findFirst();
-    if (sender.isEmpty() || !sender.get().publicKey().equals(reported.key())) {
+    PeerState sender = byTunnelAddress.get(source);
+    if (sender == null || !sender.publicKey().equals(reported.key())) {
       log.warn("refused a candidate report for {} from {}: {}", reported.key().toBase64(), source.getHostAddress(),
-          sender.isEmpty() ? "no peer has that address" : "the address belongs to another peer");
+          sender == null ? "no peer has that address" : "the address belongs to another peer");
       return Rcode.REFUSED;
     }
     List<InetSocketAddress> before = candidates.put(reported.key(), reported.endpoints());
     if (!reported.endpoints().equals(before)) {
       log.info("peer {} reports host candidates {}", reported.key().toBase64(),
           reported.endpoints().stream().map(Endpoints::format).toList());
-      reselect();
+      ServedPeer peer = served.get(reported.key());
+      if (peer != null) { // otherwise served with them once fresh, by the next refresh
+        ServedPeer updated = peer.withCandidates(reported.endpoints());
+        served.put(updated.key(), updated);
+        processor.apply(List.of(updated), List.of(), nextSerial(clock.instant()));
+      }
     }
     return Rcode.NOERROR;
+  }
+
+  private long nextSerial(Instant now) {
+    serial = Math.max(serial + 1, now.getEpochSecond()) & 0xFFFFFFFFL;
+    return serial;
   }
 
   private void reselect() {
@@ -163,9 +189,15 @@ public final class ZoneRefresher {
       return;
     }
     logChanges(served, next, now);
+    List<ServedPeer> changed = new ArrayList<>();
+    for (ServedPeer peer : next.values()) {
+      if (!peer.equals(served.get(peer.key()))) {
+        changed.add(peer);
+      }
+    }
+    List<WireGuardKey> removed = served.keySet().stream().filter(key -> !next.containsKey(key)).toList();
     served = next;
-    serial = Math.max(serial + 1, now.getEpochSecond()) & 0xFFFFFFFFL;
-    processor.update(ZoneIndex.build(config.zone(), List.copyOf(next.values()), serial, config.nameServerAddresses()));
+    processor.apply(changed, removed, nextSerial(now));
   }
 
   private void logChanges(Map<WireGuardKey, ServedPeer> before, Map<WireGuardKey, ServedPeer> after, Instant now) {

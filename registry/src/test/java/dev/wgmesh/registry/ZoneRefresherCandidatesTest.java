@@ -8,8 +8,6 @@ import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.core.net.IpPrefix;
-import dev.wgmesh.core.wg.DeviceChange;
-import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.PeerState;
 import dev.wgmesh.core.wg.WireGuardDevice;
 import dev.wgmesh.registry.dns.QueryObserver;
@@ -38,22 +36,7 @@ class ZoneRefresherCandidatesTest {
   final WireGuardKey alice = KeyPair.generate().publicKey();
   final WireGuardKey bob = KeyPair.generate().publicKey();
   final List<PeerState> peers = new ArrayList<>(List.of(peer(alice, "10.88.0.1"), peer(bob, "10.88.0.2")));
-  final WireGuardDevice device = new WireGuardDevice() {
-    @Override
-    public String name() {
-      return "wg-test";
-    }
-
-    @Override
-    public DeviceState read() {
-      return new DeviceState("wg-test", Optional.empty(), Optional.empty(), 51820, 0, peers);
-    }
-
-    @Override
-    public void apply(DeviceChange change) {
-      throw new UnsupportedOperationException();
-    }
-  };
+  final WireGuardDevice device = new ListDevice(peers);
 
   static PeerState peer(WireGuardKey key, String tunnelIp) {
     return new PeerState(key, Optional.of(Endpoints.parse("203.0.113.9:40000")), List.of(IpPrefix.parse(tunnelIp + "/32")),

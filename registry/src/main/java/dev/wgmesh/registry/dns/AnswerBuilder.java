@@ -11,7 +11,6 @@ import org.xbill.DNS.NSRecord;
 import org.xbill.DNS.Name;
 import org.xbill.DNS.OPTRecord;
 import org.xbill.DNS.Opcode;
-import org.xbill.DNS.RRset;
 import org.xbill.DNS.Rcode;
 import org.xbill.DNS.SRVRecord;
 import org.xbill.DNS.Section;
@@ -86,13 +85,13 @@ public final class AnswerBuilder {
       response.addRecord(index.soa(), Section.AUTHORITY);
       return response;
     }
-    List<RRset> answers = type == Type.ANY ? index.all(name) : nullableToList(index.find(name, type));
+    List<List<org.xbill.DNS.Record>> answers = type == Type.ANY ? index.all(name) : nullableToList(index.find(name, type));
     if (answers.isEmpty()) {
       response.addRecord(index.soa(), Section.AUTHORITY); // NODATA
       return response;
     }
-    for (RRset rrset : answers) {
-      rrset.rrs(false).forEach(r -> response.addRecord(r, Section.ANSWER));
+    for (List<org.xbill.DNS.Record> set : answers) {
+      set.forEach(r -> response.addRecord(r, Section.ANSWER));
     }
     if (type == Type.SRV) {
       addSrvAdditionals(answers.get(0), index, response);
@@ -106,17 +105,17 @@ public final class AnswerBuilder {
    * SRV: the target's A/AAAA first (wgsd-client reads only the first additional record, and
    * requires it to be an address), then the instance's TXT with the peer's key for validation.
    */
-  static void addSrvAdditionals(RRset srvSet, ZoneIndex index, Message response) {
-    for (org.xbill.DNS.Record r : srvSet.rrs(false)) {
+  static void addSrvAdditionals(List<org.xbill.DNS.Record> srvSet, ZoneIndex index, Message response) {
+    for (org.xbill.DNS.Record r : srvSet) {
       Name target = ((SRVRecord) r).getTarget();
       addAll(index.find(target, Type.A), response);
       addAll(index.find(target, Type.AAAA), response);
     }
-    addAll(index.find(srvSet.getName(), Type.TXT), response);
+    addAll(index.find(srvSet.get(0).getName(), Type.TXT), response);
   }
 
-  static void addNsAdditionals(RRset nsSet, ZoneIndex index, Message response) {
-    for (org.xbill.DNS.Record r : nsSet.rrs(false)) {
+  static void addNsAdditionals(List<org.xbill.DNS.Record> nsSet, ZoneIndex index, Message response) {
+    for (org.xbill.DNS.Record r : nsSet) {
       Name target = ((NSRecord) r).getTarget();
       addAll(index.find(target, Type.A), response);
       addAll(index.find(target, Type.AAAA), response);
@@ -181,13 +180,13 @@ public final class AnswerBuilder {
     return Math.max(NO_EDNS_UDP_LIMIT, Math.min(opt.getPayloadSize(), maxUdpPayload));
   }
 
-  private static void addAll(RRset set, Message response) {
+  private static void addAll(List<org.xbill.DNS.Record> set, Message response) {
     if (set != null) {
-      set.rrs(false).forEach(r -> response.addRecord(r, Section.ADDITIONAL));
+      set.forEach(r -> response.addRecord(r, Section.ADDITIONAL));
     }
   }
 
-  private static List<RRset> nullableToList(RRset set) {
+  private static List<List<org.xbill.DNS.Record>> nullableToList(List<org.xbill.DNS.Record> set) {
     return set == null ? List.of() : List.of(set);
   }
 

@@ -124,9 +124,12 @@ public final class DnsServer implements AutoCloseable {
     t.start();
   }
 
+  /** One UDP worker: receive, answer into a reused buffer, send; no allocation per query. */
   private void serveUdp(DatagramChannel channel) {
-    ByteBuffer in = ByteBuffer.allocate(65535);
+    ByteBuffer in = ByteBuffer.allocate(QueryProcessor.MAX_RESPONSE);
     byte[] packet = in.array();
+    ByteBuffer out = ByteBuffer.allocate(QueryProcessor.MAX_RESPONSE);
+    byte[] response = out.array();
     while (!closed) {
       try {
         in.clear();
@@ -134,9 +137,10 @@ public final class DnsServer implements AutoCloseable {
         if (from == null) {
           continue;
         }
-        byte[] response = processor.process(packet, in.position(), Transport.UDP, ((InetSocketAddress) from).getAddress());
-        if (response != null) {
-          channel.send(ByteBuffer.wrap(response), from);
+        int n = processor.process(packet, in.position(), Transport.UDP, ((InetSocketAddress) from).getAddress(), response);
+        if (n >= 0) {
+          out.clear().limit(n);
+          channel.send(out, from);
         }
       } catch (ClosedChannelException e) {
         return;

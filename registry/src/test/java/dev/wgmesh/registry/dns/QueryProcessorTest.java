@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.core.dnssd.DnsSdNames;
+import dev.wgmesh.core.net.Endpoints;
 import dev.wgmesh.registry.dns.QueryObserver.Transport;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -150,6 +151,36 @@ class QueryProcessorTest {
     assertEquals(Rcode.NOERROR, parse(process(q, Transport.UDP)).getRcode());
     processor.update(ZoneIndex.build(ZONE, peers.subList(1, peers.size()), 8, List.of()));
     assertEquals(Rcode.NXDOMAIN, parse(process(q, Transport.UDP)).getRcode(), "a withheld peer must vanish at once");
+  }
+
+  @Test
+  void changedPeersReplaceExactlyTheirCachedAnswers() throws Exception {
+    ServedPeer gone = peers.get(0);
+    ServedPeer moved = peers.get(1);
+    ServedPeer kept = peers.get(2);
+    ServedPeer added = Peers.peer("203.0.113.77:4242", "10.98.0.1/32");
+    byte[] goneA = query(DnsSdNames.hostName(gone.key(), ZONE), Type.A, 1, null, false);
+    byte[] movedSrv = query(DnsSdNames.instanceName(moved.key(), ZONE), Type.SRV, 2, 1232, false);
+    byte[] keptSrv = query(DnsSdNames.instanceName(kept.key(), ZONE), Type.SRV, 3, null, false);
+    byte[] addedTxt = query(DnsSdNames.instanceName(added.key(), ZONE), Type.TXT, 4, null, false);
+    byte[] ptr = query(DnsSdNames.serviceName(ZONE), Type.PTR, 5, null, false);
+    byte[] keptBefore = process(keptSrv, Transport.UDP);
+    for (byte[] q : List.of(goneA, movedSrv, addedTxt, ptr)) {
+      process(q, Transport.TCP); // cache every answer first
+    }
+    ServedPeer movedNow = new ServedPeer(moved.key(), Endpoints.parse("198.51.100.200:999"), moved.allowedIps());
+    processor.apply(List.of(movedNow, added), List.of(gone.key()), 8);
+
+    assertEquals(Rcode.NXDOMAIN, parse(process(goneA, Transport.UDP)).getRcode(), "a removed peer vanishes at once");
+    assertEquals(999, ((org.xbill.DNS.SRVRecord) parse(process(movedSrv, Transport.UDP)).getSection(Section.ANSWER).get(0)).getPort());
+    assertEquals(Rcode.NOERROR, parse(process(addedTxt, Transport.UDP)).getRcode(), "a cached NXDOMAIN goes with the change");
+    assertEquals(peers.size(), parse(process(ptr, Transport.TCP)).getSection(Section.ANSWER).size(), "one gone, one added");
+    assertArrayEquals(keptBefore, process(keptSrv, Transport.UDP), "other peers' answers stay as they were");
+    for (byte[] q : List.of(goneA, movedSrv, keptSrv, addedTxt, ptr)) {
+      for (Transport t : Transport.values()) {
+        assertArrayEquals(reference(q, t), process(q, t), "after the change, every answer is the index's");
+      }
+    }
   }
 
   @Test
