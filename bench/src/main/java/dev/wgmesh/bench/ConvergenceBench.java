@@ -167,7 +167,7 @@ public final class ConvergenceBench {
       }
       report.add(String.format(Locale.ROOT, "agent memory, one agent on a device with %d peers plus the registry, after %d s:",
           settings.rssPeers(), settings.rssSettle().toSeconds()));
-      report.add(String.format(Locale.ROOT, "  %9s %9s %7s  %s", "VmRSS MiB", "peak MiB", "threads", "JVM options"));
+      report.add(String.format(Locale.ROOT, "  %9s %9s %7s %6s  %s", "VmRSS MiB", "peak MiB", "threads", "CPU s", "JVM options"));
       report.addAll(rssRows);
     }
     if (!rssKubernetesRows.isEmpty()) {
@@ -175,8 +175,9 @@ public final class ConvergenceBench {
         report.add("");
       }
       report.add(String.format(Locale.ROOT, "agent memory in Kubernetes mode (wgmesh agent --kubernetes, strict test API server, the peers"
-          + " in WireGuardPeerSets, the registry reachable), after %d s:", settings.rssSettle().toSeconds()));
-      report.add(String.format(Locale.ROOT, "  %5s %9s %9s %7s  %s", "peers", "VmRSS MiB", "peak MiB", "threads", "options"));
+          + " in WireGuardPeerSets, the registry reachable), %d s after the agent applied its configuration:",
+          settings.rssSettle().toSeconds()));
+      report.add(String.format(Locale.ROOT, "  %5s %9s %9s %7s %6s  %s", "peers", "VmRSS MiB", "peak MiB", "threads", "CPU s", "options"));
       report.addAll(rssKubernetesRows);
     }
     report.add("");
@@ -375,14 +376,19 @@ public final class ConvergenceBench {
   private void rssKubernetesTrials(List<String> rows, List<Verdict> verdicts) {
     List<List<String>> optionSets = rssOptionSets();
     for (int peers : settings.rssKubernetesPeers()) {
-      progress("rss-kubernetes: %d agent(s) in Kubernetes mode, each applying %d peers from WireGuardPeerSets, VmRSS after %d s",
+      progress("rss-kubernetes: %d agent(s) in Kubernetes mode, each applying %d peers from WireGuardPeerSets, VmRSS %d s after it"
+          + " applied them",
           optionSets.size(), peers, settings.rssSettle().toSeconds());
       try (Worlds worlds = new Worlds("bench-rssk"); KubernetesRss cluster = new KubernetesRss(worlds.forPairs(0), product, peers)) {
+        // One after the other, each once the previous one applied its configuration (1000 routes,
+        // one `ip route` each, take a while): agents applying at once would load the machine. The
+        // settle time counts from that.
         List<KubernetesRss.Agent> agents = new ArrayList<>();
         List<Instant> started = new ArrayList<>();
         for (int i = 0; i < optionSets.size(); i++) {
-          agents.add(cluster.startAgent("k" + (i + 1), optionSets.get(i)));
-          started.add(Instant.now());
+          KubernetesRss.Agent a = cluster.startAgent("k" + (i + 1), optionSets.get(i));
+          agents.add(a);
+          started.add(a.awaitApplied(Duration.ofMinutes(5)));
         }
         for (int i = 0; i < agents.size(); i++) {
           KubernetesRss.Agent a = agents.get(i);
@@ -420,11 +426,26 @@ public final class ConvergenceBench {
     }
   }
 
-  /** An agent's memory from /proc/PID/status: VmRSS, VmHWM (the peak of VmRSS) in KiB, and threads. */
-  record Memory(long rssKib, long hwmKib, long threads) {
+  /**
+   * An agent's memory from /proc/PID/status: VmRSS, VmHWM (the peak of VmRSS) in KiB, and threads;
+   * and the CPU time it used so far (user + system, /proc/PID/stat), what an option may trade.
+   */
+  record Memory(long rssKib, long hwmKib, long threads, double cpuSeconds) {
     static Memory of(ManagedProcess agent) {
-      Map<String, Long> status = procStatus(javaPid(agent));
-      return new Memory(status.getOrDefault("VmRSS", -1L), status.getOrDefault("VmHWM", -1L), status.getOrDefault("Threads", -1L));
+      long pid = javaPid(agent);
+      Map<String, Long> status = procStatus(pid);
+      return new Memory(status.getOrDefault("VmRSS", -1L), status.getOrDefault("VmHWM", -1L), status.getOrDefault("Threads", -1L),
+          cpuSeconds(pid));
+    }
+
+    private static double cpuSeconds(long pid) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
     }
 
     static String options(List<String> options) {
@@ -433,7 +454,7 @@ public final class ConvergenceBench {
 
     /** VmRSS, peak and threads in MiB, then the options; {@code judged} marks AGENT_JAVA_OPTS. */
     String row(List<String> options, boolean judged) {
-      return String.format(Locale.ROOT, "%9.1f %9.1f %7d  %s%s", rssKib / 1024.0, hwmKib / 1024.0, threads, options(options),
+      return String.format(Locale.ROOT, "%9.1f %9.1f %7d %6.1f  %s%s", rssKib / 1024.0, hwmKib / 1024.0, threads, cpuSeconds, options(options),
           judged ? "   <- AGENT_JAVA_OPTS, judged" : "   (comparison)");
     }
 
@@ -715,8 +736,8 @@ public final class ConvergenceBench {
   record Settings(int trials, int recoveryTrials, int rssPeers, List<Integer> rssKubernetesPeers, Duration rssSettle, List<String> scenarios,
       List<String> agentOpts, List<String> registryOpts, List<List<String>> rssCompare, String loadBefore) {
     static final List<String> ALL = List.of("direct", "relayed", "recovery", "rss", "rss-kubernetes");
-    /** What bin/wgmesh passes to the agent's JVM. */
-    static final String DEFAULT_AGENT_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m";
+    /** What bin/wgmesh and the chart pass to the agent's JVM. */
+    static final String DEFAULT_AGENT_OPTS = String.join(" ", ProductJar.AGENT);
 
     static final String HELP = String.join("\n",
         "environment:",
@@ -730,7 +751,8 @@ public final class ConvergenceBench {
         "  REGISTRY_JAVA_OPTS=\"\"  JVM options of the registry",
         "  RSS_COMPARE=default  more agent option sets for the rss scenario, separated by |, measured at the same time",
         "                       (\"default\" stands for no options: the JVM's defaults; empty: none); in rss-kubernetes a word",
-        "                       NAME=value goes to the agent's environment (e.g. MALLOC_ARENA_MAX=2)");
+        "                       NAME=value goes to the agent's environment, which is otherwise the launchers'",
+        "                       (MALLOC_ARENA_MAX=2)");
 
     static Settings fromEnvironment(Map<String, String> env) {
       int trials = positive(env, "TRIALS", 20);

@@ -40,8 +40,9 @@ import java.util.TreeMap;
  * discovery against the registry (whose device has the agent's key as a peer, as the operator's
  * registry config would), and is measured after it has run for a while.
  *
- * <p>An option set may hold words {@code NAME=value} (no leading dash): they go to the agent's
- * environment (e.g. {@code MALLOC_ARENA_MAX=2}), the other words to the JVM.
+ * <p>The agent's environment is the launchers' ({@link ProductJar#AGENT_ENVIRONMENT}); an option set
+ * may hold words {@code NAME=value} (no leading dash), which go to the environment and override it
+ * (e.g. {@code MALLOC_ARENA_MAX=8}), the other words to the JVM.
  */
 final class KubernetesRss implements AutoCloseable {
   static final String MESH = "bench";
@@ -60,6 +61,12 @@ final class KubernetesRss implements AutoCloseable {
     int peersOnDevice() {
       var r = host.exec("wg", "show", iface, "peers");
       return r.ok() ? (int) r.stdout().lines().filter(l -> !l.isBlank()).count() : 0;
+    }
+
+    /** Waits until the agent logged that it applied its configuration (routes included) and returns when it saw that. */
+    java.time.Instant awaitApplied(Duration limit) {
+      process.awaitLog("configuration generation", limit);
+      return java.time.Instant.now();
     }
   }
 
@@ -119,6 +126,7 @@ final class KubernetesRss implements AutoCloseable {
 
     List<String> jvm = new ArrayList<>();
     Map<String, String> env = new LinkedHashMap<>(api.environment(StrictApiServer.agentOn(name)));
+    env.putAll(ProductJar.AGENT_ENVIRONMENT); // as the launchers run it
     env.put("POD_NAMESPACE", StrictApiServer.NAMESPACE);
     env.put("NODE_NAME", name);
     for (String word : options) {

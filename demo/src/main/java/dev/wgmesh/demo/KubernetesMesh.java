@@ -159,8 +159,9 @@ public final class KubernetesMesh implements AutoCloseable {
         "--zone", ZONE), env(REGISTRY, "reg"));
     for (String name : nodes.keySet()) {
       Map<String, String> env = env(AGENT, name);
+      env.putAll(ProductJar.AGENT_ENVIRONMENT);
       env.put("NODE_NAME", name);
-      agents.put(name, nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
+      agents.put(name, nodes.get(name).spawn("agent", ProductJar.locate().command(ProductJar.AGENT, "agent", "--kubernetes", "--mesh", MESH,
           "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", lab.id() + name), env));
     }
   }
