@@ -55,5 +55,5 @@ lab_driver_main() {
   rm -rf "$logs" # the previous run's process logs
   say "logs of this run: $logs"
   # exec: Ctrl-C and SIGTERM reach the JVM directly, whose shutdown hook removes the labs.
-  exec java -XX:+UseSerialGC -Dwgmesh.lab.logDir="$logs" -Dbench.commit="$commit" -Dwgmesh.jar="$PRODUCT" -cp "$JAR" "$MAIN" --out "$results"
+  exec java -XX:+UseSerialGC -Dwgmesh.lab.logDir="$logs" -Dbench.commit="$commit" -Dwgmesh.jar="$PRODUCT" -Dwgmesh.chart="$REPO/helm/wgmesh" -cp "$JAR" "$MAIN" --out "$results"
 }

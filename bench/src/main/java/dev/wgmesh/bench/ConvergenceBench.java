@@ -38,6 +38,9 @@ import java.util.Optional;
  *       and forgets its connections; the time to the next answered ping;
  *   <li><b>rss</b>: one agent whose device has many peers (random keys, /32 each, most without an
  *       endpoint) besides the registry; its resident memory after it has run for a while.
+ *   <li><b>rss-kubernetes</b>: the same for {@code wgmesh agent --kubernetes} against the strict
+ *       test API server, its peers from WireGuardPeerSets, at each of RSS_KUBERNETES_PEERS
+ *       ({@link KubernetesRss}).
  * </ol>
  *
  * Every trial uses a fresh pair of nodes (new namespaces, NAT routers, wireguard-go devices and
@@ -60,6 +63,8 @@ public final class ConvergenceBench {
   static final Duration RELAYED_TARGET_P95 = Duration.ofSeconds(2);
   static final Duration RECOVERY_TARGET = Duration.ofSeconds(3);
   static final long RSS_TARGET_KIB = 96 * 1024;
+  /** The project's targets for the agent in Kubernetes mode: VmRSS by peer count. */
+  static final Map<Integer, Long> RSS_KUBERNETES_TARGET_KIB = Map.of(100, 40 * 1024L, 1000, 64 * 1024L);
 
   /** Longest wait for one trial before it counts as failed. */
   static final Duration DIRECT_LIMIT = Duration.ofSeconds(30);
@@ -105,6 +110,7 @@ public final class ConvergenceBench {
     List<Verdict> verdicts = new ArrayList<>();
     List<String> rows = new ArrayList<>();
     List<String> rssRows = new ArrayList<>();
+    List<String> rssKubernetesRows = new ArrayList<>();
     for (String scenario : settings.scenarios()) {
       switch (scenario) {
         case "direct" -> {
@@ -125,11 +131,13 @@ public final class ConvergenceBench {
           verdicts.add(Verdict.atMost("recovery max", s.percentile(100), RECOVERY_TARGET));
         }
         case "rss" -> rssTrial(rssRows, verdicts);
+        case "rss-kubernetes" -> rssKubernetesTrials(rssKubernetesRows, verdicts);
         default -> throw new IllegalStateException(scenario);
       }
     }
     List<String> report = BenchEnvironment.header("wgmesh convergence benchmark", "TRIALS=" + settings.trials() + " RECOVERY_TRIALS="
-        + settings.recoveryTrials() + " RSS_PEERS=" + settings.rssPeers() + " RSS_SETTLE=" + settings.rssSettle().toSeconds()
+        + settings.recoveryTrials() + " RSS_PEERS=" + settings.rssPeers() + " RSS_KUBERNETES_PEERS=\"" + settings.rssKubernetesPeers().stream()
+        .map(String::valueOf).reduce((a, b) -> a + " " + b).orElse("") + "\" RSS_SETTLE=" + settings.rssSettle().toSeconds()
         + "s SCENARIOS=\"" + String.join(" ", settings.scenarios()) + "\"", settings.agentOpts(), settings.loadBefore());
     report.add("agents and registry run as the launcher runs them: java <options> -jar wgmesh.jar agent|registry ...;"
         + " registry --relay with its default --refresh 1s; node peers configured with keepalive " + KEEPALIVE + " s, no endpoint");
@@ -148,8 +156,18 @@ public final class ConvergenceBench {
       }
       report.add(String.format(Locale.ROOT, "agent memory, one agent on a device with %d peers plus the registry, after %d s:",
           settings.rssPeers(), settings.rssSettle().toSeconds()));
-      report.add(String.format(Locale.ROOT, "  %9s %9s %7s  %s", "VmRSS MiB", "peak MiB", "threads", "JVM options"));
+      report.add(String.format(Locale.ROOT, "  %9s %9s %7s %6s  %s", "VmRSS MiB", "peak MiB", "threads", "CPU s", "JVM options"));
       report.addAll(rssRows);
+    }
+    if (!rssKubernetesRows.isEmpty()) {
+      if (!rows.isEmpty() || !rssRows.isEmpty()) {
+        report.add("");
+      }
+      report.add(String.format(Locale.ROOT, "agent memory in Kubernetes mode (wgmesh agent --kubernetes, strict test API server, the peers"
+          + " in WireGuardPeerSets, the registry reachable), %d s after the agent applied its configuration:",
+          settings.rssSettle().toSeconds()));
+      report.add(String.format(Locale.ROOT, "  %5s %9s %9s %7s %6s  %s", "peers", "VmRSS MiB", "peak MiB", "threads", "CPU s", "options"));
+      report.addAll(rssKubernetesRows);
     }
     report.add("");
     report.add("targets checked here (the project's targets: docs/architecture.md, Targets):");
@@ -276,7 +294,8 @@ public final class ConvergenceBench {
     return from.endpointOf(to).map(e -> !e.startsWith("127.")).orElse(false);
   }
 
-  private void rssTrial(List<String> rows, List<Verdict> verdicts) {
+  /** AGENT_JAVA_OPTS (judged), then the distinct option sets of RSS_COMPARE (for comparison). */
+  private List<List<String>> rssOptionSets() {
     List<List<String>> optionSets = new ArrayList<>();
     optionSets.add(settings.agentOpts());
     for (List<String> extra : settings.rssCompare()) {
@@ -284,6 +303,11 @@ public final class ConvergenceBench {
         optionSets.add(extra);
       }
     }
+    return optionSets;
+  }
+
+  private void rssTrial(List<String> rows, List<Verdict> verdicts) {
+    List<List<String>> optionSets = rssOptionSets();
     progress("rss: %d agent(s), each on a device with %d peers plus the registry, VmRSS after %d s",
         optionSets.size(), settings.rssPeers(), settings.rssSettle().toSeconds());
     try (Worlds worlds = new Worlds("bench-rss")) {
@@ -309,24 +333,110 @@ public final class ConvergenceBench {
         if (!n.agent.isAlive()) {
           throw new IllegalStateException("the agent with options " + optionSets.get(i) + " died:\n" + n.agent.log());
         }
-        Map<String, Long> status = procStatus(javaPid(n.agent));
-        long rss = status.getOrDefault("VmRSS", -1L);
-        long hwm = status.getOrDefault("VmHWM", -1L);
+        Memory m = Memory.of(n.agent);
         int peersSeen = n.wg.peers().size();
-        String opts = optionSets.get(i).isEmpty() ? "(JVM defaults)" : String.join(" ", optionSets.get(i));
-        rows.add(String.format(Locale.ROOT, "  %9.1f %9.1f %7d  %s%s", rss / 1024.0, hwm / 1024.0, status.getOrDefault("Threads", -1L), opts,
-            i == 0 ? "   <- AGENT_JAVA_OPTS, judged" : "   (comparison)"));
+        rows.add("  " + m.row(optionSets.get(i), i == 0));
         if (i == 0) {
-          verdicts.add(new Verdict(String.format(Locale.ROOT, "agent RSS with %d peers = %.1f MiB (target <= %d MiB)", peersSeen - 1,
-              rss / 1024.0, RSS_TARGET_KIB / 1024), rss >= 0 && rss <= RSS_TARGET_KIB));
+          verdicts.add(m.verdict(peersSeen - 1, RSS_TARGET_KIB));
         }
-        progress("  rss: %.1f MiB with %s", rss / 1024.0, opts);
+        progress("  rss: %.1f MiB with %s", m.rssKib() / 1024.0, Memory.options(optionSets.get(i)));
       }
-      String errors = nodes.get(0).agent.log().lines().filter(l -> l.contains("[WARN]") || l.contains("[ERROR]")).limit(3)
-          .reduce("", (x, y) -> x + "\n    " + y);
-      if (!errors.isEmpty()) {
-        notes.add("rss: the measured agent logged warnings:" + errors);
+      noteWarnings("rss", nodes.get(0).agent);
+    }
+  }
+
+  /**
+   * Agents in Kubernetes mode ({@link KubernetesRss}), one round per peer count of
+   * RSS_KUBERNETES_PEERS; in each, one agent per option set, all at the same time.
+   */
+  private void rssKubernetesTrials(List<String> rows, List<Verdict> verdicts) {
+    List<List<String>> optionSets = rssOptionSets();
+    for (int peers : settings.rssKubernetesPeers()) {
+      progress("rss-kubernetes: %d agent(s) in Kubernetes mode, each applying %d peers from WireGuardPeerSets, VmRSS %d s after it"
+          + " applied them",
+          optionSets.size(), peers, settings.rssSettle().toSeconds());
+      try (Worlds worlds = new Worlds("bench-rssk"); KubernetesRss cluster = new KubernetesRss(worlds.forPairs(0), product, peers)) {
+        // One after the other, each once the previous one applied its configuration (1000 routes,
+        // one `ip route` each, take a while): agents applying at once would load the machine. The
+        // settle time counts from that.
+        List<KubernetesRss.Agent> agents = new ArrayList<>();
+        List<Instant> started = new ArrayList<>();
+        for (int i = 0; i < optionSets.size(); i++) {
+          KubernetesRss.Agent a = cluster.startAgent("k" + (i + 1), optionSets.get(i));
+          agents.add(a);
+          started.add(a.awaitApplied(Duration.ofMinutes(5)));
+        }
+        for (int i = 0; i < agents.size(); i++) {
+          KubernetesRss.Agent a = agents.get(i);
+          long wait = Duration.between(Instant.now(), started.get(i).plus(settings.rssSettle())).toMillis();
+          if (wait > 0) {
+            sleep(wait);
+          }
+          if (!a.process().isAlive()) {
+            throw new IllegalStateException("the agent with options " + optionSets.get(i) + " died:\n" + a.process().log());
+          }
+          Memory m = Memory.of(a.process());
+          int peersSeen = a.peersOnDevice() - 1; // the registry
+          if (peersSeen != peers) {
+            notes.add(String.format(Locale.ROOT, "rss-kubernetes: the agent with %s had %d of %d peers on its device when measured",
+                Memory.options(optionSets.get(i)), peersSeen, peers));
+          }
+          rows.add(String.format(Locale.ROOT, "  %5d %s", peers, m.row(optionSets.get(i), i == 0)));
+          Long target = RSS_KUBERNETES_TARGET_KIB.get(peers);
+          if (i == 0 && target != null) {
+            verdicts.add(m.verdict(peersSeen, target));
+          }
+          progress("  rss-kubernetes, %d peers: %.1f MiB with %s", peers, m.rssKib() / 1024.0, Memory.options(optionSets.get(i)));
+        }
+        noteWarnings("rss-kubernetes with " + peers + " peers", agents.get(0).process());
       }
+    }
+  }
+
+  /** Notes the first warnings or errors the measured agent logged. */
+  private void noteWarnings(String scenario, ManagedProcess agent) {
+    String errors = agent.log().lines().filter(l -> l.contains("[WARN]") || l.contains("[ERROR]")).limit(3)
+        .reduce("", (x, y) -> x + "\n    " + y);
+    if (!errors.isEmpty()) {
+      notes.add(scenario + ": the measured agent logged warnings:" + errors);
+    }
+  }
+
+  /**
+   * An agent's memory from /proc/PID/status: VmRSS, VmHWM (the peak of VmRSS) in KiB, and threads;
+   * and the CPU time it used so far (user + system, /proc/PID/stat), what an option may trade.
+   */
+  record Memory(long rssKib, long hwmKib, long threads, double cpuSeconds) {
+    static Memory of(ManagedProcess agent) {
+      long pid = javaPid(agent);
+      Map<String, Long> status = procStatus(pid);
+      return new Memory(status.getOrDefault("VmRSS", -1L), status.getOrDefault("VmHWM", -1L), status.getOrDefault("Threads", -1L),
+          cpuSeconds(pid));
+    }
+
+    private static double cpuSeconds(long pid) {
+      try {
+        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+      } catch (IOException | RuntimeException e) {
+        return -1;
+      }
+    }
+
+    static String options(List<String> options) {
+      return options.isEmpty() ? "(JVM defaults)" : String.join(" ", options);
+    }
+
+    /** VmRSS, peak and threads in MiB, then the options; {@code judged} marks AGENT_JAVA_OPTS. */
+    String row(List<String> options, boolean judged) {
+      return String.format(Locale.ROOT, "%9.1f %9.1f %7d %6.1f  %s%s", rssKib / 1024.0, hwmKib / 1024.0, threads, cpuSeconds, options(options),
+          judged ? "   <- AGENT_JAVA_OPTS, judged" : "   (comparison)");
+    }
+
+    Verdict verdict(int peers, long targetKib) {
+      return new Verdict(String.format(Locale.ROOT, "agent RSS with %d peers = %.1f MiB (target <= %d MiB)", peers, rssKib / 1024.0,
+          targetKib / 1024), rssKib >= 0 && rssKib <= targetKib);
     }
   }
 
@@ -506,23 +616,26 @@ public final class ConvergenceBench {
    * @param rssCompare further agent option sets measured next to {@code agentOpts} in the rss
    *     scenario, at the same time (separated by {@code |} in RSS_COMPARE)
    */
-  record Settings(int trials, int recoveryTrials, int rssPeers, Duration rssSettle, List<String> scenarios, List<String> agentOpts,
-      List<String> registryOpts, List<List<String>> rssCompare, String loadBefore) {
-    static final List<String> ALL = List.of("direct", "relayed", "recovery", "rss");
-    /** What bin/wgmesh passes to the agent's JVM. */
-    static final String DEFAULT_AGENT_OPTS = "-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xms16m -Xmx64m";
+  record Settings(int trials, int recoveryTrials, int rssPeers, List<Integer> rssKubernetesPeers, Duration rssSettle, List<String> scenarios,
+      List<String> agentOpts, List<String> registryOpts, List<List<String>> rssCompare, String loadBefore) {
+    static final List<String> ALL = List.of("direct", "relayed", "recovery", "rss", "rss-kubernetes");
+    /** What bin/wgmesh and the chart pass to the agent's JVM. */
+    static final String DEFAULT_AGENT_OPTS = String.join(" ", ProductJar.AGENT);
 
     static final String HELP = String.join("\n",
         "environment:",
         "  TRIALS=20            trials of the direct and the relayed scenario",
         "  RECOVERY_TRIALS=5    trials of the recovery scenario",
         "  RSS_PEERS=100        peers on the device of the rss scenario's agent",
+        "  RSS_KUBERNETES_PEERS=\"100 1000\"  peer counts of the rss-kubernetes scenario, one round each",
         "  RSS_SETTLE=60        seconds the rss agent runs before VmRSS is read",
         "  SCENARIOS=\"" + String.join(" ", ALL) + "\"",
         "  AGENT_JAVA_OPTS=\"" + DEFAULT_AGENT_OPTS + "\"   JVM options of every agent",
         "  REGISTRY_JAVA_OPTS=\"\"  JVM options of the registry",
         "  RSS_COMPARE=default  more agent option sets for the rss scenario, separated by |, measured at the same time",
-        "                       (\"default\" stands for no options: the JVM's defaults; empty: none)");
+        "                       (\"default\" stands for no options: the JVM's defaults; empty: none); in rss-kubernetes a word",
+        "                       NAME=value goes to the agent's environment, which is otherwise the launchers'",
+        "                       (MALLOC_ARENA_MAX=2)");
 
     static Settings fromEnvironment(Map<String, String> env) {
       int trials = positive(env, "TRIALS", 20);
@@ -541,6 +654,14 @@ public final class ConvergenceBench {
       if (peers > 60000) {
         throw new IllegalArgumentException("RSS_PEERS: at most 60000");
       }
+      List<Integer> kubernetesPeers = new ArrayList<>();
+      for (String w : words(env.getOrDefault("RSS_KUBERNETES_PEERS", "100 1000"))) {
+        int n = positive(Map.of("RSS_KUBERNETES_PEERS", w), "RSS_KUBERNETES_PEERS", 100);
+        if (n > 60000) {
+          throw new IllegalArgumentException("RSS_KUBERNETES_PEERS: at most 60000");
+        }
+        kubernetesPeers.add(n);
+      }
       List<List<String>> compare = new ArrayList<>();
       String rssCompare = env.getOrDefault("RSS_COMPARE", "default").strip();
       if (!rssCompare.isEmpty()) {
@@ -548,7 +669,7 @@ public final class ConvergenceBench {
           compare.add(set.strip().equals("default") ? List.of() : words(set));
         }
       }
-      return new Settings(trials, recovery, peers, Duration.ofSeconds(settle), scenarios,
+      return new Settings(trials, recovery, peers, List.copyOf(kubernetesPeers), Duration.ofSeconds(settle), scenarios,
           words(env.getOrDefault("AGENT_JAVA_OPTS", DEFAULT_AGENT_OPTS)), words(env.getOrDefault("REGISTRY_JAVA_OPTS", "")), compare,
           loadAverage());
     }

@@ -218,8 +218,9 @@ public final class KubernetesMesh implements AutoCloseable {
   /** Starts the agent of node {@code name} in Kubernetes mode, as the DaemonSet would (a node added later joins so). */
   public void startAgent(String name) {
     Map<String, String> env = env(AGENT, name);
+    env.putAll(ProductJar.AGENT_ENVIRONMENT);
     env.put("NODE_NAME", name);
-    agents.put(name, nodes.get(name).spawn("agent", wgmesh("agent", "--kubernetes", "--mesh", MESH,
+    agents.put(name, nodes.get(name).spawn("agent", ProductJar.locate().command(ProductJar.AGENT, "agent", "--kubernetes", "--mesh", MESH,
         "--state-dir", lab.logDir().resolve("state-" + name).toString(), "--interface", interfaceOf(name)), env));
   }
 

@@ -14,8 +14,18 @@ import java.util.List;
 public record ProductJar(Path path) {
   /** The system property that names the product jar. */
   public static final String PROPERTY = "wgmesh.jar";
-  /** The JVM options bin/wgmesh gives the node daemons: a small footprint. */
+  /** Small-footprint JVM options for the lab's daemons (a registry among them: no heap limit). */
   public static final List<String> SMALL = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1");
+  /**
+   * The agent's JVM options, as bin/wgmesh and the chart's {@code agent.javaOpts} give them (the
+   * same text there); measured by {@code bench/convergence} (rss-kubernetes), see BENCHMARKS.md.
+   * The launchers also give it {@link #AGENT_ENVIRONMENT}.
+   */
+  public static final List<String> AGENT = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
+      "-XX:ReservedCodeCacheSize=16m", "-Xms8m", "-Xmx64m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
+      "-XX:MaxMetaspaceSize=64m");
+  /** The agent's environment as bin/wgmesh and the image's launcher set it: two glibc malloc arenas, not 8 per CPU. */
+  public static final java.util.Map<String, String> AGENT_ENVIRONMENT = java.util.Map.of("MALLOC_ARENA_MAX", "2");
 
   /** {@code -Dwgmesh.jar}, else cli/target/wgmesh.jar above the working directory; fails with how to build it. */
   public static ProductJar locate() {

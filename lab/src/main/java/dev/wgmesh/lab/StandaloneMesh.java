@@ -303,20 +303,20 @@ public final class StandaloneMesh implements AutoCloseable {
     }
   }
 
-  /** Starts the node's agent with the small-footprint JVM options and waits until it runs. */
+  /** Starts the node's agent with the agent's JVM options ({@link ProductJar#AGENT}) and waits until it runs. */
   public void startAgent(Node node) {
-    startAgent(node, ProductJar.SMALL);
+    startAgent(node, ProductJar.AGENT);
   }
 
   public void startAgent(Node node, List<String> jvmOptions) {
-    node.agent = node.host.spawn("agent", agentCommand(jvmOptions, node));
+    node.agent = node.host.spawn("agent", agentCommand(jvmOptions, node), ProductJar.AGENT_ENVIRONMENT);
     node.agent.awaitLog("agent on", Duration.ofSeconds(30));
   }
 
   /** Starts the nodes' agents at once and returns the moment all of them run (each logged that it started). */
   public Instant startAgents(List<String> jvmOptions, Node... those) {
     for (Node n : those) {
-      n.agent = n.host.spawn("agent", agentCommand(jvmOptions, n));
+      n.agent = n.host.spawn("agent", agentCommand(jvmOptions, n), ProductJar.AGENT_ENVIRONMENT);
     }
     Instant deadline = Instant.now().plusSeconds(30);
     boolean[] up = new boolean[those.length];
