@@ -88,7 +88,12 @@ class KubernetesMeshLabTest {
 
   /** The strict test API server on the lab's address of this machine, each component as its ServiceAccount. */
   static ClusterApi strictApiServer(InetAddress address) {
-    StrictApiServer api = StrictApiServer.builder().meshes(KubernetesMesh.MESH).listen(address, 0).start();
+    return strictApiServer(StrictApiServer.builder().meshes(KubernetesMesh.MESH), address);
+  }
+
+  /** The same, with the chart's RBAC rendered for the meshes {@code builder} names. */
+  static ClusterApi strictApiServer(StrictApiServer.Builder builder, InetAddress address) {
+    StrictApiServer api = builder.listen(address, 0).start();
     return new ClusterApi() {
       @Override
       public KubernetesClient admin() {

@@ -13,9 +13,7 @@ import dev.wgmesh.lab.AgentPathLog;
 import dev.wgmesh.lab.LabTest;
 import dev.wgmesh.lab.PingWatch;
 import dev.wgmesh.lab.Placement;
-import dev.wgmesh.testapiserver.Identity;
 import dev.wgmesh.testapiserver.StrictApiServer;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetAddress;
 import java.time.Duration;
 import java.time.Instant;
@@ -49,26 +47,8 @@ class KubernetesRegistryFailoverLabTest {
 
   /** The strict API server whose chart RBAC names the test mesh's registries "a" and "b". */
   static ClusterApi twoRegistryApiServer(InetAddress address) {
-    StrictApiServer api = StrictApiServer.builder()
-        .meshWithRegistries(KubernetesMesh.MESH, KubernetesMesh.registryName(0), KubernetesMesh.registryName(1))
-        .listen(address, 0).start();
-    return new ClusterApi() {
-      @Override
-      public KubernetesClient admin() {
-        return api.admin();
-      }
-
-      @Override
-      public Map<String, String> environment(String serviceAccount, String node) {
-        return api.environment(node == null ? Identity.serviceAccount(StrictApiServer.NAMESPACE, serviceAccount)
-            : Identity.serviceAccountOnNode(StrictApiServer.NAMESPACE, serviceAccount, node));
-      }
-
-      @Override
-      public void close() {
-        api.close();
-      }
-    };
+    return KubernetesMeshLabTest.strictApiServer(StrictApiServer.builder()
+        .meshWithRegistries(KubernetesMesh.MESH, KubernetesMesh.registryName(0), KubernetesMesh.registryName(1)), address);
   }
 
   @Test
