@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,8 +74,11 @@ public final class NodeStatus {
     int direct = 0;
     int relayed = 0;
     int pending = 0;
+    // by key once: a device's peer(key) looks through every peer, O(peers²) for a large mesh
+    Map<WireGuardKey, PeerState> onDevice = new HashMap<>();
+    device.ifPresent(d -> d.peers().forEach(p -> onDevice.put(p.publicKey(), p)));
     for (PeerConfig peer : peers) {
-      Optional<PeerState> state = device.flatMap(d -> d.peer(peer.publicKey()));
+      Optional<PeerState> state = Optional.ofNullable(onDevice.get(peer.publicKey()));
       String mode = state.map(s -> modeOf(s, isRelayEndpoint, now)).orElse(PENDING);
       switch (mode) {
         case DIRECT -> direct++;
