@@ -6,8 +6,6 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.function.Supplier;
@@ -26,7 +24,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * status leaves out; {@code wgmeshctl peers}).
  */
 public final class AgentMetrics extends PrometheusMetrics implements AgentObserver {
-  private static final ObjectMapper JSON = new ObjectMapper();
   private volatile Map<PathKind, Integer> paths = Map.of();
   private volatile List<PeerDetail> peers = List.of();
   private final Counter relayedOut;
@@ -56,11 +53,7 @@ public final class AgentMetrics extends PrometheusMetrics implements AgentObserv
 
   /** {@code /peers}: {@code {"peers": [...]}}. */
   public String peersJson() {
-    try {
-      return JSON.writeValueAsString(Map.of("peers", peers));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return PeerDetail.toJson(peers);
   }
 
   @Override

@@ -1,5 +1,8 @@
 package dev.wgmesh.agent;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
@@ -22,6 +25,29 @@ import java.util.Map;
  * @param lastHandshake RFC 3339, whole seconds; null when never
  */
 public record PeerDetail(String publicKey, String address, String path, String endpoint, String lastHandshake) {
+  private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+  /** The document {@code /peers} serves. */
+  record Document(List<PeerDetail> peers) {}
+
+  /** {@code {"peers": [...]}}. */
+  public static String toJson(List<PeerDetail> peers) {
+    try {
+      return JSON.writeValueAsString(new Document(peers));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** @throws IllegalArgumentException when {@code json} is not such a document */
+  public static List<PeerDetail> parse(String json) {
+    try {
+      return JSON.readValue(json, Document.class).peers();
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not a /peers document: " + e.getOriginalMessage());
+    }
+  }
+
   /** Every peer with a path, by tunnel address (then key); what the device last showed of each. */
   public static List<PeerDetail> of(Map<WireGuardKey, PathKind> paths, Map<WireGuardKey, PeerState> seen,
       Map<WireGuardKey, InetAddress> addresses) {

@@ -1,7 +1,5 @@
 package dev.wgmesh.cli.ctl;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wgmesh.agent.PeerDetail;
 import java.io.IOException;
 import java.net.URI;
@@ -13,10 +11,6 @@ import java.util.List;
 
 /** An agent's {@code /peers} (its metrics port), read over HTTP. */
 final class AgentPeers {
-  private static final ObjectMapper JSON = new ObjectMapper().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
-
-  record Document(List<PeerDetail> peers) {}
-
   private AgentPeers() {}
 
   static List<PeerDetail> fetch(String agent, Duration timeout) throws IOException, InterruptedException {
@@ -31,6 +25,6 @@ final class AgentPeers {
     if (r.statusCode() != 200) {
       throw new IllegalStateException(uri + " answered " + r.statusCode() + " (an agent older than /peers?)");
     }
-    return JSON.readValue(r.body(), Document.class).peers();
+    return PeerDetail.parse(r.body());
   }
 }
