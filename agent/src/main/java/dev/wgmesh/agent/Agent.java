@@ -553,13 +553,18 @@ public final class Agent implements AutoCloseable {
       kinds.put(k, 0);
     }
     Map<WireGuardKey, PeerPath> paths = new HashMap<>();
+    Map<WireGuardKey, PathKind> pathKinds = new HashMap<>();
     machines.forEach((key, m) -> {
       kinds.merge(m.path(), 1, Integer::sum);
       PeerState seen = lastSeen.get(key);
       paths.put(key, new PeerPath(m.path(), seen == null ? Optional.empty() : seen.endpoint()));
+      pathKinds.put(key, m.path());
     });
     peerPaths = Map.copyOf(paths);
     observer.paths(Map.copyOf(kinds));
+    synchronized (tunnelAddresses) {
+      observer.peers(PeerDetail.of(pathKinds, lastSeen, tunnelAddresses));
+    }
   }
 
   @Override

@@ -7,6 +7,8 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import java.time.Duration;
 import java.util.EnumMap;
+import java.util.List;
+import java.util.function.Supplier;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -17,10 +19,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  * wgmesh_agent_time_to_path_seconds{path}} (a histogram of how long a peer was pending before it
  * reached a path), {@code wgmesh_agent_relay_bytes_total{direction}} and {@code
  * wgmesh_agent_registry_up{registry}} (1 while the registry at that tunnel address answers through
- * the tunnel, 0 when its last question went unanswered).
+ * the tunnel, 0 when its last question went unanswered). Besides, {@code /peers}: every peer's
+ * {@link PeerDetail} as of the last discovery pass, as JSON (the per-peer detail a node config's
+ * status leaves out; {@code wgmeshctl peers}).
  */
 public final class AgentMetrics extends PrometheusMetrics implements AgentObserver {
   private volatile Map<PathKind, Integer> paths = Map.of();
+  private volatile List<PeerDetail> peers = List.of();
   private final Counter relayedOut;
   private final Counter relayedIn;
   private final Map<String, AtomicInteger> registriesUp = new ConcurrentHashMap<>();
@@ -39,6 +44,21 @@ public final class AgentMetrics extends PrometheusMetrics implements AgentObserv
   @Override
   public void paths(Map<PathKind, Integer> counts) {
     paths = Map.copyOf(new EnumMap<>(counts));
+  }
+
+  @Override
+  public void peers(List<PeerDetail> peers) {
+    this.peers = List.copyOf(peers);
+  }
+
+  /** {@code /peers}: {@code {"peers": [...]}}. */
+  public String peersJson() {
+    return PeerDetail.toJson(peers);
+  }
+
+  @Override
+  protected Map<String, Supplier<String>> documents() {
+    return Map.of("/peers", this::peersJson);
   }
 
   @Override

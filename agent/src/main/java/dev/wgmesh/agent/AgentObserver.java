@@ -11,6 +11,9 @@ public interface AgentObserver {
   /** The peers per path after a discovery pass. */
   default void paths(Map<PathKind, Integer> counts) {}
 
+  /** Every peer's detail after a discovery pass (served at /peers). */
+  default void peers(java.util.List<PeerDetail> peers) {}
+
   /**
    * A peer changed path; {@code sinceDiscovering} is how long it had been pending when it reached
    * a path (null for other changes).

@@ -47,4 +47,28 @@ class AgentMetricsTest {
       assertTrue(text.contains("wgmesh_agent_registry_up{registry=\"10.88.255.253\"} 1.0"), text);
     }
   }
+
+  @Test
+  void peersAreServedAsJsonWithPublicKeysOnly() throws Exception {
+    dev.wgmesh.core.key.KeyPair near = dev.wgmesh.core.key.KeyPair.generate();
+    dev.wgmesh.core.key.KeyPair far = dev.wgmesh.core.key.KeyPair.generate();
+    java.time.Instant handshake = java.time.Instant.parse("2026-11-24T12:00:07.250Z");
+    java.util.List<PeerDetail> details = PeerDetail.of(
+        Map.of(near.publicKey(), PathKind.LAN, far.publicKey(), PathKind.RELAYED),
+        Map.of(near.publicKey(), new dev.wgmesh.core.wg.PeerState(near.publicKey(), java.util.Optional.of(new InetSocketAddress("192.168.1.7", 51820)),
+            java.util.List.of(), java.util.Optional.of(handshake), 10, 20, 25, false)),
+        Map.of(near.publicKey(), java.net.InetAddress.getByName("10.88.0.9"), far.publicKey(), java.net.InetAddress.getByName("10.88.0.10")));
+    try (AgentMetrics metrics = new AgentMetrics()) {
+      metrics.peers(details);
+      InetSocketAddress at = metrics.serve(new InetSocketAddress("127.0.0.1", 0));
+      HttpResponse<String> r = HttpClient.newHttpClient().send(
+          HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + at.getPort() + "/peers")).build(), HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, r.statusCode());
+      assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
+      assertEquals("{\"peers\":[{\"publicKey\":\"" + far.publicKey().toBase64() + "\",\"address\":\"10.88.0.10\",\"path\":\"relayed\","
+          + "\"endpoint\":null,\"lastHandshake\":null},{\"publicKey\":\"" + near.publicKey().toBase64() + "\",\"address\":\"10.88.0.9\","
+          + "\"path\":\"lan\",\"endpoint\":\"192.168.1.7:51820\",\"lastHandshake\":\"2026-11-24T12:00:07Z\"}]}", r.body(),
+          "by tunnel address as text; what the device showed last; whole seconds");
+    }
+  }
 }

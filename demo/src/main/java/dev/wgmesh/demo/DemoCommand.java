@@ -2,7 +2,6 @@ package dev.wgmesh.demo;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
-import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.cli.ctl.MeshView;
 import dev.wgmesh.cli.ctl.Renderers;
@@ -21,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -162,8 +162,8 @@ public final class DemoCommand implements Callable<Integer> {
 
   private static boolean anyPending(KubernetesMesh cluster) {
     return cluster.nodes.keySet().stream().map(cluster::nodeConfig).anyMatch(c -> c == null || c.getStatus() == null
-        || c.getStatus().getPeers().size() < cluster.nodes.size() - 1
-        || c.getStatus().getPeers().stream().anyMatch(p -> !"direct".equals(p.getMode()) && !"relayed".equals(p.getMode())));
+        || c.getStatus().getDirect() == null || c.getStatus().getRelayed() == null
+        || c.getStatus().getDirect() + c.getStatus().getRelayed() < cluster.nodes.size() - 1);
   }
 
   private static String pingSummary(dev.wgmesh.lab.Host from, String to) {
@@ -171,19 +171,23 @@ public final class DemoCommand implements Callable<Integer> {
         .filter(l -> l.contains("packet loss")).findFirst().orElse("no answer").replaceAll(", time.*", "");
   }
 
-  /** How each node reaches each peer, as its agent reports it in its WireGuardNodeConfig status. */
+  /** How each node reaches each peer, as its agent tells (its /peers; its node config's status holds only counts and the peers off their best path). */
   private void printStatus(KubernetesMesh cluster) {
     out.println();
     out.printf("%-6s  %-6s  %-8s  %s%n", "NODE", "PEER", "PATH", "ENDPOINT (reported by the node's agent)");
+    Map<String, String> names = new java.util.HashMap<>();
+    cluster.tunnelAddresses().forEach((name, address) -> names.put(address, name));
     for (String node : cluster.nodes.keySet()) {
-      WireGuardNodeConfig config = cluster.nodeConfig(node);
-      if (config == null || config.getStatus() == null || config.getStatus().getPeers().isEmpty()) {
-        out.printf("%-6s  %s%n", node, config == null ? "(no config yet)" : "(agent has not reported yet)");
+      List<dev.wgmesh.agent.PeerDetail> peers;
+      try {
+        peers = cluster.agentPeers(node);
+      } catch (RuntimeException e) {
+        out.printf("%-6s  %s%n", node, "(agent not answering yet)");
         continue;
       }
-      for (WireGuardNodeConfigStatus.PeerStatus p : config.getStatus().getPeers()) {
-        out.printf("%-6s  %-6s  %-8s  %s%n", node, p.getName(), p.getPath() == null ? p.getMode() : p.getPath(),
-            p.getEndpoint() == null ? "-" : p.getEndpoint());
+      for (dev.wgmesh.agent.PeerDetail p : peers) {
+        out.printf("%-6s  %-6s  %-8s  %s%n", node, names.getOrDefault(p.address(), p.address()), p.path(),
+            p.endpoint() == null ? "-" : p.endpoint());
       }
     }
   }

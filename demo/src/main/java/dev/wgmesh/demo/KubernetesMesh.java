@@ -309,6 +309,11 @@ public final class KubernetesMesh implements AutoCloseable {
     return client.resources(WireGuardNodeConfig.class).withName(node).get();
   }
 
+  /** Every peer as the node's agent sees it: its /peers, on the default metrics address in the node's namespace. */
+  public List<dev.wgmesh.agent.PeerDetail> agentPeers(String node) {
+    return dev.wgmesh.agent.PeerDetail.parse(nodes.get(node).httpGet(9588, "/peers"));
+  }
+
   /** A wgmesh process: the product jar, by path. */
   static List<String> wgmesh(String... args) {
     return ProductJar.locate().command(args);

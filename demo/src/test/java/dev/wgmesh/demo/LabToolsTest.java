@@ -25,7 +25,7 @@ class LabToolsTest {
   /** First words that are not commands: subcommands of our own Java tools, of wgmesh and of wg. */
   static final Set<String> NOT_COMMANDS = Set.of("echo", "probe", "agent", "registry", "operator", "java-echo", "allowed-ips", "endpoint");
   /** Commands every Debian system has (apt-get is what installs the rest). */
-  static final Set<String> BASE = Set.of("id", "sh", "kill", "java", "apt-get");
+  static final Set<String> BASE = Set.of("id", "sh", "bash", "kill", "java", "apt-get");
 
   @Test
   void everyCommandTheLabRunsIsInTheList() throws IOException {

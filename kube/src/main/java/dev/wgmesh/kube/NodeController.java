@@ -78,8 +78,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
     this.reconciler = reconciler;
     this.role = role;
     this.clock = clock;
-    this.statusWriter = new StatusWriter(client, settings.configName(), settings.statusMinInterval(), settings.statusHandshakeInterval(),
-        clock);
+    this.statusWriter = new StatusWriter(client, settings.configName(), settings.statusMinInterval(), clock);
   }
 
   /**
@@ -225,7 +224,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
     }
     WireGuardNodeConfigStatus status = NodeStatus.build(appliedGeneration, lastError, keys.publicKey(),
         applied == null ? List.of() : role.reportedPeers(applied), state, role.pathCounts(), role.peerPaths(), role::isRelayEndpoint,
-        clock.instant());
+        clock.instant(), role.statusListing());
     status.setRegistries(NodeStatus.registries(desired == null ? List.of() : desired.spec().effectiveRegistryPeers(),
         role.registriesReachable()));
     lastStatus = Optional.of(status);

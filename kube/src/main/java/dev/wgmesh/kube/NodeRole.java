@@ -68,8 +68,13 @@ public interface NodeRole<T extends NodeRole.Translation> {
   /** Once a loop step, after applying. */
   default void tick(Instant now) {}
 
-  /** The peers the status lists. */
+  /** The peers the status reports on (counts them, and lists those its {@link #statusListing} says). */
   List<PeerConfig> reportedPeers(T applied);
+
+  /** Which of them the status lists: by default those not on their best path (a node agent's). */
+  default NodeStatus.Listing statusListing() {
+    return NodeStatus.Listing.NOT_ON_BEST_PATH;
+  }
 
   /** The path counts of the daemon's own bookkeeping; empty: counted from the peers' modes. */
   default Optional<NodeStatus.PathCounts> pathCounts() {

@@ -1,7 +1,6 @@
 package dev.wgmesh.kube;
 
 import java.time.Duration;
-import java.time.temporal.ChronoUnit;
 
 /**
  * The timings of a node daemon's loop ({@link NodeController}), with defaults and named setters; a
@@ -10,16 +9,12 @@ import java.time.temporal.ChronoUnit;
  * @param <S> the daemon's own settings, so that the setters chain
  */
 public abstract class NodeSettings<S extends NodeSettings<S>> {
-  /** Handshake times alone never make a status write. */
-  public static final Duration HANDSHAKE_TIMES_NEVER = ChronoUnit.CENTURIES.getDuration();
-
   private final String configName;
   private final String mesh;
   private Duration tick = Duration.ofSeconds(1);
   private Duration reconcileInterval = Duration.ofSeconds(30);
   private Duration statusCheck;
   private Duration statusMinInterval = Duration.ofSeconds(5);
-  private Duration statusHandshakeInterval = Duration.ofSeconds(60);
   private Duration resync = Duration.ofMinutes(5);
 
   /**
@@ -64,11 +59,6 @@ public abstract class NodeSettings<S extends NodeSettings<S>> {
     return statusMinInterval;
   }
 
-  /** At most one status write per this when only handshake times changed. */
-  public Duration statusHandshakeInterval() {
-    return statusHandshakeInterval;
-  }
-
   /** The informers' resync period. */
   public Duration resync() {
     return resync;
@@ -89,9 +79,8 @@ public abstract class NodeSettings<S extends NodeSettings<S>> {
     return self();
   }
 
-  public S withStatusIntervals(Duration min, Duration handshakes) {
+  public S withStatusMinInterval(Duration min) {
     statusMinInterval = min;
-    statusHandshakeInterval = handshakes;
     return self();
   }
 

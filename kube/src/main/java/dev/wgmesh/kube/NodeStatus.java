@@ -11,12 +11,13 @@ import dev.wgmesh.core.wg.config.PeerConfig;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
 import java.util.function.Predicate;
 
 /**
@@ -26,15 +27,31 @@ import java.util.function.Predicate;
  * {@code pending}, and the kind of path when the daemon's discovery knows it ({@code lan},
  * {@code ipv6}, {@code direct}, {@code relayed}, {@code pending}; else the mode). The counts are
  * the daemon's own when it keeps them (the agent's discovery loop), else those of the per-peer
- * modes.
+ * modes; {@code paths} counts the kinds of path.
+ *
+ * <p>The status is bounded and settles: it holds nothing that changes while nothing happens (no
+ * handshake times, no byte counters), so a steady mesh writes no status. Which peers it lists is
+ * the daemon's {@link Listing}: an agent lists only those not on their best path, at most
+ * {@link #LISTED_LIMIT}; the registry lists every member with the endpoint it observes (the
+ * operator reads those).
  */
 public final class NodeStatus {
   public static final String DIRECT = "direct";
   public static final String RELAYED = "relayed";
   public static final String PENDING = "pending";
+  /** At most this many peers not on their best path are listed; the status counts the rest. */
+  public static final int LISTED_LIMIT = 50;
 
   /** Peers per path, as plain numbers. */
   public record PathCounts(int direct, int relayed, int pending) {}
+
+  /** Which peers a status lists. */
+  public enum Listing {
+    /** Those not on their best path (relayed or pending), without endpoint: a node agent's. */
+    NOT_ON_BEST_PATH,
+    /** Every peer, with the endpoint in use: the registry's, whose endpoints are those it observes. */
+    EVERY_PEER
+  }
 
   private NodeStatus() {}
 
@@ -47,34 +64,53 @@ public final class NodeStatus {
    */
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<PathCounts> counts, Map<WireGuardKey, String> paths,
-      Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
+      Predicate<InetSocketAddress> isRelayEndpoint, Instant now, Listing listing) {
     WireGuardNodeConfigStatus status = new WireGuardNodeConfigStatus();
     status.setAppliedGeneration(appliedGeneration);
     status.setLastError(lastError);
     status.setPublicKey(publicKey.toBase64());
     List<WireGuardNodeConfigStatus.PeerStatus> out = new ArrayList<>();
+    Map<String, Integer> pathCounts = new TreeMap<>();
     int direct = 0;
     int relayed = 0;
     int pending = 0;
+    // by key once: a device's peer(key) looks through every peer, O(peers²) for a large mesh
+    Map<WireGuardKey, PeerState> onDevice = new HashMap<>();
+    device.ifPresent(d -> d.peers().forEach(p -> onDevice.put(p.publicKey(), p)));
     for (PeerConfig peer : peers) {
-      Optional<PeerState> state = device.flatMap(d -> d.peer(peer.publicKey()));
+      Optional<PeerState> state = Optional.ofNullable(onDevice.get(peer.publicKey()));
       String mode = state.map(s -> modeOf(s, isRelayEndpoint, now)).orElse(PENDING);
       switch (mode) {
         case DIRECT -> direct++;
         case RELAYED -> relayed++;
         default -> pending++;
       }
-      out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, paths.getOrDefault(peer.publicKey(), mode),
-          state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null),
-          state.flatMap(PeerState::lastHandshake).map(t -> t.truncatedTo(ChronoUnit.SECONDS).toString()).orElse(null)));
+      String path = paths.getOrDefault(peer.publicKey(), mode);
+      pathCounts.merge(path, 1, Integer::sum);
+      if (listing == Listing.EVERY_PEER) {
+        out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, path,
+            state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null), null));
+      } else if (!onBestPath(path)) {
+        out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, path, null, null));
+      }
     }
-    out.sort(Comparator.comparing(WireGuardNodeConfigStatus.PeerStatus::getName));
+    out.sort(Comparator.comparing(WireGuardNodeConfigStatus.PeerStatus::getName)); // the same peers, the same list
+    if (listing == Listing.NOT_ON_BEST_PATH && out.size() > LISTED_LIMIT) {
+      status.setPeersOmitted(out.size() - LISTED_LIMIT);
+      out = new ArrayList<>(out.subList(0, LISTED_LIMIT));
+    }
     status.setPeers(out);
+    status.setPaths(pathCounts);
     PathCounts c = counts.orElse(new PathCounts(direct, relayed, pending));
     status.setDirect(c.direct());
     status.setRelayed(c.relayed());
     status.setPending(c.pending());
     return status;
+  }
+
+  /** A path that does not go through the registry: lan, ipv6 or direct; relayed and pending are not. */
+  public static boolean onBestPath(String path) {
+    return !RELAYED.equals(path) && !PENDING.equals(path);
   }
 
   /**

@@ -11,7 +11,6 @@ import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Objects;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -22,8 +21,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Writes a {@code WireGuardNodeConfig}'s status at a bounded rate, off the caller's thread: at most
- * once per {@code minInterval}, only when the status changed, and when only handshake times
- * changed at most once per {@code handshakeInterval}. Patches the status subresource (a merge
+ * once per {@code minInterval}, and only when what it would write differs from what it wrote last
+ * (the patch itself is the fingerprint: a status that holds no handshake times or counters, as
+ * {@link NodeStatus} builds it, is not written again while nothing changes). Patches the status subresource (a merge
  * patch, see {@link StatusPatch}), setting every field a node daemon (agent or registry) reports and
  * clearing those it has no value for; conditions are not touched. A failed write (API server unreachable) is tried again later,
  * with exponential backoff; it never blocks the caller.
@@ -34,7 +34,6 @@ public final class StatusWriter implements AutoCloseable {
   private final KubernetesClient client;
   private final String name;
   private final Duration minInterval;
-  private final Duration handshakeInterval;
   private final Clock clock;
   private final ExecutorService executor = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "status-writer");
@@ -44,30 +43,23 @@ public final class StatusWriter implements AutoCloseable {
   private final AtomicBoolean inFlight = new AtomicBoolean();
   private final AtomicInteger writes = new AtomicInteger();
   private volatile String written;
-  private volatile String writtenWithoutHandshakes;
   private volatile Instant lastAttempt = Instant.MIN;
-  private volatile Instant lastWrite = Instant.MIN;
   private volatile boolean failing;
   private volatile int failures;
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
-  public StatusWriter(KubernetesClient client, String name, Duration minInterval, Duration handshakeInterval, Clock clock) {
+  public StatusWriter(KubernetesClient client, String name, Duration minInterval, Clock clock) {
     this.client = client;
     this.name = name;
     this.minInterval = minInterval;
-    this.handshakeInterval = handshakeInterval;
     this.clock = clock;
   }
 
   /** Offers the current status; returns true when a write was started. */
   public boolean offer(WireGuardNodeConfigStatus status) {
-    String full = fingerprint(status, true);
-    String partial = fingerprint(status, false);
+    String patch = patch(status);
     Instant now = clock.instant();
-    if (full.equals(written) || inFlight.get() || now.isBefore(lastAttempt.plus(interval()))) {
-      return false;
-    }
-    if (partial.equals(writtenWithoutHandshakes) && now.isBefore(lastWrite.plus(handshakeInterval))) {
+    if (patch.equals(written) || inFlight.get() || now.isBefore(lastAttempt.plus(interval()))) {
       return false;
     }
     if (!inFlight.compareAndSet(false, true)) {
@@ -76,10 +68,8 @@ public final class StatusWriter implements AutoCloseable {
     lastAttempt = now;
     executor.execute(() -> {
       try {
-        write(status);
-        written = full;
-        writtenWithoutHandshakes = partial;
-        lastWrite = clock.instant();
+        write(patch);
+        written = patch;
         writes.incrementAndGet();
         failures = 0;
         if (failing) {
@@ -106,9 +96,12 @@ public final class StatusWriter implements AutoCloseable {
    * merge patch that sets or removes exactly those fields, so conditions, which the operator owns,
    * stay); one request, and right whether or not the object has a status yet.
    */
-  private void write(WireGuardNodeConfigStatus status) {
-    client.resources(WireGuardNodeConfig.class).withName(name).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), StatusPatch.of(status.reportedFields(), client.getKubernetesSerialization()));
+  private void write(String patch) {
+    client.resources(WireGuardNodeConfig.class).withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+  }
+
+  private String patch(WireGuardNodeConfigStatus status) {
+    return StatusPatch.of(status.reportedFields(), client.getKubernetesSerialization());
   }
 
   /**
@@ -135,28 +128,8 @@ public final class StatusWriter implements AutoCloseable {
   /** Forgets what was written, so the next offer writes (after the configuration came back). */
   public void reset() {
     written = null;
-    writtenWithoutHandshakes = null;
   }
 
-  /**
-   * Everything a status says, as text, optionally without the handshake times: those change every
-   * two minutes per peer, so they alone do not justify a write at the fast rate.
-   */
-  public static String fingerprint(WireGuardNodeConfigStatus s, boolean withHandshakes) {
-    StringBuilder b = new StringBuilder();
-    b.append(s.getAppliedGeneration()).append('|').append(s.getDirect()).append('|').append(s.getRelayed()).append('|')
-        .append(s.getPending()).append('|').append(s.getPublicKey()).append('|').append(Objects.toString(s.getLastError(), ""));
-    for (WireGuardNodeConfigStatus.PeerStatus p : s.getPeers()) {
-      b.append('|').append(p.getName()).append(',').append(p.getMode()).append(',').append(p.getEndpoint());
-      if (withHandshakes) {
-        b.append(',').append(p.getLastHandshake());
-      }
-    }
-    for (WireGuardNodeConfigStatus.RegistryHealth r : s.getRegistries()) {
-      b.append("|registry ").append(r.getName()).append(',').append(r.getAddress()).append(',').append(r.getReachable());
-    }
-    return b.toString();
-  }
   @Override
   public void close() {
     executor.shutdown();

@@ -124,7 +124,7 @@ class NodeControllerTest {
       return () -> links.remove(iface);
     }, (iface, how) -> device, InetAddress::getByName, clock);
     Settings settings = new Settings().withReconcileInterval(Duration.ofSeconds(30)).withStatusCheck(Duration.ofSeconds(1))
-        .withStatusIntervals(Duration.ofSeconds(5), Duration.ofSeconds(60));
+        .withStatusMinInterval(Duration.ofSeconds(5));
     controller = new NodeController<>("agent", settings, api.client(StrictApiServer.agentOn("n1")), reconciler, role, clock);
   }
 

@@ -66,14 +66,16 @@ class StatusWriterTest {
 
   final String key = KeyPair.generate().publicKey().toBase64();
 
-  WireGuardNodeConfigStatus status(long generation, String handshake) {
+  /** A status with one peer on its best path (counted) and {@code relayed} listed. */
+  WireGuardNodeConfigStatus status(long generation, String relayed) {
     WireGuardNodeConfigStatus s = new WireGuardNodeConfigStatus();
     s.setAppliedGeneration(generation);
     s.setPublicKey(key);
     s.setDirect(1);
-    s.setRelayed(0);
+    s.setRelayed(1);
     s.setPending(0);
-    s.setPeers(List.of(new WireGuardNodeConfigStatus.PeerStatus("n2", "direct", "198.51.100.2:51820", handshake)));
+    s.setPaths(new java.util.TreeMap<>(java.util.Map.of("direct", 1, "relayed", 1)));
+    s.setPeers(List.of(new WireGuardNodeConfigStatus.PeerStatus(relayed, "relayed", "relayed", null, null)));
     return s;
   }
 
@@ -97,36 +99,37 @@ class StatusWriterTest {
   @Test
   void writesOnlyChangesAtTheRatesAndBacksOffOnFailure() {
     MovableClock clock = new MovableClock();
-    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), Duration.ofSeconds(60), clock)) {
+    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), clock)) {
       // The object does not exist yet: the write fails, and the next attempt waits longer each time.
-      assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
+      assertTrue(offer(w, status(1, "n2")));
       clock.advance(Duration.ofSeconds(6));
-      assertFalse(offer(w, status(1, "2026-11-24T11:59:00Z")), "after one failure: 10 s");
+      assertFalse(offer(w, status(1, "n2")), "after one failure: 10 s");
       clock.advance(Duration.ofSeconds(5));
-      assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
+      assertTrue(offer(w, status(1, "n2")));
       clock.advance(Duration.ofSeconds(19));
-      assertFalse(offer(w, status(1, "2026-11-24T11:59:00Z")), "after two failures: 20 s");
+      assertFalse(offer(w, status(1, "n2")), "after two failures: 20 s");
       assertEquals(0, w.writes());
 
       client.resource(config("n1")).create();
       clock.advance(Duration.ofSeconds(2));
-      assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
+      assertTrue(offer(w, status(1, "n2")));
       assertEquals(1, w.writes());
       assertEquals(1L, client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus().getAppliedGeneration());
 
       clock.advance(Duration.ofSeconds(10));
-      assertFalse(offer(w, status(1, "2026-11-24T11:59:00Z")), "unchanged: not written");
-      assertFalse(offer(w, status(1, "2026-11-24T12:00:05Z")), "only a handshake time changed: waits for the 60 s");
-      assertTrue(offer(w, status(2, "2026-11-24T12:00:05Z")), "a real change: written");
+      assertFalse(offer(w, status(1, "n2")), "unchanged: not written");
+      assertTrue(offer(w, status(2, "n2")), "a real change: written");
       clock.advance(Duration.ofSeconds(1));
-      assertFalse(offer(w, status(3, "2026-11-24T12:00:05Z")), "at most one write per 5 s");
+      assertFalse(offer(w, status(3, "n2")), "at most one write per 5 s");
       clock.advance(Duration.ofSeconds(4));
-      assertTrue(offer(w, status(3, "2026-11-24T12:00:05Z")));
-      clock.advance(Duration.ofSeconds(61));
-      assertTrue(offer(w, status(3, "2026-11-24T12:01:10Z")), "handshake times refreshed after 60 s");
+      assertTrue(offer(w, status(3, "n2")));
+      clock.advance(Duration.ofMinutes(10));
+      assertFalse(offer(w, status(3, "n2")), "a steady node writes nothing, however long");
+      assertTrue(offer(w, status(3, "n3")), "another peer relayed: written");
       assertEquals(4, w.writes());
-      assertEquals("2026-11-24T12:01:10Z",
-          client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus().getPeers().get(0).getLastHandshake());
+      WireGuardNodeConfigStatus stored = client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus();
+      assertEquals("n3", stored.getPeers().get(0).getName());
+      assertEquals(java.util.Map.of("direct", 1, "relayed", 1), stored.getPaths());
     }
   }
 
@@ -134,14 +137,14 @@ class StatusWriterTest {
   void theFirstWriteOfAConfigWithoutStatusWorksAndLeavesTheOperatorsConditions() {
     client.resource(config("n1")).create();
     MovableClock clock = new MovableClock();
-    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), Duration.ofSeconds(60), clock)) {
-      assertTrue(offer(w, status(1, "2026-11-24T11:59:00Z")));
+    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), clock)) {
+      assertTrue(offer(w, status(1, "n2")));
       assertEquals(1, w.writes(), "a new object has no status: the write must not depend on one");
       client.resources(WireGuardNodeConfig.class).withName("n1").subresource("status").patch(
           io.fabric8.kubernetes.client.dsl.base.PatchContext.of(io.fabric8.kubernetes.client.dsl.base.PatchType.JSON_MERGE),
           "{\"status\":{\"conditions\":[{\"type\":\"Ready\",\"status\":\"True\",\"reason\":\"Planned\",\"message\":\"\","
               + "\"lastTransitionTime\":\"2026-11-24T12:00:00Z\"}]}}");
-      WireGuardNodeConfigStatus cleared = status(2, "2026-11-24T11:59:00Z");
+      WireGuardNodeConfigStatus cleared = status(2, "n2");
       cleared.setPeers(List.of());
       cleared.setDirect(null);
       clock.advance(Duration.ofSeconds(6));

@@ -36,6 +36,14 @@ public final class Host extends Node {
     this.outerRouter = outerRouter;
   }
 
+  /** The body of {@code GET http://127.0.0.1:<port><path>} in this host's namespace (an agent's metrics port, say). */
+  public String httpGet(int port, String path) {
+    String response = execOk("bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/" + port + "; printf 'GET " + path
+        + " HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout();
+    int body = response.indexOf("\r\n\r\n");
+    return body < 0 ? response : response.substring(body + 4);
+  }
+
   /** The host's own IPv4 address: public (198.51.100.x) or, behind NAT, its LAN address (10.x.0.y). */
   public InetAddress address() {
     return address;

@@ -63,8 +63,7 @@ public final class StandaloneMesh implements AutoCloseable {
 
     /** What its agent's metrics endpoint (the default, 127.0.0.1:9588 in the node's namespace) serves now. */
     public String agentMetrics() {
-      return host.execOk("bash", "-c",
-          "exec 3<>/dev/tcp/127.0.0.1/9588; printf 'GET /metrics HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3").stdout();
+      return host.httpGet(9588, "/metrics");
     }
 
     /** The endpoint this node's WireGuard uses for {@code other} ({@code ip:port}), if any. */

@@ -34,7 +34,7 @@ public final class StatusBuilder {
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerPathStateMachine.Mode, Integer>> modeCounts,
       Map<WireGuardKey, PathKind> paths, Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
     return NodeStatus.build(appliedGeneration, lastError, publicKey, reported(peers), device, modeCounts.map(StatusBuilder::counts),
-        labels(paths), isRelayEndpoint, now);
+        labels(paths), isRelayEndpoint, now, NodeStatus.Listing.NOT_ON_BEST_PATH);
   }
 
   /** The discovery loop's paths as status labels. */
@@ -44,7 +44,6 @@ public final class StatusBuilder {
     return out;
   }
 
-  /** The peers the agent reports: all but the registry. */
   /**
    * Whether each registry answers through the tunnel, by tunnel address, for the status; a
    * registry nothing was asked of yet is left out (the status then says it cannot tell).
@@ -59,6 +58,7 @@ public final class StatusBuilder {
     return out;
   }
 
+  /** The peers the agent reports: all but the registry. */
   static List<PeerConfig> reported(List<PeerConfig> peers) {
     return peers.stream().filter(p -> !p.name().equals(NodeConfigs.REGISTRY_PEER_NAME)).toList();
   }

@@ -65,7 +65,7 @@ final class Fixtures {
     return KubernetesAgent.Settings.defaults(node, "prod", stateDir)
         .withTick(Duration.ofMillis(100))
         .withReconcileInterval(Duration.ofMillis(500))
-        .withStatusIntervals(Duration.ofMillis(300), Duration.ofSeconds(60))
+        .withStatusMinInterval(Duration.ofMillis(300))
         .withRetryMax(Duration.ofMillis(500));
   }
 

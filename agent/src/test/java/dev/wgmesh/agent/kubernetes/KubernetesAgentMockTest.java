@@ -210,7 +210,7 @@ class KubernetesAgentMockTest {
   @Test
   void statusIsWrittenOnlyWhenItChangesAndAtMostOncePerInterval() throws Exception {
     client.resource(Fixtures.config("n1", spec(peer("n2", n2, "10.88.0.2/32")))).create();
-    start(Fixtures.fast("n1", state).withStatusIntervals(Duration.ofSeconds(2), Duration.ofSeconds(60)));
+    start(Fixtures.fast("n1", state).withStatusMinInterval(Duration.ofSeconds(2)));
     await().atMost(Duration.ofSeconds(10)).until(() -> agent.statusWrites() == 1);
     Thread.sleep(2500);
     assertEquals(1, agent.statusWrites(), "nothing changed: nothing written");

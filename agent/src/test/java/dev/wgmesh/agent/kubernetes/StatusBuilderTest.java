@@ -3,6 +3,7 @@ package dev.wgmesh.agent.kubernetes;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
@@ -13,7 +14,7 @@ import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.PeerState;
 import dev.wgmesh.core.wg.config.PeerConfig;
-import dev.wgmesh.kube.StatusWriter;
+import dev.wgmesh.kube.NodeStatus;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.List;
@@ -52,22 +53,35 @@ class StatusBuilderTest {
   }
 
   @Test
-  void perPeerModesEndpointsAndHandshakesTheRegistryLeftOut() {
+  void countsEveryPeerListsOnlyThoseNotOnTheirBestPathTheRegistryLeftOut() {
     WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.of(device()), Optional.empty(),
         Map.of(), relaySocket::equals, NOW);
     assertEquals(7L, s.getAppliedGeneration());
     assertEquals(self.publicKey().toBase64(), s.getPublicKey());
     assertNull(s.getLastError());
     List<WireGuardNodeConfigStatus.PeerStatus> p = s.getPeers();
-    assertEquals(List.of("n-absent", "n-direct", "n-relayed", "n-stale"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getName).toList());
-    assertEquals(List.of("pending", "direct", "relayed", "pending"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getMode).toList());
-    assertEquals("198.51.100.20:40000", p.get(1).getEndpoint());
-    assertEquals("2026-11-24T11:59:30Z", p.get(1).getLastHandshake(), "RFC 3339, whole seconds");
-    assertNull(p.get(0).getEndpoint());
-    assertNull(p.get(0).getLastHandshake());
+    assertEquals(List.of("n-absent", "n-relayed", "n-stale"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getName).toList(),
+        "by name; n-direct is on its best path: counted, not listed");
+    assertEquals(List.of("pending", "relayed", "pending"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getMode).toList());
+    assertTrue(p.stream().allMatch(x -> x.getEndpoint() == null && x.getLastHandshake() == null), "per-peer detail is at the agent");
+    assertEquals(Map.of("direct", 1, "relayed", 1, "pending", 2), s.getPaths());
+    assertNull(s.getPeersOmitted());
     assertEquals(1, s.getDirect());
     assertEquals(1, s.getRelayed());
     assertEquals(2, s.getPending());
+  }
+
+  @Test
+  void atMostFiftyPeersAreListedTheRestCounted() {
+    List<PeerConfig> many = java.util.stream.IntStream.range(0, 70).mapToObj(i -> peer(String.format("n%02d", i), KeyPair.generate().publicKey()))
+        .toList();
+    WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), many, Optional.of(device()), Optional.empty(),
+        Map.of(), relaySocket::equals, NOW);
+    assertEquals(NodeStatus.LISTED_LIMIT, s.getPeers().size());
+    assertEquals("n00", s.getPeers().get(0).getName());
+    assertEquals("n49", s.getPeers().get(49).getName());
+    assertEquals(20, s.getPeersOmitted());
+    assertEquals(Map.of("pending", 70), s.getPaths());
   }
 
   @Test
@@ -85,10 +99,13 @@ class StatusBuilderTest {
   @Test
   void eachPeersKindOfPathComesFromDiscoveryElseItIsTheMode() {
     WireGuardNodeConfigStatus s = StatusBuilder.build(7L, null, self.publicKey(), peers(), Optional.of(device()), Optional.empty(),
-        Map.of(a, PathKind.LAN), relaySocket::equals, NOW);
+        Map.of(a, PathKind.LAN, c, PathKind.RELAYED), relaySocket::equals, NOW);
     List<WireGuardNodeConfigStatus.PeerStatus> p = s.getPeers();
-    assertEquals(List.of("pending", "lan", "relayed", "pending"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getPath).toList());
-    assertEquals("direct", p.get(1).getMode(), "a LAN path is direct: not through the registry");
+    assertEquals(List.of("n-absent", "n-relayed", "n-stale"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getName).toList(),
+        "n-direct is on a LAN path: its best");
+    assertEquals(List.of("pending", "relayed", "relayed"), p.stream().map(WireGuardNodeConfigStatus.PeerStatus::getPath).toList());
+    assertEquals("pending", p.get(2).getMode(), "discovery's path, the handshake's mode");
+    assertEquals(Map.of("lan", 1, "relayed", 2, "pending", 1), s.getPaths());
   }
 
   @Test
@@ -100,18 +117,24 @@ class StatusBuilderTest {
   }
 
   @Test
-  void fingerprintCanIgnoreHandshakeTimes() {
-    DeviceState later = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.of(
-        state(a, new InetSocketAddress("198.51.100.20", 40000), NOW.minusSeconds(5))));
+  void handshakeTimesAndCountersAreNotInWhatIsWritten() {
+    InetSocketAddress endpoint = new InetSocketAddress("198.51.100.20", 40000);
     DeviceState earlier = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.of(
-        state(a, new InetSocketAddress("198.51.100.20", 40000), NOW.minusSeconds(125))));
-    List<PeerConfig> one = List.of(peer("n", a));
-    WireGuardNodeConfigStatus s1 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(earlier), Optional.empty(), Map.of(), e -> false, NOW);
-    WireGuardNodeConfigStatus s2 = StatusBuilder.build(1L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), Map.of(), e -> false, NOW);
-    assertEquals(StatusWriter.fingerprint(s1, false), StatusWriter.fingerprint(s2, false));
-    assertNotEquals(StatusWriter.fingerprint(s1, true), StatusWriter.fingerprint(s2, true));
-    WireGuardNodeConfigStatus s3 = StatusBuilder.build(2L, null, self.publicKey(), one, Optional.of(later), Optional.empty(), Map.of(), e -> false, NOW);
-    assertNotEquals(StatusWriter.fingerprint(s2, false), StatusWriter.fingerprint(s3, false));
+        state(a, endpoint, NOW.minusSeconds(125)), state(b, relaySocket, NOW.minusSeconds(100))));
+    DeviceState later = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.of(
+        new PeerState(a, Optional.of(endpoint), List.of(), Optional.of(NOW.minusSeconds(5)), 9000, 9000, 25, false),
+        new PeerState(b, Optional.of(relaySocket), List.of(), Optional.of(NOW.minusSeconds(3)), 7000, 7000, 25, false)));
+    List<PeerConfig> two = List.of(peer("n", a), peer("r", b));
+    String s1 = written(StatusBuilder.build(1L, null, self.publicKey(), two, Optional.of(earlier), Optional.empty(), Map.of(), relaySocket::equals, NOW));
+    String s2 = written(StatusBuilder.build(1L, null, self.publicKey(), two, Optional.of(later), Optional.empty(), Map.of(), relaySocket::equals, NOW));
+    assertEquals(s1, s2);
+    String s3 = written(StatusBuilder.build(1L, null, self.publicKey(), two, Optional.of(later), Optional.empty(), Map.of(b, PathKind.DIRECT),
+        relaySocket::equals, NOW));
+    assertNotEquals(s2, s3, "a path change is written");
+  }
+
+  private static String written(WireGuardNodeConfigStatus s) {
+    return new io.fabric8.kubernetes.client.utils.KubernetesSerialization().asJson(s.reportedFields());
   }
 
   @Test

@@ -25,7 +25,16 @@ public class WireGuardNodeConfigStatus {
   private String lastError;
   @JsonPropertyDescription("The public key of the interface the agent configured")
   private String publicKey;
+  @JsonPropertyDescription("Peers per kind of path (lan, ipv6, direct, relayed, pending), absent kinds are 0: a node agent's counts"
+      + " of all its peers")
+  @JsonInclude(JsonInclude.Include.NON_EMPTY)
+  private java.util.Map<String, Integer> paths = new java.util.TreeMap<>();
+  @JsonPropertyDescription("A node agent lists only the peers NOT on their best path (relayed or pending), by name, at most"
+      + " 50 (peersOmitted counts the rest); a peer on a lan, ipv6 or direct path is counted in paths, not listed: its detail"
+      + " is at the agent (wgmeshctl peers). A registry lists every member, with the endpoint it observes.")
   private List<PeerStatus> peers = new ArrayList<>();
+  @JsonPropertyDescription("Peers not on their best path that peers leaves out (its limit is 50); absent when none")
+  private Integer peersOmitted;
   @JsonPropertyDescription("Each registry of the node's configuration, in its order, as the node's agent sees it: whether it answered"
       + " through the tunnel recently")
   @JsonInclude(JsonInclude.Include.NON_EMPTY)
@@ -44,6 +53,10 @@ public class WireGuardNodeConfigStatus {
   public void setLastError(String lastError) { this.lastError = lastError; }
   public String getPublicKey() { return publicKey; }
   public void setPublicKey(String publicKey) { this.publicKey = publicKey; }
+  public java.util.Map<String, Integer> getPaths() { return paths; }
+  public void setPaths(java.util.Map<String, Integer> paths) { this.paths = paths; }
+  public Integer getPeersOmitted() { return peersOmitted; }
+  public void setPeersOmitted(Integer peersOmitted) { this.peersOmitted = peersOmitted; }
   public List<PeerStatus> getPeers() { return peers; }
   public void setPeers(List<PeerStatus> peers) { this.peers = peers; }
   public List<RegistryHealth> getRegistries() { return registries; }
@@ -63,7 +76,9 @@ public class WireGuardNodeConfigStatus {
     fields.put("pending", pending);
     fields.put("lastError", lastError);
     fields.put("publicKey", publicKey);
+    fields.put("paths", paths == null || paths.isEmpty() ? null : paths);
     fields.put("peers", peers);
+    fields.put("peersOmitted", peersOmitted);
     fields.put("registries", registries);
     return fields;
   }
@@ -77,9 +92,10 @@ public class WireGuardNodeConfigStatus {
     private String mode;
     @JsonPropertyDescription("The kind of path, from the agent's discovery: lan (the peer's own address on a shared network), ipv6, direct (the NAT mapping the registry observed), relayed or pending")
     private String path;
-    @JsonPropertyDescription("The endpoint in use")
+    @JsonPropertyDescription("The endpoint in use; a registry reports it, a node agent does not (its detail is at the agent)")
     private String endpoint;
-    @JsonPropertyDescription("Time of the latest WireGuard handshake (RFC 3339)")
+    @JsonPropertyDescription("No longer written (handshake times change every two minutes: the status would never settle);"
+        + " a node agent serves them on demand (wgmeshctl peers)")
     private String lastHandshake;
 
     public PeerStatus() {}

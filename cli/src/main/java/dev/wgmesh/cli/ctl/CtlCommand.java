@@ -27,7 +27,7 @@ import picocli.CommandLine.Spec;
 /** {@code wgmesh ctl} (also installed as {@code wgmeshctl}): look at a mesh from the API server. */
 @Command(name = "ctl", mixinStandardHelpOptions = true,
     description = "Show a mesh: status, wg-quick files for external peers, a graph.",
-    subcommands = {CtlCommand.Status.class, CtlCommand.ShowConf.class, CtlCommand.Graph.class})
+    subcommands = {CtlCommand.Status.class, CtlCommand.Peers.class, CtlCommand.ShowConf.class, CtlCommand.Graph.class})
 public final class CtlCommand implements Runnable {
   @Option(names = "--mesh", description = "The WireGuardMesh (default: the only one)")
   String mesh;
@@ -125,6 +125,35 @@ public final class CtlCommand implements Runnable {
     @Override
     public Integer call() {
       return guarded(() -> Renderers.status(parent.read()));
+    }
+  }
+
+  @Command(name = "peers", mixinStandardHelpOptions = true,
+      description = {"Every peer of one node as its agent sees it: path, endpoint, last handshake.", "",
+          "Asks the agent (GET <agent>/peers on its metrics port: the chart binds it to the node's address, port 9588), "
+              + "not the API server: a node config's status lists only the peers not on their best path. "
+              + "Names come from the mesh's WireGuardPeers when the API server answers; else public keys."})
+  static final class Peers implements Callable<Integer> {
+    @ParentCommand
+    CtlCommand parent;
+
+    @Option(names = "--agent", required = true, paramLabel = "<url>", description = "The agent's metrics address, e.g. http://10.0.0.5:9588")
+    String agent;
+
+    @Override
+    public Integer call() {
+      return guarded(() -> Renderers.peers(AgentPeers.fetch(agent, parent.connectTimeout), names()));
+    }
+
+    /** Peer names by public key, from the API server if it answers; none otherwise. */
+    private java.util.Map<String, String> names() {
+      try {
+        java.util.Map<String, String> out = new java.util.HashMap<>();
+        parent.read().peers().forEach(p -> out.putIfAbsent(p.getSpec().getPublicKey(), p.getMetadata().getName()));
+        return out;
+      } catch (RuntimeException e) {
+        return java.util.Map.of();
+      }
     }
   }
 

@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -48,14 +49,21 @@ public final class Renderers {
       if (st.getLastError() != null) {
         out.append("  LAST ERROR: ").append(st.getLastError());
       }
-      out.append('\n');
-      List<String[]> rows = new ArrayList<>();
-      rows.add(new String[] {"  PEER", "ADDRESS", "PATH", "ENDPOINT", "LAST HANDSHAKE"});
-      for (WireGuardNodeConfigStatus.PeerStatus ps : st.getPeers()) {
-        rows.add(new String[] {"  " + ps.getName(), addressOf(view, ps.getName()), pathOf(ps),
-            Objects.toString(ps.getEndpoint(), "-"), Objects.toString(ps.getLastHandshake(), "never")});
+      out.append('\n').append("  paths: ").append(pathCounts(st)).append('\n');
+      if (!st.getPeers().isEmpty()) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"  PEER", "ADDRESS", "PATH", "ENDPOINT"});
+        for (WireGuardNodeConfigStatus.PeerStatus ps : st.getPeers()) {
+          rows.add(new String[] {"  " + ps.getName(), addressOf(view, ps.getName()), pathOf(ps), Objects.toString(ps.getEndpoint(), "-")});
+        }
+        out.append(table(rows));
       }
-      out.append(table(rows));
+      if (st.getPeersOmitted() != null && st.getPeersOmitted() > 0) {
+        out.append("  and ").append(st.getPeersOmitted()).append(" more not on their best path\n");
+      }
+    }
+    if (configs.stream().anyMatch(c -> c.getStatus() != null && !Boolean.TRUE.equals(c.getSpec().getRegistry()))) {
+      out.append("\nlisted: peers not on their best path (relayed, pending); every peer of a node: wgmeshctl peers --agent http://<node>:9588\n");
     }
     List<WireGuardPeer> outside = view.peers().stream().filter(p -> !ready(p)).toList();
     if (!outside.isEmpty()) {
@@ -183,7 +191,45 @@ public final class Renderers {
         out.append("  \"").append(a).append("\" -- \"").append(b).append("\" [").append(style).append(", label=\"").append(mode).append("\"];\n");
       }
     }
+    // Agents list only the peers not on their best path: two nodes neither of which lists the other reach each other directly.
+    List<String> reporting = configs.stream().filter(c -> !Boolean.TRUE.equals(c.getSpec().getRegistry()) && c.getStatus() != null)
+        .map(c -> c.getMetadata().getName()).toList();
+    for (int i = 0; i < reporting.size(); i++) {
+      for (int j = i + 1; j < reporting.size(); j++) {
+        if (drawn.add(reporting.get(i) + "\u0000" + reporting.get(j))) {
+          out.append("  \"").append(reporting.get(i)).append("\" -- \"").append(reporting.get(j))
+              .append("\" [color=darkgreen, penwidth=2, label=\"best path\"];\n");
+        }
+      }
+    }
     return out.append("}\n").toString();
+  }
+
+  /**
+   * A node's peers per kind of path, e.g. {@code 2 lan, 1 direct, 1 relayed}; from the counts by
+   * mode when the agent reports no kinds (an older agent).
+   */
+  static String pathCounts(WireGuardNodeConfigStatus st) {
+    Map<String, Integer> paths = st.getPaths() != null && !st.getPaths().isEmpty() ? st.getPaths()
+        : Map.of("direct", n(st.getDirect()), "relayed", n(st.getRelayed()), "pending", n(st.getPending()));
+    List<String> parts = new ArrayList<>();
+    for (String kind : List.of("lan", "ipv6", "direct", "relayed", "pending")) {
+      if (paths.getOrDefault(kind, 0) > 0) {
+        parts.add(paths.get(kind) + " " + kind);
+      }
+    }
+    return parts.isEmpty() ? "no peers" : String.join(", ", parts);
+  }
+
+  /** The agent's view of each of its peers ({@code /peers} on its metrics port), names from the mesh where it knows the key. */
+  public static String peers(List<dev.wgmesh.agent.PeerDetail> peers, Map<String, String> namesByKey) {
+    List<String[]> rows = new ArrayList<>();
+    rows.add(new String[] {"PEER", "ADDRESS", "PATH", "ENDPOINT", "LAST HANDSHAKE"});
+    for (dev.wgmesh.agent.PeerDetail p : peers) {
+      rows.add(new String[] {namesByKey.getOrDefault(p.publicKey(), p.publicKey()), Objects.toString(p.address(), "-"), p.path(),
+          Objects.toString(p.endpoint(), "-"), Objects.toString(p.lastHandshake(), "never")});
+    }
+    return table(rows);
   }
 
   /** The kind of path a node reports for a peer (lan, ipv6, direct, relayed, pending); agents before it reported only the mode. */

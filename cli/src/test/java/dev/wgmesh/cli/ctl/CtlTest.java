@@ -113,12 +113,19 @@ class CtlTest {
     createWithStatus(peer("copycat", null, laptopKeys.publicKey().toBase64(), null, List.of(),
         ready(false, "DuplicateKey", "public key already used by peer laptop"),
         new Condition("DuplicateKey", "True", "DuplicateKey", "public key already used by peer laptop")));
-    createWithStatus(config("n1", "10.88.0.1/24",
-        new WireGuardNodeConfigStatus.PeerStatus("n2", "direct", "lan", "10.201.0.3:51820", "2026-11-24T12:00:00Z"),
-        new WireGuardNodeConfigStatus.PeerStatus("laptop", "relayed", "127.0.0.1:40001", "2026-11-24T12:00:03Z")));
-    createWithStatus(config("n2", "10.88.0.2/24",
+    // as agents report: counts per path, and the peers not on their best path
+    WireGuardNodeConfig n1Config = config("n1", "10.88.0.1/24",
+        new WireGuardNodeConfigStatus.PeerStatus("laptop", "relayed", "relayed", null, null));
+    n1Config.getStatus().setPaths(new java.util.TreeMap<>(Map.of("lan", 1, "relayed", 1)));
+    createWithStatus(n1Config);
+    // as an older agent reported: every peer, the mode only, no kinds of path
+    WireGuardNodeConfig n2Config = config("n2", "10.88.0.2/24",
         new WireGuardNodeConfigStatus.PeerStatus("n1", "direct", "203.0.113.11:40000", "2026-11-24T12:00:00Z"),
-        new WireGuardNodeConfigStatus.PeerStatus("laptop", "pending", null, null)));
+        new WireGuardNodeConfigStatus.PeerStatus("laptop", "pending", null, null));
+    n2Config.getStatus().setDirect(1);
+    n2Config.getStatus().setPending(1);
+    n2Config.getStatus().setPeersOmitted(3);
+    createWithStatus(n2Config);
   }
 
   record Run(int code, String out, String err) {}
@@ -158,12 +165,33 @@ class CtlTest {
     Run r = ctl("status");
     assertEquals(0, r.code(), r.err());
     assertTrue(r.out().contains("3/4 peers ready, 1 direct, 1 relayed"), r.out());
-    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n2\\s+10\\.88\\.0\\.2\\s+lan\\s+10\\.201\\.0\\.3:51820\\s+2026-11-24T12:00:00Z")),
-        "the kind of path and the candidate in use: " + r.out());
-    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n1\\s+10\\.88\\.0\\.1\\s+direct\\s+203\\.0\\.113\\.11:40000.*")),
+    assertTrue(r.out().contains("node n1  10.88.0.1/24  applied current\n  paths: 1 lan, 1 relayed\n"), "counts per kind of path: " + r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+laptop\\s+10\\.88\\.0\\.3\\s+relayed\\s+-")), "the peers not on their best path: " + r.out());
+    assertTrue(r.out().contains("  paths: 1 direct, 1 pending\n"), "an older agent's counts by mode: " + r.out());
+    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+n1\\s+10\\.88\\.0\\.1\\s+direct\\s+203\\.0\\.113\\.11:40000")),
         "a status without a path shows the mode: " + r.out());
-    assertTrue(r.out().lines().anyMatch(l -> l.matches("\\s+laptop\\s+10\\.88\\.0\\.3\\s+relayed\\s+127\\.0\\.0\\.1:40001.*")), r.out());
+    assertTrue(r.out().contains("  and 3 more not on their best path\n"), r.out());
+    assertTrue(r.out().contains("wgmeshctl peers --agent"), "where the rest is: " + r.out());
     assertTrue(r.out().contains("copycat  DuplicateKey: public key already used by peer laptop"), r.out());
+  }
+
+  @Test
+  void peersAsksTheAgentAndNamesThemFromTheMesh() throws Exception {
+    String n1Key = client.resources(WireGuardPeer.class).withName("n1").get().getSpec().getPublicKey();
+    String stranger = KeyPair.generate().publicKey().toBase64();
+    try (dev.wgmesh.agent.AgentMetrics agent = new dev.wgmesh.agent.AgentMetrics()) {
+      agent.peers(List.of(new dev.wgmesh.agent.PeerDetail(n1Key, "10.88.0.1", "lan", "10.201.0.3:51820", "2026-11-24T12:00:00Z"),
+          new dev.wgmesh.agent.PeerDetail(stranger, null, "pending", null, null)));
+      java.net.InetSocketAddress at = agent.serve(new java.net.InetSocketAddress("127.0.0.1", 0));
+      Run r = ctl("peers", "--agent", "http://127.0.0.1:" + at.getPort() + "/");
+      assertEquals(0, r.code(), r.err());
+      assertTrue(r.out().lines().anyMatch(l -> l.matches("n1\\s+10\\.88\\.0\\.1\\s+lan\\s+10\\.201\\.0\\.3:51820\\s+2026-11-24T12:00:00Z")), r.out());
+      assertTrue(r.out().lines().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(stranger) + "\\s+-\\s+pending\\s+-\\s+never")),
+          "a key the mesh does not know: " + r.out());
+    }
+    Run down = ctl("peers", "--agent", "http://127.0.0.1:1");
+    assertEquals(1, down.code());
+    assertTrue(down.err().contains("cannot reach the agent at http://127.0.0.1:1/peers"), down.err());
   }
 
   @Test
@@ -239,7 +267,7 @@ class CtlTest {
   void graphDrawsDirectAndRelayedEdgesDifferently() {
     Run r = ctl("graph");
     assertEquals(0, r.code(), r.err());
-    assertTrue(r.out().contains("\"n1\" -- \"n2\" [color=darkgreen, penwidth=2, label=\"lan\"]"), r.out());
+    assertTrue(r.out().contains("\"n1\" -- \"n2\" [color=darkgreen, penwidth=2, label=\"direct\"]"), "as n2 lists it: " + r.out());
     assertTrue(r.out().contains("\"laptop\" -- \"n1\" [color=orange, style=dashed, label=\"relayed\"]"), r.out());
     assertTrue(r.out().contains("\"laptop\" -- \"n2\" [color=red, style=dotted, label=\"pending\"]"), r.out());
     assertEquals(1, r.out().lines().filter(l -> l.contains("\"n1\" -- \"n2\"")).count(), "each pair once");

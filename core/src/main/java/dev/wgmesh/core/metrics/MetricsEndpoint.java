@@ -7,12 +7,14 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
  * The HTTP endpoint every wgmesh daemon serves its metrics on: {@code /metrics} in the Prometheus
- * text format and {@code /healthz} (200 while healthy, else 503).
+ * text format, {@code /healthz} (200 while healthy, else 503), and the daemon's own JSON documents
+ * (the agent's {@code /peers}).
  */
 public final class MetricsEndpoint implements AutoCloseable {
   private final HttpServer http;
@@ -27,6 +29,12 @@ public final class MetricsEndpoint implements AutoCloseable {
    * @throws IOException with a one-line message naming the address when it cannot be bound
    */
   public static MetricsEndpoint serve(InetSocketAddress at, Supplier<String> scrape, BooleanSupplier healthy) throws IOException {
+    return serve(at, scrape, healthy, Map.of());
+  }
+
+  /** The same, with a JSON document at each of {@code json}'s paths. */
+  public static MetricsEndpoint serve(InetSocketAddress at, Supplier<String> scrape, BooleanSupplier healthy,
+      Map<String, Supplier<String>> json) throws IOException {
     HttpServer http;
     try {
       http = HttpServer.create(at, 16);
@@ -38,6 +46,7 @@ public final class MetricsEndpoint implements AutoCloseable {
       boolean ok = healthy.getAsBoolean();
       respond(exchange, ok ? 200 : 503, ok ? "ok\n" : "unhealthy\n", "text/plain; charset=utf-8");
     });
+    json.forEach((path, document) -> http.createContext(path, exchange -> respond(exchange, 200, document.get(), "application/json")));
     http.start();
     return new MetricsEndpoint(http);
   }

@@ -5,11 +5,13 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 
 /**
  * What every wgmesh daemon's metrics have in common: a Prometheus registry that a subclass fills,
- * its text form, and serving it over HTTP ({@link MetricsEndpoint}) until closed.
+ * its text form, and serving it (and the daemon's JSON documents) over HTTP ({@link MetricsEndpoint}) until closed.
  */
 public abstract class PrometheusMetrics implements AutoCloseable {
   protected final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -31,8 +33,13 @@ public abstract class PrometheusMetrics implements AutoCloseable {
 
   /** Serves /metrics and /healthz (200 while {@code healthy}, else 503); returns the address bound. */
   public synchronized InetSocketAddress serve(InetSocketAddress at, BooleanSupplier healthy) throws IOException {
-    http = MetricsEndpoint.serve(at, this::scrape, healthy);
+    http = MetricsEndpoint.serve(at, this::scrape, healthy, documents());
     return http.address();
+  }
+
+  /** JSON documents served besides the metrics, by path; none by default. */
+  protected Map<String, Supplier<String>> documents() {
+    return Map.of();
   }
 
   @Override

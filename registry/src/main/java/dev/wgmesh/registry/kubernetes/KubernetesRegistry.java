@@ -15,6 +15,7 @@ import dev.wgmesh.kube.DesiredConfig;
 import dev.wgmesh.kube.NodeController;
 import dev.wgmesh.kube.NodeRole;
 import dev.wgmesh.kube.NodeSettings;
+import dev.wgmesh.kube.NodeStatus;
 import dev.wgmesh.registry.RegistryMetrics;
 import dev.wgmesh.registry.ZoneRefresher;
 import dev.wgmesh.registry.dns.AnswerBuilder;
@@ -91,7 +92,7 @@ public final class KubernetesRegistry implements AutoCloseable {
      * @param namespace the key Secret's; null: the client's
      */
     public static Settings defaults(String mesh, String registryName, String namespace) {
-      return new Settings(mesh, registryName).withNamespace(namespace).withStatusIntervals(Duration.ofSeconds(5), HANDSHAKE_TIMES_NEVER);
+      return new Settings(mesh, registryName).withNamespace(namespace).withStatusMinInterval(Duration.ofSeconds(5));
     }
 
     /** The name of this registry's key Secret. */
@@ -377,6 +378,16 @@ public final class KubernetesRegistry implements AutoCloseable {
     @Override
     public List<PeerConfig> reportedPeers(RegistryConfigs.Translated applied) {
       return applied.config().peers();
+    }
+
+    /**
+     * Every member, with the endpoint the registry observes: the operator shows it in each
+     * WireGuardPeer's status. O(members) per write, but written only when a member joins, leaves,
+     * or its observed endpoint or mode changes (nothing else is in it), at most once per 5 s.
+     */
+    @Override
+    public NodeStatus.Listing statusListing() {
+      return NodeStatus.Listing.EVERY_PEER;
     }
 
     @Override

@@ -114,7 +114,7 @@ class KubernetesRegistryMockTest {
         .withTick(Duration.ofMillis(100))
         .withUdp(1232, 1)
         .withReconcileInterval(Duration.ofMillis(500))
-        .withStatusIntervals(Duration.ofMillis(300), NodeSettings.HANDSHAKE_TIMES_NEVER);
+        .withStatusMinInterval(Duration.ofMillis(300));
     InterfaceReconciler reconciler = new InterfaceReconciler("wgreg", links, iface -> {
       links.create(iface);
       return () -> links.remove(iface);

@@ -2,6 +2,7 @@ package dev.wgmesh.registry.kubernetes;
 
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -107,7 +108,8 @@ class RegistryPureTest {
     DeviceState device = new DeviceState("wgr", Optional.empty(), Optional.empty(), 51820, 0, List.of(
         new PeerState(n1.publicKey(), Optional.of(new InetSocketAddress("203.0.113.20", 40001)), List.of(), Optional.of(now.minusSeconds(20)), 1, 1, 0, false),
         new PeerState(n2.publicKey(), Optional.of(new InetSocketAddress("203.0.113.21", 40002)), List.of(), Optional.of(now.minusSeconds(900)), 1, 1, 0, false)));
-    WireGuardNodeConfigStatus s = NodeStatus.build(3L, null, registry.publicKey(), peers, Optional.of(device), Optional.empty(), java.util.Map.of(), e -> false, now);
+    WireGuardNodeConfigStatus s = NodeStatus.build(3L, null, registry.publicKey(), peers, Optional.of(device), Optional.empty(), java.util.Map.of(), e -> false, now,
+        NodeStatus.Listing.EVERY_PEER);
     assertEquals(3L, s.getAppliedGeneration());
     assertEquals(registry.publicKey().toBase64(), s.getPublicKey());
     assertEquals(1, s.getDirect());
@@ -115,5 +117,7 @@ class RegistryPureTest {
     assertEquals("direct", s.getPeers().get(0).getMode());
     assertEquals("203.0.113.20:40001", s.getPeers().get(0).getEndpoint());
     assertEquals("pending", s.getPeers().get(1).getMode());
+    assertEquals("n2", s.getPeers().get(1).getName(), "every member, pending ones too");
+    assertNull(s.getPeers().get(0).getLastHandshake(), "no handshake times: they would make it write every two minutes");
   }
 }

@@ -1,0 +1,100 @@
+package dev.wgmesh.bench;
+
+import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
+import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.IpPrefix;
+import dev.wgmesh.core.wg.DeviceState;
+import dev.wgmesh.core.wg.PeerState;
+import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.NodeStatus;
+import dev.wgmesh.kube.StatusWriter;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The node agents (and the registry) of the controller benchmark, as far as the API server sees
+ * them: every status check (5 s) each builds its node config's status with the agents' own code
+ * ({@link NodeStatus}) from what its device would show, and offers it to its own {@link StatusWriter}
+ * (the real one, 5 s minimum interval), which decides whether to write. Every node reaches every
+ * other; one node in a hundred (index 7, 107, ...) is behind a NAT that makes it relayed for all the
+ * others. Handshake times move on every check (WireGuard re-handshakes every two minutes), as on
+ * real devices. Not simulated: the agents' watches (reads).
+ */
+final class SimulatedAgents implements AutoCloseable {
+  static final Duration STATUS_CHECK = Duration.ofSeconds(5);
+  static final InetSocketAddress RELAY_SOCKET = new InetSocketAddress("127.0.0.1", 45000);
+
+  private final KubernetesClient client;
+  private final String registryConfig;
+  private final Map<String, StatusWriter> writers = new ConcurrentHashMap<>();
+  private final Map<String, WireGuardKey> keys = new ConcurrentHashMap<>();
+  private final List<PeerConfig> peers = new ArrayList<>();
+  private final List<PeerState> device = new ArrayList<>();
+
+  SimulatedAgents(KubernetesClient client, String registryConfig) {
+    this.client = client;
+    this.registryConfig = registryConfig;
+    writers.put(registryConfig, writer(registryConfig));
+    keys.put(registryConfig, KeyPair.generate().publicKey());
+  }
+
+  private StatusWriter writer(String config) {
+    return new StatusWriter(client, config, STATUS_CHECK, Clock.systemUTC());
+  }
+
+  /** A node whose agent runs from now on: its peer is on every device, and it reports its own config's status. */
+  synchronized void add(int index, String name, WireGuardKey key) {
+    keys.put(name, key);
+    peers.add(new PeerConfig(name, key, List.of(IpPrefix.parse("10.88." + index / 250 + "." + (index % 250 + 1) + "/32")), Optional.empty(), 25));
+    boolean relayed = index % 100 == 7;
+    device.add(new PeerState(key, Optional.of(relayed ? RELAY_SOCKET
+        : new InetSocketAddress("198.51." + (index / 250) + "." + (index % 250 + 1), 51820)), List.of(), Optional.of(Instant.now()), 0, 0, 25, false));
+    writers.put(name, writer(name));
+  }
+
+  /** One status check of every agent; returns how many writes it started. */
+  int check() {
+    List<PeerConfig> ps;
+    DeviceState d;
+    synchronized (this) {
+      Instant now = Instant.now();
+      // handshake times and counters move, as they do
+      device.replaceAll(p -> new PeerState(p.publicKey(), p.endpoint(), p.allowedIps(), Optional.of(now.minusSeconds(now.getEpochSecond() % 120)),
+          p.rxBytes() + 148, p.txBytes() + 148, 25, false));
+      ps = List.copyOf(peers);
+      d = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.copyOf(device));
+    }
+    int started = 0;
+    Instant now = Instant.now();
+    for (Map.Entry<String, StatusWriter> w : writers.entrySet()) {
+      boolean registry = w.getKey().equals(registryConfig);
+      String self = w.getKey();
+      List<PeerConfig> others = registry ? ps : ps.stream().filter(p -> !p.name().equals(self)).toList();
+      WireGuardNodeConfigStatus status = NodeStatus.build(1L, null, keys.get(self), others, Optional.of(d), Optional.empty(), Map.of(),
+          RELAY_SOCKET::equals, now, registry ? NodeStatus.Listing.EVERY_PEER : NodeStatus.Listing.NOT_ON_BEST_PATH);
+      if (w.getValue().offer(status)) {
+        started++;
+      }
+    }
+    return started;
+  }
+
+  /** Status writes that succeeded, all agents. */
+  int writes() {
+    return writers.values().stream().mapToInt(StatusWriter::writes).sum();
+  }
+
+  @Override
+  public void close() {
+    writers.values().forEach(StatusWriter::close);
+  }
+}
