@@ -16,6 +16,7 @@ import java.net.InetAddress;
 import java.util.Map;
 import dev.wgmesh.demo.KubernetesMesh;
 import dev.wgmesh.demo.KubernetesMesh.Site;
+import dev.wgmesh.lab.AgentPathLog;
 import dev.wgmesh.lab.LabTest;
 import dev.wgmesh.lab.NatKind;
 import java.time.Duration;
@@ -77,7 +78,14 @@ class KubernetesMeshLabTest {
         assertNotNull(cluster.client.resources(WireGuardPeer.class).withName(site.name()).get().getStatus().getAddress(), site.name());
       }
 
-      // Killing the operator changes nothing in the data plane.
+      // Killing the operator changes nothing in the data plane. The paths settle first: a pair
+      // that just went relayed probes its candidates 2 s later, which costs up to 500 ms of its
+      // traffic (the agents' doing, not the operator's); the next probe is a minute away.
+      Map<String, String> tunnel = cluster.tunnelAddresses();
+      await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> cluster.agents.entrySet().stream()
+          .allMatch(agent -> tunnel.entrySet().stream().filter(peer -> !peer.getKey().equals(agent.getKey()))
+              .allMatch(peer -> AgentPathLog.changes(agent.getValue().log(), peer.getValue()).stream()
+                  .allMatch(c -> c.at().isBefore(java.time.Instant.now().minusSeconds(3))))));
       cluster.operator.stop();
       for (int i = 0; i < 10; i++) {
         assertTrue(cluster.allConnected(), "connectivity without the operator (second " + i + ")");
