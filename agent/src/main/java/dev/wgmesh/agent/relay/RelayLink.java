@@ -40,7 +40,8 @@ public final class RelayLink implements AutoCloseable {
   private final AgentObserver observer;
   private final List<InetSocketAddress> registryRelays;
   private final RelayRoutes routes;
-  private final Set<Map.Entry<InetAddress, Integer>> reportedUnreachableVia = ConcurrentHashMap.newKeySet();
+  /** Per peer, the registries whose UNREACHABLE for it was logged (once each, until its frames come again). */
+  private final Map<InetAddress, Set<Integer>> reportedUnreachableVia = new ConcurrentHashMap<>();
   private final InetAddress ownAddress;
   private final Predicate<InetAddress> isKnownPeer;
   private final Consumer<InetAddress> onPunch;
@@ -219,7 +220,7 @@ public final class RelayLink implements AutoCloseable {
         if (!isKnownPeer.test(frame.source())) {
           return;
         }
-        reportedUnreachableVia.removeIf(e -> e.getKey().equals(frame.source()));
+        reportedUnreachableVia.remove(frame.source());
         routes.heardVia(frame.source(), registry);
         socketFor(frame.source()).send(ByteBuffer.wrap(frame.payload()), new InetSocketAddress(InetAddress.getLoopbackAddress(), wireGuardPort));
         observer.relayed(false, frame.payload().length);
@@ -231,7 +232,7 @@ public final class RelayLink implements AutoCloseable {
       }
       case UNREACHABLE -> {
         routes.unreachableVia(frame.source(), registry, Instant.now());
-        if (reportedUnreachableVia.add(Map.entry(frame.source(), registry))) {
+        if (reportedUnreachableVia.computeIfAbsent(frame.source(), p -> ConcurrentHashMap.newKeySet()).add(registry)) {
           log.info("relay: peer {} is not connected to registry {}", frame.source().getHostAddress(),
               registryRelays.get(registry).getAddress().getHostAddress());
         }
