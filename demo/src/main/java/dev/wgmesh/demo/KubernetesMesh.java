@@ -12,6 +12,7 @@ import dev.wgmesh.lab.NatSite;
 import dev.wgmesh.lab.Placement;
 import dev.wgmesh.lab.ProductJar;
 import dev.wgmesh.lab.StandaloneMesh;
+import dev.wgmesh.lab.WgInterface;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -235,13 +236,9 @@ public final class KubernetesMesh implements AutoCloseable {
     if (peer == null || peer.getSpec() == null || peer.getSpec().getPublicKey() == null) {
       return java.util.Optional.empty();
     }
-    for (String line : nodes.get(from).exec("wg", "show", interfaceOf(from), "endpoints").stdout().split("\n")) {
-      String[] fields = line.trim().split("\\s+");
-      if (fields.length == 2 && fields[0].equals(peer.getSpec().getPublicKey()) && !fields[1].equals("(none)")) {
-        return java.util.Optional.of(fields[1]);
-      }
-    }
-    return java.util.Optional.empty();
+    String key = peer.getSpec().getPublicKey();
+    return WgInterface.peersOf(nodes.get(from), interfaceOf(from)).stream()
+        .filter(p -> p.publicKey().equals(key)).map(WgInterface.Peer::endpoint).filter(java.util.Objects::nonNull).findFirst();
   }
 
   /** Starts registry {@code i} in Kubernetes mode on its host, as its Deployment would. */

@@ -100,6 +100,14 @@ public final class WgInterface {
 
   /** The peers as {@code wg show <name> dump} reports them. */
   public List<Peer> peers() {
+    return peersOf(host, name);
+  }
+
+  /**
+   * The peers of any WireGuard interface {@code name} on {@code host} (one the lab did not make,
+   * such as an agent's in Kubernetes mode), as {@code wg show <name> dump} reports them.
+   */
+  public static List<Peer> peersOf(Host host, String name) {
     // The dump's first line holds the private key: keep the output out of any exception message.
     ExecResult r = host.exec("wg", "show", name, "dump");
     if (!r.ok()) {
