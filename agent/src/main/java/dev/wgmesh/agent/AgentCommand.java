@@ -167,7 +167,7 @@ public final class AgentCommand implements Callable<Integer> {
     Optional<RelayLink> relay = Optional.empty();
     if (relayOn) {
       InetAddress first = targets.get(0).address();
-      if (targets.stream().anyMatch(t -> (t.address() instanceof Inet6Address) != (first instanceof Inet6Address))) {
+      if (!RegistryTarget.oneFamily(targets)) {
         return fail(2, "--registry: the relay needs every registry's tunnel address of one family (IPv4 or IPv6)");
       }
       Optional<InetAddress> own = ownTunnelAddress(deviceName, first);

@@ -24,6 +24,11 @@ public record RegistryTarget(String name, InetAddress address, int dnsPort, int 
     return new InetSocketAddress(address, relayPort);
   }
 
+  /** Whether the registries' tunnel addresses are of one family, as the relay link (one uplink socket) needs. */
+  public static boolean oneFamily(java.util.List<RegistryTarget> registries) {
+    return registries.stream().map(r -> r.address() instanceof java.net.Inet6Address).distinct().count() <= 1;
+  }
+
   /** How logs and metrics name it: its tunnel address (names are not known in standalone mode). */
   public String label() {
     return address.getHostAddress();

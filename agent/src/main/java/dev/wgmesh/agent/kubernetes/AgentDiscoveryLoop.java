@@ -6,7 +6,6 @@ import dev.wgmesh.agent.discovery.PeerPathSettings;
 import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.agent.discovery.Registries;
 import dev.wgmesh.agent.discovery.RegistryTarget;
-import java.net.Inet6Address;
 import java.util.stream.Collectors;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.net.Endpoints;
@@ -60,8 +59,7 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
     List<RegistryTarget> registries = target.registries();
     AtomicReference<Agent> agentRef = new AtomicReference<>();
     Optional<RelayLink> relay = Optional.empty();
-    InetAddress first = registries.get(0).address();
-    boolean oneFamily = registries.stream().allMatch(r -> (r.address() instanceof Inet6Address) == (first instanceof Inet6Address));
+    boolean oneFamily = RegistryTarget.oneFamily(registries);
     boolean relayOn = target.relay() && target.ownAddress().isPresent() && oneFamily;
     if (target.relay() && target.ownAddress().isEmpty()) {
       log.warn("no tunnel address of the registry's family on {}: relay off", device.name());
