@@ -10,15 +10,11 @@ import dev.wgmesh.core.key.WireGuardKey;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.server.mock.KubernetesMockServer;
-import io.fabric8.mockwebserver.Context;
-import io.fabric8.mockwebserver.MockWebServer;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -27,12 +23,13 @@ import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 
 /**
- * The controller benchmark: a real operator process against fabric8's mock API server (CRUD mode)
- * holding N nodes and their peers, as agents would have created them. Measures the time until
+ * The controller benchmark: a real operator process, as its ServiceAccount with the chart's RBAC,
+ * against the strict test API server ({@link StrictApiServer}: kube-apiserver's patch and status
+ * subresource semantics) holding N nodes and their peers, as agents would have created them. Measures the time until
  * every node config and peer set is rendered and written, the time until one more node is in
  * what every agent applies (its own config, the registry's, a peer set), the API writes of the
  * whole mesh (operator and agents: {@link SimulatedAgents} write their statuses as real ones do)
- * in steady state and per join, counted at the mock ({@link CountingDispatcher}), and the
+ * in steady state and per join, counted at the server ({@link WriteCounter}), and the
  * operator's heap after a full GC.
  *
  * <p>Usage: {@code ControllerBench <wgmesh.jar> <nodes> [<nodes> ...]}
@@ -43,8 +40,6 @@ public final class ControllerBench {
   static final long SETTLE_MILLIS = 2000;
   /** How long steady-state writes are counted. */
   static final int STEADY_SECONDS = Integer.getInteger("steady", 30);
-  /** Held: java.util.logging keeps loggers weakly, and a collected one would forget its level. */
-  private static final java.util.logging.Logger MOCK_LOG = java.util.logging.Logger.getLogger("io.fabric8.mockwebserver");
 
   private ControllerBench() {}
 
@@ -87,14 +82,14 @@ public final class ControllerBench {
   }
 
   static Result run(Path jar, int n) throws Exception {
-    // The mock logs every request at INFO through java.util.logging: that alone would dominate.
-    MOCK_LOG.setLevel(java.util.logging.Level.WARNING);
-    CountingDispatcher dispatcher = new CountingDispatcher();
-    KubernetesMockServer api = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
-    api.init(InetAddress.getLoopbackAddress(), 0);
+    WriteCounter dispatcher = new WriteCounter();
+    StrictApiServer api = StrictApiServer.builder().meshes(MESH).observe(dispatcher).start();
     Process operator = null;
     java.util.concurrent.ScheduledExecutorService checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
-    try (KubernetesClient client = api.createClient(); SimulatedAgents agents = new SimulatedAgents(client, MESH + "-registry")) {
+    // The set-up, the checks and the simulated agents as an administrator: each agent's own RBAC
+    // (its node's config status only) is proven by the agent's tests, not measured here.
+    KubernetesClient client = api.admin();
+    try (SimulatedAgents agents = new SimulatedAgents(client, MESH + "-registry")) {
       WireGuardMesh mesh = new WireGuardMesh();
       mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/16");
@@ -108,7 +103,7 @@ public final class ControllerBench {
       }
       System.out.printf("%d nodes and peers created; starting the operator%n", n);
       long start = System.nanoTime();
-      operator = startOperator(jar, "http://127.0.0.1:" + api.getPort());
+      operator = startOperator(jar, api);
       waitFor(() -> allConfigsComplete(client, n), 300, "all node configs for " + n + " nodes");
       double render = (System.nanoTime() - start) / 1e9;
       System.out.printf("%d nodes: every node config written after %.2f s%n", n, render);
@@ -126,7 +121,7 @@ public final class ControllerBench {
       quiet.await();
       Thread.sleep(SETTLE_MILLIS);
       List<Double> joins = new ArrayList<>();
-      Map<String, CountingDispatcher.Count> beforeJoins = dispatcher.snapshot();
+      Map<String, WriteCounter.Count> beforeJoins = dispatcher.snapshot();
       for (int j = 0; j < JOINS; j++) {
         long joinStart = System.nanoTime();
         WireGuardKey key = KeyPair.generate().publicKey();
@@ -137,7 +132,7 @@ public final class ControllerBench {
         quiet.await();
         Thread.sleep(SETTLE_MILLIS);
       }
-      CountingDispatcher.Count joinWrites = CountingDispatcher.total(CountingDispatcher.between(beforeJoins, dispatcher.snapshot()));
+      WriteCounter.Count joinWrites = WriteCounter.total(WriteCounter.between(beforeJoins, dispatcher.snapshot()));
       System.out.printf("%d nodes: joins seen everywhere after %s s; %d writes, %d KiB for %d joins%n", n,
           joins.stream().map(d -> String.format("%.2f", d)).collect(Collectors.joining(", ")), joinWrites.requests(),
           joinWrites.bytes() / 1024, JOINS);
@@ -146,12 +141,12 @@ public final class ControllerBench {
       double joinMax = sorted.get(sorted.size() - 1);
 
       quiet.await();
-      Map<String, CountingDispatcher.Count> before = dispatcher.snapshot();
+      Map<String, WriteCounter.Count> before = dispatcher.snapshot();
       long steadyStart = System.nanoTime();
       Thread.sleep(TimeUnit.SECONDS.toMillis(STEADY_SECONDS));
       double steadySeconds = (System.nanoTime() - steadyStart) / 1e9;
-      Map<String, CountingDispatcher.Count> steady = CountingDispatcher.between(before, dispatcher.snapshot());
-      CountingDispatcher.Count total = CountingDispatcher.total(steady);
+      Map<String, WriteCounter.Count> steady = WriteCounter.between(before, dispatcher.snapshot());
+      WriteCounter.Count total = WriteCounter.total(steady);
       System.out.printf("%d nodes: steady state, %.0f s: %d writes, %d bytes %s%n", n, steadySeconds, total.requests(), total.bytes(), steady);
       long heap = heapAfterGc(operator.pid());
       return new Result(n, render, join, joinMax, total.requests() / steadySeconds, total.bytes() / steadySeconds,
@@ -164,7 +159,9 @@ public final class ControllerBench {
           operator.destroyForcibly();
         }
       }
-      api.destroy();
+      api.stop();
+      System.out.println("requests the server refused (RBAC, patch rules): " + api.rejections().size());
+      api.rejections().stream().limit(10).forEach(r -> System.out.println("  " + r));
     }
   }
 
@@ -251,16 +248,14 @@ public final class ControllerBench {
         .flatMap(set -> set.getSpec().getPeers().stream()).map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
   }
 
-  static Process startOperator(Path jar, String apiUrl) throws IOException {
+  static Process startOperator(Path jar, StrictApiServer api) throws IOException {
     Path log = Files.createTempFile("wgmesh-bench-operator", ".log");
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-        "operator", "--namespace", MESH, "--no-leader-election", "--metrics", "off");
+        "operator", "--namespace", StrictApiServer.NAMESPACE, "--no-leader-election", "--metrics", "off");
     Map<String, String> env = pb.environment();
-    env.put("KUBERNETES_MASTER", apiUrl);
-    env.put("KUBERNETES_AUTH_TRYKUBECONFIG", "false");
-    env.put("KUBERNETES_AUTH_TRYSERVICEACCOUNT", "false");
-    env.put("POD_NAMESPACE", MESH);
+    env.putAll(api.environment(StrictApiServer.OPERATOR));
+    env.put("POD_NAMESPACE", StrictApiServer.NAMESPACE);
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     System.out.println("operator log: " + log);
     return pb.start();

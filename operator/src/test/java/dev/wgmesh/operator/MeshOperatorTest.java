@@ -535,6 +535,43 @@ class MeshOperatorTest {
   }
 
   @Test
+  void onceNodeStatusesAreReportedTheOperatorSettlesAndWritesNothingMore() throws Exception {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 3);
+      OperatorMetrics metrics = new OperatorMetrics();
+      cluster.startOperator(metrics);
+      awaitMeshOf(cluster, "n1", "n2", "n3");
+      report(cluster, MESH + "-registry", "{\"appliedGeneration\":1,\"direct\":3,\"relayed\":0,\"pending\":0,"
+          + "\"peers\":[{\"name\":\"n1\",\"mode\":\"direct\",\"endpoint\":\"198.51.100.7:41000\"},"
+          + "{\"name\":\"n2\",\"mode\":\"direct\",\"endpoint\":\"203.0.113.9:51820\"}]}");
+      report(cluster, "n1", "{\"appliedGeneration\":1,\"direct\":1,\"relayed\":1,\"pending\":0}");
+      report(cluster, "n2", "{\"appliedGeneration\":1,\"direct\":2,\"relayed\":0,\"pending\":0}");
+      report(cluster, "n3", "{\"appliedGeneration\":1,\"direct\":1,\"relayed\":1,\"pending\":0}");
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertEquals("relayed", cluster.peer("n1").getStatus().getMode());
+        assertEquals("direct", cluster.peer("n2").getStatus().getMode());
+        assertEquals("relayed", cluster.peer("n3").getStatus().getMode());
+      });
+      Thread.sleep(1500);
+      cluster.drainRequests();
+      Map<String, String> versions = resourceVersions(cluster);
+
+      // Steady state: nothing changes, and the operator writes nothing.
+      Thread.sleep(3000);
+      assertEquals(List.of(), operatorWrites(cluster.drainRequests()));
+      assertEquals(versions, resourceVersions(cluster));
+
+      // An agent's report that moves nothing a peer's status shows (a count on a node already
+      // relayed): the mesh's path counts follow, and no peer's status is written.
+      report(cluster, "n1", "{\"direct\":0,\"relayed\":2}");
+      await().atMost(TIMEOUT).until(() -> Integer.valueOf(3).equals(cluster.mesh(MESH).getStatus().getRelayed()));
+      Thread.sleep(1000);
+      assertEquals(List.of("PATCH /apis/wgmesh.dev/v1alpha1/wireguardmeshes/m/status"),
+          operatorWrites(cluster.drainRequests()).stream().filter(w -> !w.contains("/wireguardnodeconfigs/n1/status")).toList());
+    }
+  }
+
+  @Test
   void aReconcileWithoutChangesWritesNothing() throws Exception {
     try (MockCluster cluster = new MockCluster()) {
       meshWithNodes(cluster, 3);

@@ -57,6 +57,14 @@ public final class StrictApiServer implements AutoCloseable {
   private final String host;
   private boolean closed;
 
+  /** Sees each request as it arrives: its method, path and body size in bytes. */
+  @FunctionalInterface
+  public interface RequestObserver {
+    RequestObserver NONE = (method, path, bodyBytes) -> {};
+
+    void request(String method, String path, long bodyBytes);
+  }
+
   /** How to start one: the meshes the chart's registry Roles name, where to listen, whether to install the CRDs. */
   public static final class Builder {
     private List<String> meshes = List.of();
@@ -64,6 +72,7 @@ public final class StrictApiServer implements AutoCloseable {
     private InetAddress address = InetAddress.getLoopbackAddress();
     private int port;
     private boolean crds = true;
+    private RequestObserver observer = RequestObserver.NONE;
 
     public Builder meshes(String... names) {
       meshes = List.of(names);
@@ -91,6 +100,12 @@ public final class StrictApiServer implements AutoCloseable {
       return this;
     }
 
+    /** Tells {@code observer} of every request as it arrives, before it is authenticated (a benchmark's counts). */
+    public Builder observe(RequestObserver observer) {
+      this.observer = observer;
+      return this;
+    }
+
     public StrictApiServer start() {
       return new StrictApiServer(this);
     }
@@ -112,7 +127,7 @@ public final class StrictApiServer implements AutoCloseable {
         .withNewRoleRef("rbac.authorization.k8s.io", "ClusterRole", ChartRbac.VIEW)
         .addNewSubject().withKind("Group").withName(VIEWER.groups().get(0)).withApiGroup("rbac.authorization.k8s.io").endSubject()
         .build());
-    dispatcher = new StrictDispatcher(Rbac.of(rbac));
+    dispatcher = new StrictDispatcher(Rbac.of(rbac), b.observer);
     server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), dispatcher, false);
     server.init(b.address, b.port);
     host = b.address.getHostAddress().contains(":") ? "[" + b.address.getHostAddress() + "]" : b.address.getHostAddress();

@@ -51,8 +51,11 @@ final class StrictDispatcher extends Dispatcher {
   /** Every resource path requested, in order. */
   private final java.util.Queue<String> seen = new java.util.concurrent.ConcurrentLinkedQueue<>();
 
-  StrictDispatcher(Rbac rbac) {
+  private final StrictApiServer.RequestObserver observer;
+
+  StrictDispatcher(Rbac rbac, StrictApiServer.RequestObserver observer) {
     this.rbac = rbac;
+    this.observer = observer;
   }
 
   void unavailable(java.util.function.Predicate<String> paths) {
@@ -69,6 +72,7 @@ final class StrictDispatcher extends Dispatcher {
 
   @Override
   public MockResponse dispatch(RecordedRequest request) {
+    observer.request(request.getMethod(), request.getPath(), request.getBody() == null ? 0 : request.getBody().size());
     String auth = request.getHeader("Authorization");
     Identity who = auth != null && auth.startsWith("Bearer ") ? Identity.fromToken(auth.substring(7).trim()) : null;
     if (who == null) {

@@ -1,27 +1,24 @@
 package dev.wgmesh.bench;
 
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
-import io.fabric8.mockwebserver.http.MockResponse;
-import io.fabric8.mockwebserver.http.RecordedRequest;
+import dev.wgmesh.testapiserver.StrictApiServer;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.LongAdder;
 
-/** The mock API server's CRUD dispatcher, counting the writes it gets (every method but GET) and their bytes, by method and resource. */
-final class CountingDispatcher extends KubernetesCrudDispatcher {
+/** Counts the writes the test API server gets (every method but GET) and their bytes, by method and resource. */
+final class WriteCounter implements StrictApiServer.RequestObserver {
   record Count(long requests, long bytes) {}
 
   private final Map<String, LongAdder[]> counts = new ConcurrentHashMap<>();
 
   @Override
-  public MockResponse dispatch(RecordedRequest request) {
-    if (!"GET".equalsIgnoreCase(request.getMethod())) {
-      LongAdder[] c = counts.computeIfAbsent(request.getMethod() + " " + resource(request.getPath()), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
+  public void request(String method, String path, long bodyBytes) {
+    if (!"GET".equalsIgnoreCase(method)) {
+      LongAdder[] c = counts.computeIfAbsent(method + " " + resource(path), k -> new LongAdder[] {new LongAdder(), new LongAdder()});
       c[0].increment();
-      c[1].add(request.getBody() == null ? 0 : request.getBody().size());
+      c[1].add(bodyBytes);
     }
-    return super.dispatch(request);
   }
 
   /** e.g. wireguardnodeconfigs/status, from /apis/wgmesh.dev/v1alpha1/wireguardnodeconfigs/n1/status?... */
