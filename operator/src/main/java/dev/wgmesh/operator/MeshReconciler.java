@@ -21,8 +21,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
@@ -227,9 +225,8 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
    * object has no status yet.
    */
   private static void writeStatus(Context<WireGuardMesh> context, WireGuardMesh mesh, WireGuardMeshStatus status) {
-    context.getClient().resources(WireGuardMesh.class).withName(mesh.getMetadata().getName()).subresource("status")
-        .patch(PatchContext.of(PatchType.JSON_MERGE), StatusPatch.of(status.fields(),
-            context.getClient().getKubernetesSerialization()));
+    StatusPatch.send(context.getClient(), WireGuardMesh.class, mesh.getMetadata().getName(),
+        StatusPatch.of(status.fields(), context.getClient().getKubernetesSerialization()));
   }
 
   /**

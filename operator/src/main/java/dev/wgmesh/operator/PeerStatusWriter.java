@@ -11,8 +11,6 @@ import dev.wgmesh.operator.model.Conditions;
 import dev.wgmesh.operator.model.PeerOutcome;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import java.time.Instant;
@@ -109,9 +107,8 @@ final class PeerStatusWriter {
 
   private Optional<Change> write(WireGuardPeer peer, WireGuardPeerStatus before, WireGuardPeerStatus after) {
     try {
-      // resource(peer): the patch goes out without fetching the peer first
-      WireGuardPeer updated = client.resources(WireGuardPeer.class).withName(peer.getMetadata().getName()).subresource("status")
-          .patch(PatchContext.of(PatchType.JSON_MERGE), StatusPatch.of(ownedFields(after), client.getKubernetesSerialization()));
+      WireGuardPeer updated = StatusPatch.send(client, WireGuardPeer.class, peer.getMetadata().getName(),
+          StatusPatch.of(ownedFields(after), client.getKubernetesSerialization()));
       cache.handleRecentResourceUpdate(ResourceID.fromResource(updated), updated, peer);
       metrics.peerStatusWritten();
       return Optional.of(new Change(updated, before, after));

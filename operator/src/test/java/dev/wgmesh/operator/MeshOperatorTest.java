@@ -407,10 +407,15 @@ class MeshOperatorTest {
       cluster.client.resource(service).updateStatus();
       await().atMost(TIMEOUT).until(() -> "198.51.100.7:51999".equals(cluster.config("n1").getSpec().getRegistryPeers().get(0).getEndpoint()));
 
-      // Back to HostNetwork: the Service goes, the pod moves to the host network.
-      cluster.client.resources(WireGuardMesh.class).withName(MESH).edit(m -> {
-        m.getSpec().getRegistry().setExposure("HostNetwork");
-        return m;
+      // Back to HostNetwork: the Service goes, the pod moves to the host network. (The edit is a
+      // read, then a patch with that resourceVersion: tried again when the operator's status write
+      // came in between, 409, as kubectl edit would be.)
+      await().atMost(TIMEOUT).ignoreExceptionsInstanceOf(io.fabric8.kubernetes.client.KubernetesClientException.class).until(() -> {
+        cluster.client.resources(WireGuardMesh.class).withName(MESH).edit(m -> {
+          m.getSpec().getRegistry().setExposure("HostNetwork");
+          return m;
+        });
+        return true;
       });
       await().atMost(TIMEOUT).untilAsserted(() -> {
         assertNull(cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get());

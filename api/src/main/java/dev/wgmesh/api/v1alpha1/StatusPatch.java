@@ -3,7 +3,13 @@ package dev.wgmesh.api.v1alpha1;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.dsl.base.PatchContext;
+import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
+import java.lang.reflect.InvocationTargetException;
 import java.util.Map;
 
 /**
@@ -31,5 +37,21 @@ public final class StatusPatch {
     ObjectNode patch = JsonNodeFactory.instance.objectNode();
     patch.set("status", status);
     return serialization.asJson(patch);
+  }
+
+  /**
+   * Sends {@code patch} (from {@link #of}) to the status subresource of the cluster-scoped object
+   * {@code name}: one request. (The client's {@code withName(name).subresource("status").patch(...)}
+   * would GET the object first; patching through a bare object of the same name does not.)
+   */
+  public static <T extends HasMetadata> T send(KubernetesClient client, Class<T> type, String name, String patch) {
+    T bare;
+    try {
+      bare = type.getDeclaredConstructor().newInstance();
+    } catch (InstantiationException | IllegalAccessException | InvocationTargetException | NoSuchMethodException e) {
+      throw new IllegalArgumentException("cannot make an empty " + type.getSimpleName(), e);
+    }
+    bare.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    return client.resources(type).resource(bare).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
   }
 }
