@@ -7,6 +7,7 @@ import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.PeerState;
 import dev.wgmesh.core.wg.config.PeerConfig;
+import dev.wgmesh.kube.NodeSettings;
 import dev.wgmesh.kube.NodeStatus;
 import dev.wgmesh.kube.StatusWriter;
 import io.fabric8.kubernetes.client.KubernetesClient;
@@ -39,6 +40,9 @@ final class SimulatedAgents implements AutoCloseable {
   private final Map<String, WireGuardKey> keys = new ConcurrentHashMap<>();
   private final List<PeerConfig> peers = new ArrayList<>();
   private final List<PeerState> device = new ArrayList<>();
+  /** When each node joined: its peers find it {@link #FIRST_HANDSHAKE} later. */
+  private final Map<WireGuardKey, Instant> joined = new ConcurrentHashMap<>();
+  static final Duration FIRST_HANDSHAKE = Duration.ofSeconds(2);
 
   SimulatedAgents(KubernetesClient client, String registryConfig) {
     this.client = client;
@@ -54,6 +58,7 @@ final class SimulatedAgents implements AutoCloseable {
   /** A node whose agent runs from now on: its peer is on every device, and it reports its own config's status. */
   synchronized void add(int index, String name, WireGuardKey key) {
     keys.put(name, key);
+    joined.put(key, Instant.now());
     peers.add(new PeerConfig(name, key, List.of(IpPrefix.parse("10.88." + index / 250 + "." + (index % 250 + 1) + "/32")), Optional.empty(), 25));
     boolean relayed = index % 100 == 7;
     device.add(new PeerState(key, Optional.of(relayed ? RELAY_SOCKET
@@ -67,8 +72,10 @@ final class SimulatedAgents implements AutoCloseable {
     DeviceState d;
     synchronized (this) {
       Instant now = Instant.now();
-      // handshake times and counters move, as they do
-      device.replaceAll(p -> new PeerState(p.publicKey(), p.endpoint(), p.allowedIps(), Optional.of(now.minusSeconds(now.getEpochSecond() % 120)),
+      // handshake times and counters move, as they do; a node that just joined is pending for a moment
+      device.replaceAll(p -> new PeerState(p.publicKey(), p.endpoint(), p.allowedIps(),
+          now.isBefore(joined.get(p.publicKey()).plus(FIRST_HANDSHAKE)) ? Optional.empty()
+              : Optional.of(now.minusSeconds(now.getEpochSecond() % 120)),
           p.rxBytes() + 148, p.txBytes() + 148, 25, false));
       ps = List.copyOf(peers);
       d = new DeviceState("wgmesh0", Optional.empty(), Optional.empty(), 51820, 0, List.copyOf(device));
@@ -80,12 +87,17 @@ final class SimulatedAgents implements AutoCloseable {
       String self = w.getKey();
       List<PeerConfig> others = registry ? ps : ps.stream().filter(p -> !p.name().equals(self)).toList();
       WireGuardNodeConfigStatus status = NodeStatus.build(1L, null, keys.get(self), others, Optional.of(d), Optional.empty(), Map.of(),
-          RELAY_SOCKET::equals, now, registry ? NodeStatus.Listing.EVERY_PEER : NodeStatus.Listing.NOT_ON_BEST_PATH);
+          k -> now.isBefore(joined.get(k).plus(NodeSettings.PENDING_GRACE)), RELAY_SOCKET::equals, now, registry ? NodeStatus.Listing.EVERY_PEER : NodeStatus.Listing.NOT_ON_BEST_PATH);
       if (w.getValue().offer(status)) {
         started++;
       }
     }
     return started;
+  }
+
+  /** Whether some agent holds a status it has not written yet (counts that wait, see {@link StatusWriter}). */
+  boolean unwritten() {
+    return writers.values().stream().anyMatch(StatusWriter::unwritten);
   }
 
   /** Status writes that succeeded, all agents. */

@@ -9,6 +9,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import dev.wgmesh.core.wg.config.PeerConfig;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
   private volatile boolean running;
   private volatile boolean configPresent = true;
   private volatile Optional<WireGuardNodeConfigStatus> lastStatus = Optional.empty();
+  private final PeerArrivals arrivals = new PeerArrivals();
   private Thread loop;
   private ResourceWatch<WireGuardNodeConfig> watch;
 
@@ -222,9 +224,11 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
     } catch (IOException | RuntimeException e) {
       state = Optional.empty();
     }
-    WireGuardNodeConfigStatus status = NodeStatus.build(appliedGeneration, lastError, keys.publicKey(),
-        applied == null ? List.of() : role.reportedPeers(applied), state, role.pathCounts(), role.peerPaths(), role::isRelayEndpoint,
-        clock.instant(), role.statusListing());
+    List<PeerConfig> reported = applied == null ? List.of() : role.reportedPeers(applied);
+    Instant now = clock.instant();
+    arrivals.update(reported.stream().map(PeerConfig::publicKey).toList(), now);
+    WireGuardNodeConfigStatus status = NodeStatus.build(appliedGeneration, lastError, keys.publicKey(), reported, state, role.pathCounts(),
+        role.peerPaths(), arrivals.settling(settings.pendingGrace(), now), role::isRelayEndpoint, now, role.statusListing());
     status.setRegistries(NodeStatus.registries(desired == null ? List.of() : desired.spec().effectiveRegistryPeers(),
         role.registriesReachable()));
     lastStatus = Optional.of(status);

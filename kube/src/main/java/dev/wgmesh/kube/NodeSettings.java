@@ -15,6 +15,9 @@ public abstract class NodeSettings<S extends NodeSettings<S>> {
   private Duration reconcileInterval = Duration.ofSeconds(30);
   private Duration statusCheck;
   private Duration statusMinInterval = Duration.ofSeconds(5);
+  /** The default {@link #pendingGrace()}. */
+  public static final Duration PENDING_GRACE = Duration.ofSeconds(20);
+  private Duration pendingGrace = PENDING_GRACE;
   private Duration resync = Duration.ofMinutes(5);
 
   /**
@@ -57,6 +60,19 @@ public abstract class NodeSettings<S extends NodeSettings<S>> {
   /** At most one status write per this. */
   public Duration statusMinInterval() {
     return statusMinInterval;
+  }
+
+  /**
+   * How long a peer new to the configuration may stay pending before the status lists it (it is
+   * counted pending all along).
+   */
+  public Duration pendingGrace() {
+    return pendingGrace;
+  }
+
+  public S withPendingGrace(Duration d) {
+    pendingGrace = d;
+    return self();
   }
 
   /** The informers' resync period. */

@@ -61,10 +61,13 @@ public final class NodeStatus {
    * @param device empty when the device cannot be read: peers are then reported pending
    * @param counts the daemon's own counts, empty to count the per-peer modes
    * @param paths the daemon's kind of path per peer, where it knows one
+   * @param settling peers that came into the configuration moments ago ({@link PeerArrivals}): pending,
+   *     they are counted but not listed, since finding a path takes a moment and listing every new
+   *     peer would make each node write its status whenever another joins
    */
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<PathCounts> counts, Map<WireGuardKey, String> paths,
-      Predicate<InetSocketAddress> isRelayEndpoint, Instant now, Listing listing) {
+      Predicate<WireGuardKey> settling, Predicate<InetSocketAddress> isRelayEndpoint, Instant now, Listing listing) {
     WireGuardNodeConfigStatus status = new WireGuardNodeConfigStatus();
     status.setAppliedGeneration(appliedGeneration);
     status.setLastError(lastError);
@@ -90,7 +93,7 @@ public final class NodeStatus {
       if (listing == Listing.EVERY_PEER) {
         out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, path,
             state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null), null));
-      } else if (!onBestPath(path)) {
+      } else if (!onBestPath(path) && !(PENDING.equals(path) && settling.test(peer.publicKey()))) {
         out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, path, null, null));
       }
     }

@@ -6,8 +6,6 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.util.Errors;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,6 +25,14 @@ import org.slf4j.LoggerFactory;
  * patch, see {@link StatusPatch}), setting every field a node daemon (agent or registry) reports and
  * clearing those it has no value for; conditions are not touched. A failed write (API server unreachable) is tried again later,
  * with exponential backoff; it never blocks the caller.
+ *
+ * <p>A change of the counts alone (how many peers per path, with the same peers listed) is written
+ * less often: at most once per {@link #countsInterval}, which grows with the node's peers (100 ms a
+ * peer, at least {@code minInterval}, at most {@link #MAX_COUNTS_INTERVAL}). A node joining a mesh
+ * of N changes every other node's counts; written at once that would be N writes per join, while
+ * spread this way the whole mesh's count refreshes stay near 10 writes/s however large it is and
+ * however many nodes join. Everything else (the peers listed as relayed or pending, the applied
+ * generation, an error, the registries) is written as soon as {@code minInterval} allows.
  */
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
@@ -47,6 +53,13 @@ public final class StatusWriter implements AutoCloseable {
   private volatile boolean failing;
   private volatile int failures;
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
+  /** The longest a change of counts alone waits. */
+  static final Duration MAX_COUNTS_INTERVAL = Duration.ofMinutes(5);
+  /** Per peer of the node, the wait for a change of counts alone: 10 such writes/s for the whole mesh. */
+  static final Duration COUNTS_INTERVAL_PER_PEER = Duration.ofMillis(100);
+  /** What was last written, without its counts. */
+  private volatile String writtenWithoutCounts;
+  private volatile String lastOffered;
 
   public StatusWriter(KubernetesClient client, String name, Duration minInterval, Clock clock) {
     this.client = client;
@@ -58,9 +71,14 @@ public final class StatusWriter implements AutoCloseable {
   /** Offers the current status; returns true when a write was started. */
   public boolean offer(WireGuardNodeConfigStatus status) {
     String patch = patch(status);
+    String withoutCounts = patch(withoutCounts(status));
+    lastOffered = patch;
     Instant now = clock.instant();
     if (patch.equals(written) || inFlight.get() || now.isBefore(lastAttempt.plus(interval()))) {
       return false;
+    }
+    if (withoutCounts.equals(writtenWithoutCounts) && now.isBefore(lastAttempt.plus(countsInterval(status)))) {
+      return false; // only the counts moved: they wait
     }
     if (!inFlight.compareAndSet(false, true)) {
       return false;
@@ -70,6 +88,7 @@ public final class StatusWriter implements AutoCloseable {
       try {
         write(patch);
         written = patch;
+        writtenWithoutCounts = withoutCounts;
         writes.incrementAndGet();
         failures = 0;
         if (failing) {
@@ -97,11 +116,40 @@ public final class StatusWriter implements AutoCloseable {
    * stay); one request, and right whether or not the object has a status yet.
    */
   private void write(String patch) {
-    client.resources(WireGuardNodeConfig.class).withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    StatusPatch.send(client, WireGuardNodeConfig.class, name, patch);
   }
 
   private String patch(WireGuardNodeConfigStatus status) {
     return StatusPatch.of(status.reportedFields(), client.getKubernetesSerialization());
+  }
+
+  /** The status without its counts: what decides whether a change is written promptly. */
+  static WireGuardNodeConfigStatus withoutCounts(WireGuardNodeConfigStatus status) {
+    WireGuardNodeConfigStatus s = new WireGuardNodeConfigStatus();
+    s.setAppliedGeneration(status.getAppliedGeneration());
+    s.setLastError(status.getLastError());
+    s.setPublicKey(status.getPublicKey());
+    s.setPeers(status.getPeers());
+    s.setPeersOmitted(status.getPeersOmitted() == null || status.getPeersOmitted() == 0 ? null : 1);
+    s.setRegistries(status.getRegistries());
+    return s;
+  }
+
+  /** How long a change of the counts alone waits after the last write: 100 ms per peer, within [minInterval, 5 min]. */
+  Duration countsInterval(WireGuardNodeConfigStatus status) {
+    long peers = (long) zeroIfNull(status.getDirect()) + zeroIfNull(status.getRelayed()) + zeroIfNull(status.getPending());
+    Duration d = COUNTS_INTERVAL_PER_PEER.multipliedBy(peers);
+    return d.compareTo(minInterval) < 0 ? minInterval : d.compareTo(MAX_COUNTS_INTERVAL) > 0 ? MAX_COUNTS_INTERVAL : d;
+  }
+
+  private static int zeroIfNull(Integer i) {
+    return i == null ? 0 : i;
+  }
+
+  /** True while the last status offered differs from the last written (a write to come, or counts that wait). */
+  public boolean unwritten() {
+    String offered = lastOffered;
+    return offered != null && !offered.equals(written);
   }
 
   /**
@@ -128,6 +176,7 @@ public final class StatusWriter implements AutoCloseable {
   /** Forgets what was written, so the next offer writes (after the configuration came back). */
   public void reset() {
     written = null;
+    writtenWithoutCounts = null;
   }
 
   @Override

@@ -134,6 +134,39 @@ class StatusWriterTest {
   }
 
   @Test
+  void aChangeOfCountsAloneWaitsLongerTheMorePeersTheNodeHasWhileOtherChangesGoOutAtOnce() {
+    MovableClock clock = new MovableClock();
+    client.resource(config("n1")).create();
+    try (StatusWriter w = new StatusWriter(agent, "n1", Duration.ofSeconds(5), clock)) {
+      WireGuardNodeConfigStatus s = status(1, "n2");
+      s.setDirect(199); // 200 peers: counts alone wait about 20 s
+      assertTrue(offer(w, s));
+
+      clock.advance(Duration.ofSeconds(6));
+      s.setDirect(200); // a node joined and was reached directly
+      assertFalse(offer(w, s), "counts alone, 6 s after the last write: they wait");
+      assertTrue(w.unwritten());
+      clock.advance(Duration.ofSeconds(10));
+      assertFalse(offer(w, s), "16 s: still waiting");
+      clock.advance(Duration.ofSeconds(5));
+      assertTrue(offer(w, s), "21 s (201 peers: 20.1 s): written");
+      assertFalse(w.unwritten());
+      assertEquals(200, client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus().getDirect());
+
+      clock.advance(Duration.ofSeconds(5));
+      WireGuardNodeConfigStatus relayedChanged = status(1, "n3");
+      relayedChanged.setDirect(200);
+      assertTrue(offer(w, relayedChanged), "another peer relayed: written as soon as the minimum interval allows");
+      assertEquals("n3", client.resources(WireGuardNodeConfig.class).withName("n1").get().getStatus().getPeers().get(0).getName());
+
+      clock.advance(Duration.ofSeconds(5));
+      WireGuardNodeConfigStatus small = status(1, "n3");
+      small.setDirect(3); // a small node: counts alone wait only the minimum interval
+      assertTrue(offer(w, small));
+    }
+  }
+
+  @Test
   void theFirstWriteOfAConfigWithoutStatusWorksAndLeavesTheOperatorsConditions() {
     client.resource(config("n1")).create();
     MovableClock clock = new MovableClock();

@@ -34,7 +34,7 @@ public final class StatusBuilder {
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<Map<PeerPathStateMachine.Mode, Integer>> modeCounts,
       Map<WireGuardKey, PathKind> paths, Predicate<InetSocketAddress> isRelayEndpoint, Instant now) {
     return NodeStatus.build(appliedGeneration, lastError, publicKey, reported(peers), device, modeCounts.map(StatusBuilder::counts),
-        labels(paths), isRelayEndpoint, now, NodeStatus.Listing.NOT_ON_BEST_PATH);
+        labels(paths), k -> false, isRelayEndpoint, now, NodeStatus.Listing.NOT_ON_BEST_PATH);
   }
 
   /** The discovery loop's paths as status labels. */

@@ -66,6 +66,7 @@ final class Fixtures {
         .withTick(Duration.ofMillis(100))
         .withReconcileInterval(Duration.ofMillis(500))
         .withStatusMinInterval(Duration.ofMillis(300))
+        .withPendingGrace(Duration.ZERO) // pending peers listed at once: what the tests check
         .withRetryMax(Duration.ofMillis(500));
   }
 

@@ -108,7 +108,7 @@ class RegistryPureTest {
     DeviceState device = new DeviceState("wgr", Optional.empty(), Optional.empty(), 51820, 0, List.of(
         new PeerState(n1.publicKey(), Optional.of(new InetSocketAddress("203.0.113.20", 40001)), List.of(), Optional.of(now.minusSeconds(20)), 1, 1, 0, false),
         new PeerState(n2.publicKey(), Optional.of(new InetSocketAddress("203.0.113.21", 40002)), List.of(), Optional.of(now.minusSeconds(900)), 1, 1, 0, false)));
-    WireGuardNodeConfigStatus s = NodeStatus.build(3L, null, registry.publicKey(), peers, Optional.of(device), Optional.empty(), java.util.Map.of(), e -> false, now,
+    WireGuardNodeConfigStatus s = NodeStatus.build(3L, null, registry.publicKey(), peers, Optional.of(device), Optional.empty(), java.util.Map.of(), k -> false, e -> false, now,
         NodeStatus.Listing.EVERY_PEER);
     assertEquals(3L, s.getAppliedGeneration());
     assertEquals(registry.publicKey().toBase64(), s.getPublicKey());
