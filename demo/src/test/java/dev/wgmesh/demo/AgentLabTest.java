@@ -50,6 +50,12 @@ class AgentLabTest {
       long after = mesh.registryBytes("a") + mesh.registryBytes("b");
       assertTrue(after - before < 4_000, "registry carried " + (after - before) + " bytes of an 80 kB ping exchange");
       assertTrue(a.agent.log().contains("-> direct"), a.agent.log());
+
+      // The agents ask the registry for each peer by its key; nothing needs the PTR listing,
+      // which a mesh of more than about 920 peers cannot have.
+      String metrics = mesh.registry(0).metrics();
+      assertTrue(metrics.lines().anyMatch(l -> l.startsWith("wgmesh_registry_dns_queries_total{") && l.contains("qtype=\"SRV\"")), metrics);
+      assertFalse(metrics.lines().anyMatch(l -> l.startsWith("wgmesh_registry_dns_queries_total{") && l.contains("qtype=\"PTR\"")), metrics);
     }
   }
 

@@ -85,6 +85,11 @@ public final class StandaloneMesh implements AutoCloseable {
     private ManagedProcess process;
     private boolean down;
 
+    /** What its metrics endpoint (the default, 127.0.0.1:9586 in the registry's namespace) serves now. */
+    public String metrics() {
+      return host.httpGet(9586, "/metrics");
+    }
+
     Registry(int index, Host host, WgInterface wg, String tunnelIp) {
       this.index = index;
       this.host = host;
@@ -175,8 +180,7 @@ public final class StandaloneMesh implements AutoCloseable {
   /** Starts registry {@code i}'s {@code wgmesh registry --relay} and waits until it relays. */
   public void startRegistry(int i) {
     Registry r = registries.get(i);
-    List<String> args = new java.util.ArrayList<>(List.of("registry", "--device", r.wg.name(), "--zone", ZONE, "--relay",
-        "--metrics", "off"));
+    List<String> args = new java.util.ArrayList<>(List.of("registry", "--device", r.wg.name(), "--zone", ZONE, "--relay"));
     args.addAll(registryArgs);
     r.process = r.host.spawn("registry", product.command(registryOptions, args.toArray(String[]::new)));
     if (i == 0) {
