@@ -91,6 +91,17 @@ final class BenchEnvironment {
     }
   }
 
+  /** The CPU time (user + system) a process used so far, in seconds, from /proc/PID/stat; -1 when unreadable. */
+  static double cpuSeconds(long pid) {
+    try {
+      String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
+  }
+
   /** The load average before the run: other work on this shared machine skews timings. */
   static String loadAverage() {
     try {

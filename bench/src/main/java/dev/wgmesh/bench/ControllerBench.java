@@ -38,6 +38,8 @@ public final class ControllerBench {
   static final String MESH = "bench";
   static final int JOINS = Integer.getInteger("joins", 5);
   static final long SETTLE_MILLIS = 2000;
+  /** How often the set-up phase checks whether every config is written (each check lists them all). */
+  static final long CONFIG_POLL_MILLIS = 500;
   /** How long steady-state writes are counted. */
   static final int STEADY_SECONDS = Integer.getInteger("steady", 30);
 
@@ -88,8 +90,11 @@ public final class ControllerBench {
     java.util.concurrent.ScheduledExecutorService checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     // The set-up, the checks and the simulated agents as an administrator: each agent's own RBAC
     // (its node's config status only) is proven by the agent's tests, not measured here.
-    KubernetesClient client = api.admin();
-    try (SimulatedAgents agents = new SimulatedAgents(client, MESH + "-registry")) {
+    // Long request timeouts: at a thousand agents' first writes the test server queues requests for
+    // longer than a client's default 10 s.
+    try (KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
+            .withConfig(api.config(dev.wgmesh.testapiserver.Identity.ADMIN).withRequestTimeout(120_000).build()).build();
+        SimulatedAgents agents = new SimulatedAgents(client, MESH + "-registry")) {
       WireGuardMesh mesh = new WireGuardMesh();
       mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/16");
@@ -104,9 +109,11 @@ public final class ControllerBench {
       System.out.printf("%d nodes and peers created; starting the operator%n", n);
       long start = System.nanoTime();
       operator = startOperator(jar, api);
-      waitFor(() -> allConfigsComplete(client, n), 300, "all node configs for " + n + " nodes");
+      waitFor(() -> allConfigsComplete(client, n), 300, "all node configs for " + n + " nodes", CONFIG_POLL_MILLIS);
       double render = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%d nodes: every node config written after %.2f s%n", n, render);
+      System.out.printf("%d nodes: every node config written after %.2f s; CPU so far: operator %.1f s, this JVM (the test API "
+          + "server, and the check every %d ms) %.1f s%n", n, render, BenchEnvironment.cpuSeconds(operator.pid()), CONFIG_POLL_MILLIS,
+          BenchEnvironment.cpuSeconds(ProcessHandle.current().pid()));
 
       // The agents start once their configs are there, and write their statuses; joins are
       // measured in steady state: after the operator has written every peer's status and its
@@ -278,12 +285,16 @@ public final class ControllerBench {
   }
 
   static void waitFor(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
+    waitFor(condition, seconds, what, 100);
+  }
+
+  static void waitFor(BooleanSupplier condition, int seconds, String what, long pollMillis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new IllegalStateException("timed out after " + seconds + " s waiting for " + what);
       }
-      Thread.sleep(100);
+      Thread.sleep(pollMillis);
     }
   }
 }

@@ -411,17 +411,7 @@ public final class ConvergenceBench {
       long pid = javaPid(agent);
       Map<String, Long> status = procStatus(pid);
       return new Memory(status.getOrDefault("VmRSS", -1L), status.getOrDefault("VmHWM", -1L), status.getOrDefault("Threads", -1L),
-          cpuSeconds(pid));
-    }
-
-    private static double cpuSeconds(long pid) {
-      try {
-        String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-        String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-        return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0; // utime, stime in clock ticks (USER_HZ 100)
-      } catch (IOException | RuntimeException e) {
-        return -1;
-      }
+          BenchEnvironment.cpuSeconds(pid));
     }
 
     static String options(List<String> options) {

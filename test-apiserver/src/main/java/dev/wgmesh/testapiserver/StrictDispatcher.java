@@ -43,6 +43,7 @@ final class StrictDispatcher extends Dispatcher {
 
   private final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
   private final List<Rejection> rejections = new CopyOnWriteArrayList<>();
+  private final java.util.Map<String, Boolean> servedCrds = new java.util.concurrent.ConcurrentHashMap<>();
   /** Patches read, apply and write back; no other write may come in between (a real server retries instead). */
   private final ReentrantLock writes = new ReentrantLock();
   private volatile Rbac rbac;
@@ -100,10 +101,11 @@ final class StrictDispatcher extends Dispatcher {
     if (request.getMethod().equalsIgnoreCase("GET")) {
       return store.dispatch(request);
     }
-    if (!request.getMethod().equalsIgnoreCase("PATCH")) {
-      return locked(request);
+    MockResponse response = request.getMethod().equalsIgnoreCase("PATCH") ? patch(who, attributes, request) : locked(request);
+    if (attributes.isResourceRequest() && attributes.resource().equals("customresourcedefinitions")) {
+      servedCrds.clear(); // after the write: a CRD may have come or gone
     }
-    return patch(who, attributes, request);
+    return response;
   }
 
   /** A group that only a CustomResourceDefinition can serve. */
@@ -111,9 +113,13 @@ final class StrictDispatcher extends Dispatcher {
     return group != null && group.contains(".") && !group.endsWith(".k8s.io");
   }
 
-  /** Whether a CRD for the request's resource is installed: without one a real server answers 404. */
+  /**
+   * Whether a CRD for the request's resource is installed: without one a real server answers 404.
+   * Remembered until a CRD is written (the store finds an object by looking at every one it holds).
+   */
   private boolean served(RequestAttributes a) {
-    return store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group()).code() == 200;
+    return servedCrds.computeIfAbsent(a.resource() + "." + a.group(),
+        crd -> store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crd).code() == 200);
   }
 
   private MockResponse patch(Identity who, RequestAttributes attributes, RecordedRequest request) {
