@@ -108,12 +108,13 @@ public final class ControllerBench {
       }
       System.out.printf("%d nodes and peers created; starting the operator%n", n);
       long start = System.nanoTime();
+      double serverCpuAtStart = BenchEnvironment.cpuSeconds(ProcessHandle.current().pid());
       operator = startOperator(jar, api);
       waitFor(() -> allConfigsComplete(client, n), 300, "all node configs for " + n + " nodes", CONFIG_POLL_MILLIS);
       double render = (System.nanoTime() - start) / 1e9;
-      System.out.printf("%d nodes: every node config written after %.2f s; CPU so far: operator %.1f s, this JVM (the test API "
+      System.out.printf("%d nodes: every node config written after %.2f s; CPU meanwhile: operator %.1f s, this JVM (the test API "
           + "server, and the check every %d ms) %.1f s%n", n, render, BenchEnvironment.cpuSeconds(operator.pid()), CONFIG_POLL_MILLIS,
-          BenchEnvironment.cpuSeconds(ProcessHandle.current().pid()));
+          BenchEnvironment.cpuSeconds(ProcessHandle.current().pid()) - serverCpuAtStart);
 
       // The agents start once their configs are there, and write their statuses; joins are
       // measured in steady state: after the operator has written every peer's status and its
@@ -266,6 +267,10 @@ public final class ControllerBench {
         "operator", "--namespace", StrictApiServer.NAMESPACE, "--no-leader-election", "--metrics", "off");
     Map<String, String> env = pb.environment();
     env.putAll(api.environment(StrictApiServer.OPERATOR));
+    String options = System.getProperty("operatorJavaOptions", ""); // e.g. a flight recording, to see where its time goes
+    if (!options.isBlank()) {
+      env.put("JDK_JAVA_OPTIONS", options);
+    }
     env.put("POD_NAMESPACE", StrictApiServer.NAMESPACE);
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     System.out.println("operator log: " + log);
