@@ -8,6 +8,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardPeerSetSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.net.Endpoints;
+import dev.wgmesh.core.net.DisjointPrefixes;
 import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.relay.RelayFrame;
 import io.fabric8.kubernetes.api.model.Node;
@@ -257,7 +258,7 @@ public final class MeshPlanner {
    * mesh network or an earlier peer's prefix would steal traffic: it is left out, with a condition.
    */
   private static void assignAllowedIps(Map<String, Candidate> candidates, Network network, Map<String, PeerOutcome> outcomes) {
-    List<Map.Entry<IpPrefix, String>> taken = new ArrayList<>();
+    DisjointPrefixes<String> taken = new DisjointPrefixes<>();
     for (Candidate c : candidates.values()) {
       c.allowed.add(new IpPrefix(c.address, 32));
       if (c.address6 != null) {
@@ -269,7 +270,7 @@ public final class MeshPlanner {
       }
       routed.addAll(c.extra);
       for (IpPrefix prefix : routed) {
-        Optional<String> clash = taken.stream().filter(t -> t.getKey().overlaps(prefix)).map(Map.Entry::getValue).findFirst();
+        Optional<String> clash = taken.overlapping(prefix);
         if (prefix.overlaps(network.v4) || network.v6.map(prefix::overlaps).orElse(false)) {
           c.warnings.add(Conditions.isTrue(Conditions.ALLOWED_IPS_OVERLAP, "OverlapsMeshNetwork",
               prefix + " overlaps the mesh network and is not routed to this peer"));
@@ -278,7 +279,7 @@ public final class MeshPlanner {
               prefix + " overlaps an AllowedIP of " + clash.get() + " and is not routed to this peer"));
         } else {
           c.allowed.add(prefix);
-          taken.add(Map.entry(prefix, c.name()));
+          taken.add(prefix, c.name());
         }
       }
       List<Condition> conditions = new ArrayList<>();
