@@ -1,13 +1,11 @@
 package dev.wgmesh.kube;
 
-import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.StatusPatch;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.util.Errors;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
-import io.fabric8.kubernetes.client.dsl.base.PatchContext;
-import io.fabric8.kubernetes.client.dsl.base.PatchType;
+import dev.wgmesh.kube.client.KubeApi;
+import dev.wgmesh.kube.client.KubeApiException;
+import dev.wgmesh.kube.client.ResourceKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,7 +29,7 @@ import org.slf4j.LoggerFactory;
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
-  private final KubernetesClient client;
+  private final KubeApi client;
   private final String name;
   private final Duration minInterval;
   private final Clock clock;
@@ -48,7 +46,7 @@ public final class StatusWriter implements AutoCloseable {
   private volatile int failures;
   static final Duration MAX_BACKOFF = Duration.ofMinutes(5);
 
-  public StatusWriter(KubernetesClient client, String name, Duration minInterval, Clock clock) {
+  public StatusWriter(KubeApi client, String name, Duration minInterval, Clock clock) {
     this.client = client;
     this.name = name;
     this.minInterval = minInterval;
@@ -76,7 +74,7 @@ public final class StatusWriter implements AutoCloseable {
           failing = false;
           log.info("status of WireGuardNodeConfig {} written again", name);
         }
-      } catch (KubernetesClientException | IllegalArgumentException e) {
+      } catch (KubeApiException | IllegalArgumentException e) {
         failures++;
         if (!failing) {
           failing = true;
@@ -97,11 +95,11 @@ public final class StatusWriter implements AutoCloseable {
    * stay); one request, and right whether or not the object has a status yet.
    */
   private void write(String patch) {
-    client.resources(WireGuardNodeConfig.class).withName(name).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+    client.patchStatus(ResourceKind.NODE_CONFIGS, name, patch);
   }
 
   private String patch(WireGuardNodeConfigStatus status) {
-    return StatusPatch.of(status.reportedFields(), client.getKubernetesSerialization());
+    return StatusPatch.of(status.reportedFields(), client.json());
   }
 
   /**

@@ -1,6 +1,8 @@
 package dev.wgmesh.api.v1alpha1;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.client.utils.KubernetesSerialization;
@@ -31,5 +33,24 @@ public final class StatusPatch {
     ObjectNode patch = JsonNodeFactory.instance.objectNode();
     patch.set("status", status);
     return serialization.asJson(patch);
+  }
+
+  /** The same patch written with a plain Jackson mapper (the node daemons', which do not load fabric8's client). */
+  public static String of(Map<String, ?> fields, ObjectMapper json) {
+    ObjectNode status = JsonNodeFactory.instance.objectNode();
+    fields.forEach((field, value) -> {
+      if (value == null) {
+        status.putNull(field);
+      } else {
+        status.set(field, json.valueToTree(value));
+      }
+    });
+    ObjectNode patch = JsonNodeFactory.instance.objectNode();
+    patch.set("status", status);
+    try {
+      return json.writeValueAsString(patch);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write a status patch: " + e.getMessage(), e);
+    }
   }
 }
