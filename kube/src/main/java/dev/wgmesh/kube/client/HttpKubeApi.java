@@ -25,7 +25,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +41,10 @@ import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import javax.net.ssl.SSLContext;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.TrustManager;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509TrustManager;
 
 /**
  * {@link KubeApi} over the JDK's HTTP client and Jackson: plain requests for single objects,
@@ -78,6 +83,11 @@ public final class HttpKubeApi implements KubeApi {
     HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(CONNECT_TIMEOUT);
     if (ssl != null) {
       b.sslContext(ssl);
+    } else if (this.master.getScheme().equals("http")) {
+      // The JDK's client wants a TLS context even for plain HTTP, and its default one parses the
+      // JDK's whole CA store (about 2 MiB of a small JVM). Plain HTTP never uses it: one that
+      // trusts nobody does.
+      b.sslContext(trustingNobody());
     }
     this.http = b.build();
   }
@@ -148,6 +158,33 @@ public final class HttpKubeApi implements KubeApi {
       return Files.readString(file, StandardCharsets.US_ASCII).strip();
     } catch (IOException e) {
       return null;
+    }
+  }
+
+  /** TLS that trusts no server: for a client that only speaks plain HTTP. */
+  static SSLContext trustingNobody() {
+    X509TrustManager nobody = new X509TrustManager() {
+      @Override
+      public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("plain HTTP client: no TLS");
+      }
+
+      @Override
+      public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("plain HTTP client: no TLS");
+      }
+
+      @Override
+      public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[0];
+      }
+    };
+    try {
+      SSLContext ssl = SSLContext.getInstance("TLS");
+      ssl.init(new KeyManager[0], new TrustManager[] {nobody}, null);
+      return ssl;
+    } catch (GeneralSecurityException e) {
+      throw new IllegalStateException("no TLS context: " + e.getMessage(), e);
     }
   }
 
