@@ -10,6 +10,8 @@ import dev.wgmesh.core.wg.config.PeerConfig;
 import dev.wgmesh.kube.NodeSettings;
 import dev.wgmesh.kube.NodeStatus;
 import dev.wgmesh.kube.StatusWriter;
+import dev.wgmesh.kube.client.HttpKubeApi;
+import dev.wgmesh.kube.client.KubeApi;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import java.net.InetSocketAddress;
 import java.time.Clock;
@@ -34,7 +36,8 @@ final class SimulatedAgents implements AutoCloseable {
   static final Duration STATUS_CHECK = Duration.ofSeconds(5);
   static final InetSocketAddress RELAY_SOCKET = new InetSocketAddress("127.0.0.1", 45000);
 
-  private final KubernetesClient client;
+  /** The simulated agents' client: the node daemons' own ({@link HttpKubeApi}), at the same API server as {@code client}. */
+  private final KubeApi client;
   private final String registryConfig;
   private final Map<String, StatusWriter> writers = new ConcurrentHashMap<>();
   private final Map<String, WireGuardKey> keys = new ConcurrentHashMap<>();
@@ -45,7 +48,7 @@ final class SimulatedAgents implements AutoCloseable {
   static final Duration FIRST_HANDSHAKE = Duration.ofSeconds(2);
 
   SimulatedAgents(KubernetesClient client, String registryConfig) {
-    this.client = client;
+    this.client = HttpKubeApi.of(client.getConfiguration().getMasterUrl(), client.getConfiguration().getOauthToken());
     this.registryConfig = registryConfig;
     writers.put(registryConfig, writer(registryConfig));
     keys.put(registryConfig, KeyPair.generate().publicKey());

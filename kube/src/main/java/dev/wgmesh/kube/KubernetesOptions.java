@@ -1,7 +1,7 @@
 package dev.wgmesh.kube;
 
 import dev.wgmesh.core.wg.WireGuardDevices;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.wgmesh.kube.client.KubeApi;
 import java.util.Optional;
 import picocli.CommandLine.Option;
 
@@ -74,8 +74,8 @@ public abstract class KubernetesOptions {
     String namespace;
 
     /** The namespace given, else the client's (in a pod: its own). */
-    public Optional<String> namespace(KubernetesClient client) {
-      return Optional.ofNullable(namespace == null || namespace.isBlank() ? client.getNamespace() : namespace);
+    public Optional<String> namespace(KubeApi client) {
+      return Optional.ofNullable(namespace == null || namespace.isBlank() ? client.namespace().orElse(null) : namespace);
     }
   }
 }

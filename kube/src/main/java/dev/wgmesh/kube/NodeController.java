@@ -5,7 +5,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.wgmesh.kube.client.KubeApi;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -44,7 +44,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
 
   private final String daemon;
   private final NodeSettings<?> settings;
-  private final KubernetesClient client;
+  private final KubeApi client;
   private final InterfaceReconciler reconciler;
   private final NodeRole<T> role;
   private final Clock clock;
@@ -72,7 +72,7 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
   private Instant nextStatus = Instant.MIN;
 
   /** @param daemon "agent" or "registry": names the loop thread and the daemon in messages */
-  public NodeController(String daemon, NodeSettings<?> settings, KubernetesClient client, InterfaceReconciler reconciler, NodeRole<T> role,
+  public NodeController(String daemon, NodeSettings<?> settings, KubeApi client, InterfaceReconciler reconciler, NodeRole<T> role,
       Clock clock) {
     this.daemon = daemon;
     this.settings = settings;

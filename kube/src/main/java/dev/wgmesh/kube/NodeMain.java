@@ -2,8 +2,8 @@ package dev.wgmesh.kube;
 
 import dev.wgmesh.core.util.Shutdown;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.wgmesh.kube.client.HttpKubeApi;
+import dev.wgmesh.kube.client.KubeApi;
 import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -11,7 +11,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs a node daemon's Kubernetes mode with the real parts until SIGTERM: checks the options, makes
- * the client (in-cluster config, or KUBERNETES_MASTER / kubeconfig) and the interface, starts the
+ * the client ({@link HttpKubeApi#fromEnvironment}: in-cluster config, or KUBERNETES_MASTER) and the interface, starts the
  * daemon, and stops it on the signal.
  */
 public final class NodeMain {
@@ -28,7 +28,7 @@ public final class NodeMain {
   /** Makes and starts the daemon. */
   @FunctionalInterface
   public interface Starter {
-    Running start(KubernetesClient client, InterfaceReconciler reconciler) throws Failure;
+    Running start(KubeApi client, InterfaceReconciler reconciler) throws Failure;
   }
 
   /** The daemon cannot start: a message for the command line and its exit code. */
@@ -50,7 +50,12 @@ public final class NodeMain {
     if (problem.isPresent()) {
       return fail(daemon, 2, problem.get());
     }
-    KubernetesClient client = new KubernetesClientBuilder().build();
+    KubeApi client;
+    try {
+      client = HttpKubeApi.fromEnvironment(System.getenv());
+    } catch (IllegalArgumentException e) {
+      return fail(daemon, 2, e.getMessage());
+    }
     Running running;
     try {
       running = starter.start(client, InterfaceReconciler.onHost(options.interfaceName()));

@@ -1,11 +1,11 @@
 package dev.wgmesh.kube;
 
-import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.StatusPatch;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.util.Errors;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import dev.wgmesh.kube.client.KubeApi;
+import dev.wgmesh.kube.client.KubeApiException;
+import dev.wgmesh.kube.client.ResourceKind;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -37,7 +37,7 @@ import org.slf4j.LoggerFactory;
 public final class StatusWriter implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(StatusWriter.class);
 
-  private final KubernetesClient client;
+  private final KubeApi client;
   private final String name;
   private final Duration minInterval;
   private final Clock clock;
@@ -61,7 +61,7 @@ public final class StatusWriter implements AutoCloseable {
   private volatile String writtenWithoutCounts;
   private volatile String lastOffered;
 
-  public StatusWriter(KubernetesClient client, String name, Duration minInterval, Clock clock) {
+  public StatusWriter(KubeApi client, String name, Duration minInterval, Clock clock) {
     this.client = client;
     this.name = name;
     this.minInterval = minInterval;
@@ -95,7 +95,7 @@ public final class StatusWriter implements AutoCloseable {
           failing = false;
           log.info("status of WireGuardNodeConfig {} written again", name);
         }
-      } catch (KubernetesClientException | IllegalArgumentException e) {
+      } catch (KubeApiException | IllegalArgumentException e) {
         failures++;
         if (!failing) {
           failing = true;
@@ -116,11 +116,11 @@ public final class StatusWriter implements AutoCloseable {
    * stay); one request, and right whether or not the object has a status yet.
    */
   private void write(String patch) {
-    StatusPatch.send(client, WireGuardNodeConfig.class, name, patch);
+    client.patchStatus(ResourceKind.NODE_CONFIGS, name, patch);
   }
 
   private String patch(WireGuardNodeConfigStatus status) {
-    return StatusPatch.of(status.reportedFields(), client.getKubernetesSerialization());
+    return StatusPatch.of(status.reportedFields(), client.json());
   }
 
   /** The status without its counts: what decides whether a change is written promptly. */

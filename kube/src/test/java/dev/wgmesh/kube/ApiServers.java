@@ -1,9 +1,10 @@
 package dev.wgmesh.kube;
 
+import dev.wgmesh.kube.client.KubeApi;
+
 import dev.wgmesh.testapiserver.Identity;
 import dev.wgmesh.testapiserver.StrictApiServer;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientBuilder;
+import dev.wgmesh.kube.client.HttpKubeApi;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -30,16 +31,12 @@ public final class ApiServers {
    * A client that is {@code who}, of the API server at {@code port}, whether or not one answers
    * there: short timeouts, no retries. Its token is valid on every instance of the test API server.
    */
-  public static KubernetesClient client(int port, Identity who) {
-    return new KubernetesClientBuilder().withConfig(new io.fabric8.kubernetes.client.ConfigBuilder(io.fabric8.kubernetes.client.Config.empty())
-        .withMasterUrl("http://127.0.0.1:" + port)
-        .withOauthToken(who.token())
-        .withNamespace("default")
-        .withAutoConfigure(false)
-        .withConnectionTimeout(1000)
-        .withRequestTimeout(2000)
-        .withRequestRetryBackoffLimit(0)
-        .withWatchReconnectInterval(200)
-        .build()).build();
+  public static KubeApi client(int port, Identity who) {
+    return HttpKubeApi.of("http://127.0.0.1:" + port, who.token());
+  }
+
+  /** The node daemons' client of {@code api}, as {@code who}. */
+  public static KubeApi client(StrictApiServer api, Identity who) {
+    return HttpKubeApi.of(api.url(), api.token(who));
   }
 }

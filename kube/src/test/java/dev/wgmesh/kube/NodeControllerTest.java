@@ -125,7 +125,7 @@ class NodeControllerTest {
     }, (iface, how) -> device, InetAddress::getByName, clock);
     Settings settings = new Settings().withReconcileInterval(Duration.ofSeconds(30)).withStatusCheck(Duration.ofSeconds(1))
         .withStatusMinInterval(Duration.ofSeconds(5));
-    controller = new NodeController<>("agent", settings, api.client(StrictApiServer.agentOn("n1")), reconciler, role, clock);
+    controller = new NodeController<>("agent", settings, ApiServers.client(api, StrictApiServer.agentOn("n1")), reconciler, role, clock);
   }
 
   @AfterEach

@@ -1,5 +1,7 @@
 package dev.wgmesh.kube;
 
+import dev.wgmesh.kube.client.KubeApi;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,13 +29,13 @@ class ResourceWatchTest {
   /** The test's own writes. */
   KubernetesClient client;
   /** The watch's: the agent of node n1. */
-  KubernetesClient agent;
+  KubeApi agent;
 
   @BeforeEach
   void start() {
     api = StrictApiServer.start();
     client = api.admin();
-    agent = api.client(StrictApiServer.agentOn("n1"));
+    agent = ApiServers.client(api, StrictApiServer.agentOn("n1"));
   }
 
   final List<List<String>> delivered = new CopyOnWriteArrayList<>();
@@ -59,7 +61,7 @@ class ResourceWatchTest {
     return s;
   }
 
-  void watch(KubernetesClient c) {
+  void watch(KubeApi c) {
     watch = ResourceWatch.peerSets(c, "prod", Duration.ofMinutes(5),
         sets -> delivered.add(sets.stream().map(s -> s.getMetadata().getName() + "=" + s.getSpec().getPeers().size()).toList()));
     watch.start();
@@ -114,7 +116,7 @@ class ResourceWatchTest {
   @Test
   void whileTheApiServerIsAwayNothingIsDeliveredNotEvenAnEmptyList() throws Exception {
     int port = ApiServers.freePort();
-    try (KubernetesClient away = ApiServers.client(port, StrictApiServer.agentOn("n1"))) {
+    try (KubeApi away = ApiServers.client(port, StrictApiServer.agentOn("n1"))) {
       watch(away);
       Thread.sleep(1500);
       assertEquals(List.of(), delivered, "not listed: not known, which is not the same as none");

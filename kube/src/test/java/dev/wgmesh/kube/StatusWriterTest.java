@@ -1,5 +1,7 @@
 package dev.wgmesh.kube;
 
+import dev.wgmesh.kube.client.KubeApi;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -27,13 +29,13 @@ class StatusWriterTest {
   /** The test's own reads and writes. */
   KubernetesClient client;
   /** The writer's: the agent of node n1, with the chart's RBAC. */
-  KubernetesClient agent;
+  KubeApi agent;
 
   @BeforeEach
   void start() {
     api = StrictApiServer.start();
     client = api.admin();
-    agent = api.client(StrictApiServer.agentOn("n1"));
+    agent = ApiServers.client(api, StrictApiServer.agentOn("n1"));
   }
 
   @AfterEach

@@ -22,8 +22,8 @@ public record ProductJar(Path path) {
    * The launchers also give it {@link #AGENT_ENVIRONMENT}.
    */
   public static final List<String> AGENT = List.of("-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1", "-XX:CICompilerCount=1",
-      "-XX:ReservedCodeCacheSize=16m", "-Xms8m", "-Xmx64m", "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30",
-      "-XX:MaxMetaspaceSize=64m");
+      "-XX:CompileThresholdScaling=20", "-XX:ReservedCodeCacheSize=16m", "-Xms8m", "-Xmx64m", "-XX:NewSize=2m", "-XX:MaxNewSize=4m",
+      "-XX:MinHeapFreeRatio=10", "-XX:MaxHeapFreeRatio=30", "-XX:MaxMetaspaceSize=64m", "-Dsun.reflect.inflationThreshold=2147483647");
   /** The agent's environment as bin/wgmesh and the image's launcher set it: two glibc malloc arenas, not 8 per CPU. */
   public static final java.util.Map<String, String> AGENT_ENVIRONMENT = java.util.Map.of("MALLOC_ARENA_MAX", "2");
 

@@ -15,7 +15,7 @@ import dev.wgmesh.kube.NodeRole;
 import dev.wgmesh.kube.NodeSettings;
 import dev.wgmesh.kube.NodeStatus;
 import dev.wgmesh.kube.ResourceWatch;
-import io.fabric8.kubernetes.client.KubernetesClient;
+import dev.wgmesh.kube.client.KubeApi;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -85,7 +85,7 @@ public final class KubernetesAgent implements AutoCloseable {
   }
 
   private final Settings settings;
-  private final KubernetesClient client;
+  private final KubeApi client;
   private final InterfaceReconciler reconciler;
   private final DiscoveryLoop.Factory discoveryFactory;
   private final Clock clock;
@@ -114,7 +114,7 @@ public final class KubernetesAgent implements AutoCloseable {
   private Instant waitingSince;
   private boolean waitLogged;
 
-  public KubernetesAgent(Settings settings, KubernetesClient client, InterfaceReconciler reconciler, DiscoveryLoop.Factory discoveryFactory,
+  public KubernetesAgent(Settings settings, KubeApi client, InterfaceReconciler reconciler, DiscoveryLoop.Factory discoveryFactory,
       Clock clock) {
     this.settings = settings;
     this.client = client;

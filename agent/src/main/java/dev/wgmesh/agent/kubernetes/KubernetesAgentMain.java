@@ -35,7 +35,7 @@ public final class KubernetesAgentMain {
         throw new NodeMain.Failure(1, e.getMessage());
       }
       log.info("agent for node {} in mesh {} on interface {} (state in {}), API server {}", options.nodeName(), options.mesh(),
-          reconciler.iface(), stateDir, client.getConfiguration().getMasterUrl());
+          reconciler.iface(), stateDir, client.masterUrl());
       return agent::close;
     });
   }

@@ -2,13 +2,15 @@ package dev.wgmesh.agent.kubernetes;
 
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.core.key.WireGuardKey;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.wgmesh.kube.client.KubeApi;
+import dev.wgmesh.kube.client.KubeApiException;
+import dev.wgmesh.kube.client.ResourceKind;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeAddress;
-import io.fabric8.kubernetes.api.model.ObjectMetaBuilder;
+import io.fabric8.kubernetes.api.model.NodeStatus;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.OwnerReference;
-import io.fabric8.kubernetes.api.model.OwnerReferenceBuilder;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
 import java.net.HttpURLConnection;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,12 +28,12 @@ import org.slf4j.LoggerFactory;
 public final class PeerPublisher {
   private static final Logger log = LoggerFactory.getLogger(PeerPublisher.class);
 
-  private final KubernetesClient client;
+  private final KubeApi client;
   private final String nodeName;
   private final String mesh;
   private final WireGuardKey publicKey;
 
-  public PeerPublisher(KubernetesClient client, String nodeName, String mesh, WireGuardKey publicKey) {
+  public PeerPublisher(KubeApi client, String nodeName, String mesh, WireGuardKey publicKey) {
     this.client = client;
     this.nodeName = nodeName;
     this.mesh = mesh;
@@ -41,8 +43,10 @@ public final class PeerPublisher {
   /** The peer as this agent would create it for {@code node}. */
   public static WireGuardPeer desired(Node node, String mesh, WireGuardKey publicKey) {
     WireGuardPeer peer = new WireGuardPeer();
-    peer.setMetadata(new ObjectMetaBuilder().withName(node.getMetadata().getName())
-        .withOwnerReferences(ownerReference(node)).build());
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(node.getMetadata().getName());
+    meta.setOwnerReferences(new ArrayList<>(List.of(ownerReference(node))));
+    peer.setMetadata(meta);
     peer.getSpec().setMesh(mesh);
     peer.getSpec().setNodeName(node.getMetadata().getName());
     peer.getSpec().setPublicKey(publicKey.toBase64());
@@ -52,8 +56,12 @@ public final class PeerPublisher {
 
   static OwnerReference ownerReference(Node node) {
     // No blockOwnerDeletion: setting it needs the right to update the Node's finalizers.
-    return new OwnerReferenceBuilder().withApiVersion("v1").withKind("Node")
-        .withName(node.getMetadata().getName()).withUid(node.getMetadata().getUid()).build();
+    OwnerReference owner = new OwnerReference();
+    owner.setApiVersion("v1");
+    owner.setKind("Node");
+    owner.setName(node.getMetadata().getName());
+    owner.setUid(node.getMetadata().getUid());
+    return owner;
   }
 
   /** The node's ExternalIP addresses, then its InternalIP ones, without repeats. */
@@ -115,20 +123,20 @@ public final class PeerPublisher {
   /**
    * Creates or updates the peer.
    *
-   * @throws KubernetesClientException when the API server cannot be reached or refuses
+   * @throws KubeApiException when the API server cannot be reached or refuses
    * @throws IllegalStateException when the Node does not exist or the peer is someone else's
    */
   public WireGuardPeer ensure() {
     for (int attempt = 0; ; attempt++) {
-      Node node = client.nodes().withName(nodeName).get();
+      Node node = client.get(ResourceKind.NODES, null, nodeName).map(PeerPublisher::node).orElse(null);
       if (node == null) {
         throw new IllegalStateException("node " + nodeName + " does not exist (is NODE_NAME right?)");
       }
       WireGuardPeer desired = desired(node, mesh, publicKey);
-      WireGuardPeer existing = client.resources(WireGuardPeer.class).withName(nodeName).get();
+      WireGuardPeer existing = client.get(ResourceKind.PEERS, null, nodeName).orElse(null);
       try {
         if (existing == null) {
-          WireGuardPeer created = client.resource(desired).create();
+          WireGuardPeer created = client.create(ResourceKind.PEERS, desired);
           log.info("created WireGuardPeer {} (mesh {}, public key {})", nodeName, mesh, publicKey.toBase64());
           return created;
         }
@@ -136,15 +144,35 @@ public final class PeerPublisher {
         if (updated.isEmpty()) {
           return existing;
         }
-        WireGuardPeer result = client.resource(updated.get()).update();
+        WireGuardPeer result = client.update(ResourceKind.PEERS, updated.get());
         log.info("updated WireGuardPeer {}", nodeName);
         return result;
-      } catch (KubernetesClientException e) {
-        if (attempt < 3 && (e.getCode() == HttpURLConnection.HTTP_CONFLICT)) {
+      } catch (KubeApiException e) {
+        if (attempt < 3 && (e.code() == HttpURLConnection.HTTP_CONFLICT)) {
           continue; // created or changed meanwhile: read again
         }
         throw e;
       }
     }
+  }
+
+  /** The fields of a Node read as JSON that the agent uses: name, uid and addresses (no other model classes are loaded). */
+  static Node node(JsonNode json) {
+    Node node = new Node();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(json.path("metadata").path("name").asText(null));
+    meta.setUid(json.path("metadata").path("uid").asText(null));
+    node.setMetadata(meta);
+    JsonNode addresses = json.path("status").path("addresses");
+    if (addresses.isArray()) {
+      NodeStatus status = new NodeStatus();
+      List<NodeAddress> list = new ArrayList<>();
+      for (JsonNode a : addresses) {
+        list.add(new NodeAddress(a.path("address").asText(null), a.path("type").asText(null)));
+      }
+      status.setAddresses(list);
+      node.setStatus(status);
+    }
+    return node;
   }
 }

@@ -1,5 +1,7 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.kube.client.KubeApi;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -60,7 +62,7 @@ class ApiOutageTest {
 
     // 1. A normal start: the configuration is applied and saved.
     StrictApiServer first = ApiServers.apiServer(port);
-    try (KubernetesClient client = ApiServers.client(port, AGENT)) {
+    try (KubeApi client = ApiServers.client(port, AGENT)) {
       seed(first.admin(), NodeConfigsTest.spec(registryKey, peer("n2", n2, "10.88.0.2/32", "10.244.2.0/24")));
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
@@ -75,7 +77,7 @@ class ApiOutageTest {
     }
 
     // 2. The node reboots (a fresh interface) while nothing answers at the API server's address.
-    try (KubernetesClient client = ApiServers.client(port, AGENT)) {
+    try (KubeApi client = ApiServers.client(port, AGENT)) {
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       FakeDiscovery discovery = new FakeDiscovery();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), discovery, Clock.systemUTC());
@@ -125,7 +127,7 @@ class ApiOutageTest {
     StrictApiServer server = ApiServers.apiServer(port);
     KubernetesClient admin = server.admin();
     KeyPair self = KeyStore.loadOrCreate(state);
-    try (KubernetesClient client = ApiServers.client(port, AGENT)) {
+    try (KubeApi client = ApiServers.client(port, AGENT)) {
       // 1. A normal start: the node config has no peers, the sets have all members; the merge is saved.
       seed(admin, NodeConfigsTest.spec(registryKey));
       admin.resource(Fixtures.peerSet("prod-peers-0", "prod", peer("n1", self, "10.88.0.1/32"),
@@ -185,7 +187,7 @@ class ApiOutageTest {
   @Test
   void unreadableSavedConfigurationMeansWaitingForTheApiServer() throws Exception {
     Files.writeString(state.resolve(ConfigStore.FILE_NAME), "{not json");
-    try (KubernetesClient client = ApiServers.client(ApiServers.freePort(), AGENT)) {
+    try (KubeApi client = ApiServers.client(ApiServers.freePort(), AGENT)) {
       Fixtures.FakeInterface iface = Fixtures.FakeInterface.create();
       KubernetesAgent agent = new KubernetesAgent(Fixtures.fast("n1", state), client, iface.reconciler(), new FakeDiscovery(),
           Clock.systemUTC());

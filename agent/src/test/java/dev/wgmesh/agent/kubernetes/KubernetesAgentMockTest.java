@@ -1,5 +1,7 @@
 package dev.wgmesh.agent.kubernetes;
 
+import dev.wgmesh.kube.client.KubeApi;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,7 +49,7 @@ class KubernetesAgentMockTest {
   /** The test's own set-up and checks. */
   KubernetesClient client;
   /** The agent's. */
-  KubernetesClient agentClient;
+  KubeApi agentClient;
 
   @TempDir
   Path state;
@@ -64,7 +66,7 @@ class KubernetesAgentMockTest {
   void cluster() {
     api = StrictApiServer.start();
     client = api.admin();
-    agentClient = api.client(StrictApiServer.agentOn("n1"));
+    agentClient = dev.wgmesh.kube.ApiServers.client(api, StrictApiServer.agentOn("n1"));
     node = client.resource(Fixtures.node("n1")).create();
     iface = Fixtures.FakeInterface.create();
   }

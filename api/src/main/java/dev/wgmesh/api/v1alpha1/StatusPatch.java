@@ -1,6 +1,8 @@
 package dev.wgmesh.api.v1alpha1;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -26,17 +28,21 @@ public final class StatusPatch {
 
   /** The patch body: {@code {"status": {field: value or null, ...}}}. */
   public static String of(Map<String, ?> fields, KubernetesSerialization serialization) {
+    return serialization.asJson(body(fields, value -> serialization.convertValue(value, JsonNode.class)));
+  }
+
+  private static ObjectNode body(Map<String, ?> fields, java.util.function.Function<Object, JsonNode> tree) {
     ObjectNode status = JsonNodeFactory.instance.objectNode();
     fields.forEach((field, value) -> {
       if (value == null) {
         status.putNull(field);
       } else {
-        status.set(field, serialization.convertValue(value, JsonNode.class));
+        status.set(field, tree.apply(value));
       }
     });
     ObjectNode patch = JsonNodeFactory.instance.objectNode();
     patch.set("status", status);
-    return serialization.asJson(patch);
+    return patch;
   }
 
   /**
@@ -53,5 +59,14 @@ public final class StatusPatch {
     }
     bare.setMetadata(new ObjectMetaBuilder().withName(name).build());
     return client.resources(type).resource(bare).subresource("status").patch(PatchContext.of(PatchType.JSON_MERGE), patch);
+  }
+
+  /** The same patch written with a plain Jackson mapper (the node daemons', which do not load fabric8's client). */
+  public static String of(Map<String, ?> fields, ObjectMapper json) {
+    try {
+      return json.writeValueAsString(body(fields, json::valueToTree));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot write a status patch: " + e.getMessage(), e);
+    }
   }
 }

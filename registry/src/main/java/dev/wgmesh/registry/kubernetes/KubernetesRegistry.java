@@ -23,8 +23,9 @@ import dev.wgmesh.registry.dns.DnsServer;
 import dev.wgmesh.registry.dns.ZoneIndex;
 import dev.wgmesh.registry.relay.RelayServer;
 import io.fabric8.kubernetes.api.model.Secret;
-import io.fabric8.kubernetes.client.KubernetesClient;
-import io.fabric8.kubernetes.client.KubernetesClientException;
+import dev.wgmesh.kube.client.KubeApi;
+import dev.wgmesh.kube.client.KubeApiException;
+import dev.wgmesh.kube.client.ResourceKind;
 import java.io.IOException;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -140,7 +141,7 @@ public final class KubernetesRegistry implements AutoCloseable {
   }
 
   private final Settings settings;
-  private final KubernetesClient client;
+  private final KubeApi client;
   private final InterfaceReconciler reconciler;
   private final RegistryMetrics metrics;
   private final Clock clock;
@@ -168,7 +169,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
   }
 
-  public KubernetesRegistry(Settings settings, KubernetesClient client, InterfaceReconciler reconciler, RegistryMetrics metrics, Clock clock) {
+  public KubernetesRegistry(Settings settings, KubeApi client, InterfaceReconciler reconciler, RegistryMetrics metrics, Clock clock) {
     this.settings = settings;
     this.client = client;
     this.reconciler = reconciler;
@@ -213,7 +214,7 @@ public final class KubernetesRegistry implements AutoCloseable {
   /** @return true when a new key was loaded */
   private boolean readKey() {
     try {
-      Secret secret = client.secrets().inNamespace(settings.namespace).withName(settings.secretName()).get();
+      Secret secret = client.get(ResourceKind.SECRETS, settings.namespace, settings.secretName()).map(RegistryKey::secret).orElse(null);
       if (secret == null) {
         problem("key", "Secret " + settings.namespace + "/" + settings.secretName() + " does not exist yet; waiting");
         return false;
@@ -225,7 +226,7 @@ public final class KubernetesRegistry implements AutoCloseable {
         keys = read;
         return true;
       }
-    } catch (KubernetesClientException | IllegalArgumentException e) {
+    } catch (KubeApiException | IllegalArgumentException e) {
       problem("key", "cannot read the registry's key: " + Errors.shortMessage(e) + (keys == null ? "; waiting" : "; keeping the current key"));
     }
     return false;
@@ -238,7 +239,7 @@ public final class KubernetesRegistry implements AutoCloseable {
       return false;
     }
     try {
-      WireGuardMesh mesh = client.resources(WireGuardMesh.class).withName(settings.mesh()).get();
+      WireGuardMesh mesh = client.get(ResourceKind.MESHES, null, settings.mesh()).orElse(null);
       if (mesh == null) {
         problem("mesh", "WireGuardMesh " + settings.mesh() + " does not exist; waiting");
         return false;
@@ -251,9 +252,9 @@ public final class KubernetesRegistry implements AutoCloseable {
         zone = z;
         return true;
       }
-    } catch (KubernetesClientException e) {
+    } catch (KubeApiException e) {
       problem("mesh", "cannot read WireGuardMesh " + settings.mesh() + ": " + Errors.shortMessage(e)
-          + (e.getCode() == 403 ? " (give the registry --zone, or the right to get wireguardmeshes)" : "")
+          + (e.code() == 403 ? " (give the registry --zone, or the right to get wireguardmeshes)" : "")
           + (zone == null ? "; waiting" : ""));
     }
     return false;

@@ -26,7 +26,7 @@ public final class KubernetesRegistryMain {
       registry.start();
       log.info("registry of mesh {} on interface {}: key from Secret {}/{}, peers from WireGuardNodeConfig {}, API server {}",
           settings.mesh(), reconciler.iface(), namespace, settings.secretName(), settings.configName(),
-          client.getConfiguration().getMasterUrl());
+          client.masterUrl());
       return registry::close;
     });
   }

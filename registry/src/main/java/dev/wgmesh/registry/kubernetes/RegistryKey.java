@@ -4,7 +4,10 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.api.model.Secret;
+import java.util.HashMap;
 import java.util.Base64;
 import java.util.Map;
 
@@ -18,6 +21,27 @@ public final class RegistryKey {
   public static final String DATA_KEY = "privateKey";
 
   private RegistryKey() {}
+
+  /** The fields of a Secret read as JSON that {@link #parse} uses: its name, data and stringData. */
+  public static Secret secret(JsonNode json) {
+    Secret secret = new Secret();
+    ObjectMeta meta = new ObjectMeta();
+    meta.setName(json.path("metadata").path("name").asText(null));
+    meta.setNamespace(json.path("metadata").path("namespace").asText(null));
+    secret.setMetadata(meta);
+    secret.setData(strings(json.get("data")));
+    secret.setStringData(strings(json.get("stringData")));
+    return secret;
+  }
+
+  private static Map<String, String> strings(JsonNode object) {
+    if (object == null || !object.isObject()) {
+      return null;
+    }
+    Map<String, String> out = new HashMap<>();
+    object.fields().forEachRemaining(e -> out.put(e.getKey(), e.getValue().isNull() ? null : e.getValue().asText()));
+    return out;
+  }
 
   /** @throws IllegalArgumentException naming the Secret and what is wrong with it */
   public static KeyPair parse(Secret secret) {

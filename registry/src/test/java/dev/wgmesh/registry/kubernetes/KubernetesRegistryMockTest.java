@@ -1,5 +1,7 @@
 package dev.wgmesh.registry.kubernetes;
 
+import dev.wgmesh.kube.client.KubeApi;
+
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -58,7 +60,7 @@ class KubernetesRegistryMockTest {
   /** The test's own set-up and checks. */
   KubernetesClient client;
   /** The registry's ServiceAccount. */
-  KubernetesClient registryClient;
+  KubeApi registryClient;
 
   final KeyPair registryKeys = KeyPair.generate();
   final KeyPair n1 = KeyPair.generate();
@@ -72,7 +74,7 @@ class KubernetesRegistryMockTest {
   void resources() {
     api = StrictApiServer.builder().meshes("prod").start();
     client = api.admin();
-    registryClient = api.client(StrictApiServer.REGISTRY);
+    registryClient = dev.wgmesh.kube.ApiServers.client(api, StrictApiServer.REGISTRY);
     WireGuardMesh mesh = new WireGuardMesh();
     mesh.setMetadata(new ObjectMetaBuilder().withName("prod").build());
     mesh.getSpec().setNetwork("10.88.0.0/24");
