@@ -127,7 +127,7 @@ public final class ControllerBench {
       waitFor(() -> allPeersHaveStatus(client), 300, "the status of every peer");
       waitFor(() -> agents.writes() >= n + 1, 300, "every agent's first status");
       quiet.await();
-      Thread.sleep(SETTLE_MILLIS);
+      awaitNoWrites(dispatcher); // the operator too: its peer statuses and Events after the agents' first reports
       List<Double> joins = new ArrayList<>();
       Map<String, WriteCounter.Count> beforeJoins = dispatcher.snapshot();
       for (int j = 0; j < JOINS; j++) {
@@ -142,6 +142,7 @@ public final class ControllerBench {
       // The joins' writes: until every agent has written all it holds, the counts that wait included.
       long settleStart = System.nanoTime();
       quiet.await();
+      awaitNoWrites(dispatcher);
       double settled = (System.nanoTime() - settleStart) / 1e9;
       WriteCounter.Count joinWrites = WriteCounter.total(WriteCounter.between(beforeJoins, dispatcher.snapshot()));
       System.out.printf("%d nodes: joins (%d s apart) seen everywhere after %s s; every status written %.0f s after the last; "
@@ -246,6 +247,24 @@ public final class ControllerBench {
           throw new IllegalStateException("the agents' statuses did not settle in 600 s");
         }
         wait(TimeUnit.NANOSECONDS.toMillis(left) + 1);
+      }
+    }
+  }
+
+  /** Waits until no component has written anything for {@link #SETTLE_MILLIS} (at most 10 minutes). */
+  static void awaitNoWrites(WriteCounter counter) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+    long last = WriteCounter.total(counter.snapshot()).requests();
+    long quietSince = System.nanoTime();
+    while (System.nanoTime() - quietSince < TimeUnit.MILLISECONDS.toNanos(SETTLE_MILLIS)) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("the mesh's writes did not stop within 10 minutes");
+      }
+      Thread.sleep(200);
+      long now = WriteCounter.total(counter.snapshot()).requests();
+      if (now != last) {
+        last = now;
+        quietSince = System.nanoTime();
       }
     }
   }

@@ -61,9 +61,10 @@ public final class NodeStatus {
    * @param device empty when the device cannot be read: peers are then reported pending
    * @param counts the daemon's own counts, empty to count the per-peer modes
    * @param paths the daemon's kind of path per peer, where it knows one
-   * @param settling peers that came into the configuration moments ago ({@link PeerArrivals}): pending,
-   *     they are counted but not listed, since finding a path takes a moment and listing every new
-   *     peer would make each node write its status whenever another joins
+   * @param settling peers that came into the configuration moments ago ({@link PeerArrivals}): while
+   *     pending they are neither listed nor counted (a node agent's listing), since finding a path
+   *     takes a moment and reporting every new peer would make each node write its status whenever
+   *     another joins
    */
   public static WireGuardNodeConfigStatus build(Long appliedGeneration, String lastError, WireGuardKey publicKey,
       List<PeerConfig> peers, Optional<DeviceState> device, Optional<PathCounts> counts, Map<WireGuardKey, String> paths,
@@ -77,6 +78,7 @@ public final class NodeStatus {
     int direct = 0;
     int relayed = 0;
     int pending = 0;
+    int settlingPending = 0;
     // by key once: a device's peer(key) looks through every peer, O(peers²) for a large mesh
     Map<WireGuardKey, PeerState> onDevice = new HashMap<>();
     device.ifPresent(d -> d.peers().forEach(p -> onDevice.put(p.publicKey(), p)));
@@ -89,11 +91,18 @@ public final class NodeStatus {
         default -> pending++;
       }
       String path = paths.getOrDefault(peer.publicKey(), mode);
+      if (listing == Listing.NOT_ON_BEST_PATH && PENDING.equals(path) && settling.test(peer.publicKey())) {
+        settlingPending++;
+        if (PENDING.equals(mode)) {
+          pending--;
+        }
+        continue; // a newcomer still finding its path: not reported yet
+      }
       pathCounts.merge(path, 1, Integer::sum);
       if (listing == Listing.EVERY_PEER) {
         out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, path,
             state.flatMap(PeerState::endpoint).map(Endpoints::format).orElse(null), null));
-      } else if (!onBestPath(path) && !(PENDING.equals(path) && settling.test(peer.publicKey()))) {
+      } else if (!onBestPath(path)) {
         out.add(new WireGuardNodeConfigStatus.PeerStatus(peer.name(), mode, path, null, null));
       }
     }
@@ -104,7 +113,10 @@ public final class NodeStatus {
     }
     status.setPeers(out);
     status.setPaths(pathCounts);
-    PathCounts c = counts.orElse(new PathCounts(direct, relayed, pending));
+    // the daemon's own counts (discovery) count the newcomers as pending: those are taken out
+    int newcomers = settlingPending;
+    PathCounts c = counts.map(k -> new PathCounts(k.direct(), k.relayed(), Math.max(0, k.pending() - newcomers)))
+        .orElse(new PathCounts(direct, relayed, pending));
     status.setDirect(c.direct());
     status.setRelayed(c.relayed());
     status.setPending(c.pending());

@@ -131,6 +131,9 @@ public final class StatusWriter implements AutoCloseable {
     s.setPublicKey(status.getPublicKey());
     s.setPeers(status.getPeers());
     s.setPeersOmitted(status.getPeersOmitted() == null || status.getPeersOmitted() == 0 ? null : 1);
+    // whether any peer is relayed or pending is what a peer's mode shows: not a count to wait with
+    s.setRelayed(status.getRelayed() == null || status.getRelayed() == 0 ? null : 1);
+    s.setPending(status.getPending() == null || status.getPending() == 0 ? null : 1);
     s.setRegistries(status.getRegistries());
     return s;
   }

@@ -48,14 +48,16 @@ class NodeStatusTest {
   }
 
   @Test
-  void aPeerAddedMomentsAgoIsCountedPendingButNotListedUntilItsGraceEnds() {
+  void aPeerAddedMomentsAgoIsNeitherCountedNorListedPendingUntilItsGraceEnds() {
     WireGuardNodeConfigStatus now = status(NOW);
-    assertEquals(3, now.getPending(), "all three counted");
+    assertEquals(2, now.getPending(), "fresh is not counted yet");
+    assertEquals(Map.of("pending", 2), now.getPaths());
     assertEquals(List.of("old", "unknown"), listed(now), "fresh (3 s) not listed; a peer whose arrival is not known is");
     assertNull(now.getPeersOmitted());
 
     WireGuardNodeConfigStatus later = status(NOW.plus(NodeSettings.PENDING_GRACE));
     assertEquals(List.of("fresh", "old", "unknown"), listed(later), "still pending after the grace: listed");
+    assertEquals(3, later.getPending());
   }
 
   @Test
