@@ -18,6 +18,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -199,6 +200,43 @@ class DnsServerUdpTest {
         DnsServer.ListenException e = assertThrows(DnsServer.ListenException.class,
             () -> DnsServer.start(processor, List.of(taken), 2, io));
         assertTrue(e.getMessage().contains("in use"), e.getMessage());
+      }
+    }
+  }
+
+  /**
+   * Where Netty's native library cannot load (simulated with Netty's own switch in a JVM of its
+   * own), {@code auto} serves through java.nio and still answers, and {@code epoll} refuses to start
+   * with a one-line reason.
+   */
+  @Test
+  void withoutTheNativeLibraryAutoFallsBackAndEpollFailsClearly() throws Exception {
+    assertEquals("NIO answered", runWithoutNative("AUTO"));
+    String epoll = runWithoutNative("EPOLL");
+    assertTrue(epoll.startsWith("cannot serve UDP with epoll: Netty's native transport does not load here ("), epoll);
+    assertFalse(epoll.contains("\n"), epoll);
+  }
+
+  static String runWithoutNative(String io) throws Exception {
+    Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        "-Dio.netty.transport.noNative=true", "-cp", System.getProperty("java.class.path"), WithoutNative.class.getName(), io)
+        .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).strip();
+    assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+    return out;
+  }
+
+  /** Starts a server with the UdpIo of args[0] and prints how it serves, or why it cannot. */
+  public static final class WithoutNative {
+    public static void main(String[] args) throws Exception {
+      DnsServerUdpTest t = new DnsServerUdpTest();
+      try (DnsServer server = DnsServer.start(t.processor, List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), 1,
+          UdpIo.valueOf(args[0])); DatagramSocket client = new DatagramSocket()) {
+        client.setSoTimeout(5000);
+        Message m = new Message(exchange(client, server.addresses().get(0), query(DnsSdNames.zone(ZONE), Type.SOA, 5, null)));
+        System.out.println(server.udpIo() + (m.getRcode() == Rcode.NOERROR ? " answered" : " failed"));
+      } catch (DnsServer.ListenException e) {
+        System.out.println(e.getMessage());
       }
     }
   }
