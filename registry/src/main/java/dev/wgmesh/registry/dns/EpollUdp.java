@@ -9,7 +9,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.FixedRecvByteBufAllocator;
+import io.netty.channel.DefaultMaxMessagesRecvByteBufAllocator;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.epoll.Epoll;
@@ -17,6 +17,7 @@ import io.netty.channel.epoll.EpollChannelOption;
 import io.netty.channel.epoll.EpollDatagramChannel;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.socket.DatagramPacket;
+import io.netty.util.UncheckedBooleanSupplier;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -87,8 +88,7 @@ final class EpollUdp implements AutoCloseable {
           .option(EpollChannelOption.SO_REUSEPORT, true)
           .option(ChannelOption.SO_RCVBUF, 4 << 20)
           .option(EpollChannelOption.MAX_DATAGRAM_PAYLOAD_SIZE, MAX_QUERY)
-          .option(ChannelOption.RCVBUF_ALLOCATOR,
-              new FixedRecvByteBufAllocator(MAX_QUERY * BATCH).maxMessagesPerRead(MAX_READ_PER_WAKEUP))
+          .option(ChannelOption.RCVBUF_ALLOCATOR, new Batches())
           .option(ChannelOption.WRITE_BUFFER_WATER_MARK, new WriteBufferWaterMark(MAX_QUEUED_BYTES / 2, MAX_QUEUED_BYTES))
           .handler(new Answerer(processor));
       ChannelFuture bound = bootstrap.bind(address).awaitUninterruptibly();
@@ -106,6 +106,33 @@ final class EpollUdp implements AutoCloseable {
       channel.close().awaitUninterruptibly(2, TimeUnit.SECONDS);
     }
     group.shutdownGracefully(0, 2, TimeUnit.SECONDS).awaitUninterruptibly(3, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Receive buffers of {@link #BATCH} slots, and a read loop that stops at the first batch that
+   * was not full: the socket was empty then, and another {@code recvmmsg} would only say so again
+   * (a datagram that arrives later wakes the loop anew). Netty's own allocators read until a call
+   * returns nothing, one more system call per wake-up.
+   */
+  private static final class Batches extends DefaultMaxMessagesRecvByteBufAllocator {
+    Batches() {
+      super(MAX_READ_PER_WAKEUP);
+    }
+
+    @Override
+    public Handle newHandle() {
+      return new MaxMessageHandle() {
+        @Override
+        public int guess() {
+          return MAX_QUERY * BATCH;
+        }
+
+        @Override
+        public boolean continueReading(UncheckedBooleanSupplier maybeMoreData) {
+          return super.continueReading(maybeMoreData) && lastBytesRead() == attemptedBytesRead();
+        }
+      };
+    }
   }
 
   /**
