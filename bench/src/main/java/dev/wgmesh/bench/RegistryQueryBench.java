@@ -34,7 +34,7 @@ import org.xbill.DNS.Type;
  * Where the registry's time per DNS query goes, measured in process and by counting rather than
  * by the clock alone: the bytes a query allocates and the CPU time it takes, first through
  * {@link QueryProcessor} alone (the answer), then through {@link DnsServer} on loopback with one
- * UDP worker (answer plus the UDP path), read from that worker thread's own counters
+ * UDP worker (answer plus the UDP path), by java.nio and by epoll, read from that worker thread's own counters
  * (ThreadMXBean), so the client's work is not counted. Queries are SRV for every peer in random
  * order without EDNS, as bench/registry-dns sends them with dnsperf.
  *
@@ -70,7 +70,8 @@ public final class RegistryQueryBench {
       List<byte[]> queries = queries(peers);
       measureProcessor(threads, n, peers, queries);
       if (!PROCESSOR_ONLY) {
-        measureUdp(threads, n, peers, queries);
+        measureUdp(threads, n, peers, queries, DnsServer.UdpIo.NIO);
+        measureUdp(threads, n, peers, queries, DnsServer.UdpIo.EPOLL);
       }
     }
   }
@@ -128,19 +129,20 @@ public final class RegistryQueryBench {
     return sink;
   }
 
-  static void measureUdp(ThreadMXBean threads, int n, List<ServedPeer> peers, List<byte[]> queries) throws Exception {
+  static void measureUdp(ThreadMXBean threads, int n, List<ServedPeer> peers, List<byte[]> queries, DnsServer.UdpIo io)
+      throws Exception {
     try (RegistryMetrics metrics = new RegistryMetrics();
-        DnsServer server = DnsServer.start(processor(peers, metrics), List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), 1);
+        DnsServer server = DnsServer.start(processor(peers, metrics), List.of(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)), 1, io);
         DatagramSocket client = new DatagramSocket()) {
       client.setSoTimeout(1000);
       client.connect(server.addresses().get(0));
+      exchange(client, queries, WARMUP / 4); // the epoll thread starts with its socket
       long worker = Thread.getAllStackTraces().keySet().stream()
-          .filter(t -> t.getName().startsWith("dns-udp-")).findFirst().orElseThrow().getId();
-      exchange(client, queries, WARMUP / 4);
+          .filter(t -> t.getName().startsWith("dns-udp-") && t.isAlive()).findFirst().orElseThrow().getId();
       Gc gc = Gc.now();
       Counters before = Counters.of(threads, worker);
       int answered = exchange(client, queries, QUERIES / 4);
-      print(n, "udp", Counters.of(threads, worker).minus(before), answered, gc.since());
+      print(n, "udp-" + io.name().toLowerCase(java.util.Locale.ROOT), Counters.of(threads, worker).minus(before), answered, gc.since());
     }
   }
 

@@ -97,6 +97,10 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
   @Option(names = "--udp-workers", defaultValue = "0", description = "UDP threads per address (default: one per CPU)")
   int udpWorkers;
 
+  @Option(names = "--udp-io", defaultValue = "auto", paramLabel = "<auto|epoll|nio>",
+      description = "How UDP is served: epoll with batched system calls (Linux x86_64), java.nio, or auto: epoll where it loads (default: ${DEFAULT-VALUE})")
+  String udpIo;
+
   @Option(names = "--relay", description = "Relay WireGuard ciphertext between peers that cannot connect directly (inside the tunnel only)")
   boolean relay;
 
@@ -129,6 +133,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
         throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
       }
+      udpIo();
     } catch (IllegalArgumentException e) {
       return fail(2, e.getMessage());
     }
@@ -170,7 +175,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       DnsServer server;
       try {
         server = DnsServer.start(service.processor(), listenAddresses,
-            udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors());
+            udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors(), udpIo());
       } catch (DnsServer.ListenException e) {
         return fail(1, e.getMessage());
       }
@@ -223,6 +228,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
       if (maxUdpPayload < 512 || maxUdpPayload > 65535) {
         throw new IllegalArgumentException("--max-udp-payload must be between 512 and 65535");
       }
+      udpIo();
     } catch (IllegalArgumentException e) {
       return fail(2, e.getMessage());
     }
@@ -241,9 +247,18 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
           .withRelay(List.of(), relayPort)
           .withMaxHandshakeAge(serveStale ? Optional.empty() : Optional.of(maxHandshakeAge))
           .withTick(refresh)
-          .withUdp(maxUdpPayload, udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors());
+          .withUdp(maxUdpPayload, udpWorkers > 0 ? udpWorkers : Runtime.getRuntime().availableProcessors(), udpIo());
       return KubernetesRegistryMain.run(kubernetes, settings, metrics);
     }
+  }
+
+  private DnsServer.UdpIo udpIo() {
+    return switch (udpIo) {
+      case "auto" -> DnsServer.UdpIo.AUTO;
+      case "epoll" -> DnsServer.UdpIo.EPOLL;
+      case "nio" -> DnsServer.UdpIo.NIO;
+      default -> throw new IllegalArgumentException("--udp-io must be auto, epoll or nio, got '" + udpIo + "'");
+    };
   }
 
   private static int runUntilSignalled(ZoneRefresher service, DnsServer server, Duration refreshInterval) throws InterruptedException {

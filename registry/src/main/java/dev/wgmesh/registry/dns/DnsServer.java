@@ -34,6 +34,11 @@ import org.slf4j.LoggerFactory;
  * Serves a {@link QueryProcessor} over UDP and TCP on a set of addresses. Each address gets
  * {@code udpWorkers} UDP sockets bound with SO_REUSEPORT, so the kernel spreads clients over
  * threads without a lock, and one TCP acceptor feeding a bounded pool of connection handlers.
+ *
+ * <p>UDP goes through Linux's epoll with batched system calls ({@link EpollUdp}: {@code recvmmsg}
+ * and {@code sendmmsg}, one event loop thread per socket) where Netty's native library loads, else
+ * through java.nio (one thread per socket, one {@code recvfrom} and one {@code sendto} per query);
+ * {@link UdpIo} chooses. Both answer with the same processor, byte for byte.
  */
 public final class DnsServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(DnsServer.class);
@@ -45,10 +50,22 @@ public final class DnsServer implements AutoCloseable {
   private final List<Thread> threads = new ArrayList<>();
   private final List<InetSocketAddress> boundUdp = new ArrayList<>();
   private final ExecutorService tcpHandlers;
+  private final EpollUdp epoll; // null: UDP through java.nio
   private volatile boolean closed;
 
-  private DnsServer(QueryProcessor processor) {
+  /** How the UDP sockets are served. */
+  public enum UdpIo {
+    /** epoll where Netty's native library loads (Linux x86_64), else java.nio, with a warning. */
+    AUTO,
+    /** epoll, or fail to start. */
+    EPOLL,
+    /** java.nio's DatagramChannel. */
+    NIO
+  }
+
+  private DnsServer(QueryProcessor processor, EpollUdp epoll) {
     this.processor = processor;
+    this.epoll = epoll;
     AtomicInteger n = new AtomicInteger();
     this.tcpHandlers =
         new ThreadPoolExecutor(0, MAX_TCP_CONNECTIONS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
@@ -66,7 +83,31 @@ public final class DnsServer implements AutoCloseable {
    */
   public static DnsServer start(QueryProcessor processor, List<InetSocketAddress> addresses, int udpWorkers)
       throws ListenException {
-    DnsServer server = new DnsServer(processor);
+    return start(processor, addresses, udpWorkers, UdpIo.AUTO);
+  }
+
+  /**
+   * Binds every address (UDP and TCP) and starts serving, with UDP served as {@code udpIo} says.
+   *
+   * @throws ListenException with a message naming the address and the reason (port in use,
+   *     address not on this host, permission), or why epoll cannot be used when it was required
+   */
+  public static DnsServer start(QueryProcessor processor, List<InetSocketAddress> addresses, int udpWorkers, UdpIo udpIo)
+      throws ListenException {
+    int workers = Math.max(1, udpWorkers);
+    EpollUdp epoll = null;
+    if (udpIo != UdpIo.NIO) {
+      String unavailable = EpollUdp.unavailableBecause();
+      if (unavailable == null) {
+        epoll = EpollUdp.create(workers);
+      } else if (udpIo == UdpIo.EPOLL) {
+        throw new ListenException("cannot serve UDP with epoll: Netty's native transport does not load here ("
+            + unavailable + "); use java.nio instead");
+      } else {
+        log.warn("serving UDP through java.nio: Netty's native epoll transport does not load here ({})", unavailable);
+      }
+    }
+    DnsServer server = new DnsServer(processor, epoll);
     try {
       for (InetSocketAddress address : addresses) {
         server.listen(address, Math.max(1, udpWorkers));
@@ -81,6 +122,11 @@ public final class DnsServer implements AutoCloseable {
   /** The addresses actually bound (a requested port 0 becomes the port the kernel chose). */
   public List<InetSocketAddress> addresses() {
     return List.copyOf(boundUdp);
+  }
+
+  /** How UDP is served: {@link UdpIo#EPOLL} or {@link UdpIo#NIO}, never AUTO. */
+  public UdpIo udpIo() {
+    return epoll != null ? UdpIo.EPOLL : UdpIo.NIO;
   }
 
   private void listen(InetSocketAddress requested, int udpWorkers) throws ListenException {
@@ -99,7 +145,14 @@ public final class DnsServer implements AutoCloseable {
     } catch (IOException e) {
       throw new ListenException(requested, "tcp", e);
     }
-    for (int i = 0; i < udpWorkers; i++) {
+    if (epoll != null) {
+      try {
+        epoll.bind(processor, address, udpWorkers);
+      } catch (IOException e) {
+        throw new ListenException(address, "udp", e);
+      }
+    }
+    for (int i = 0; epoll == null && i < udpWorkers; i++) {
       DatagramChannel channel;
       try {
         channel = DatagramChannel.open(family);
@@ -114,7 +167,7 @@ public final class DnsServer implements AutoCloseable {
     }
     boundUdp.add(address);
     startThread("dns-tcp-accept-" + Endpoints.format(address), () -> acceptTcp(tcp));
-    log.info("serving DNS on {} (udp, tcp)", Endpoints.format(address));
+    log.info("serving DNS on {} (udp with {}, tcp)", Endpoints.format(address), epoll != null ? "epoll" : "java.nio");
   }
 
   private void startThread(String name, Runnable body) {
@@ -208,6 +261,9 @@ public final class DnsServer implements AutoCloseable {
       closeQuietly(c);
     }
     tcpHandlers.shutdownNow();
+    if (epoll != null) {
+      epoll.close();
+    }
     for (Thread t : threads) {
       try {
         t.join(2000);
@@ -228,6 +284,10 @@ public final class DnsServer implements AutoCloseable {
 
   /** A listen address that cannot be bound, with a message a user can act on. */
   public static final class ListenException extends Exception {
+    ListenException(String message) {
+      super(message);
+    }
+
     ListenException(InetSocketAddress address, String protocol, IOException cause) {
       super("cannot listen on " + Endpoints.format(address) + "/" + protocol + ": " + reason(cause), cause);
     }

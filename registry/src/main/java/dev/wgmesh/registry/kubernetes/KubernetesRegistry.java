@@ -72,6 +72,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     private Optional<Duration> maxHandshakeAge = Optional.of(Duration.ofSeconds(180));
     private int maxUdpPayload = AnswerBuilder.DEFAULT_MAX_UDP_PAYLOAD;
     private int udpWorkers = Runtime.getRuntime().availableProcessors();
+    private DnsServer.UdpIo udpIo = DnsServer.UdpIo.AUTO;
 
     /** This registry's name in the mesh's registries; null for the mesh's single registry. */
     private final String registryName;
@@ -134,8 +135,14 @@ public final class KubernetesRegistry implements AutoCloseable {
 
     /** The largest UDP answer with EDNS, and the UDP threads per address. */
     public Settings withUdp(int maxPayload, int workers) {
+      return withUdp(maxPayload, workers, DnsServer.UdpIo.AUTO);
+    }
+
+    /** The largest UDP answer with EDNS, the UDP threads per address, and how UDP is served. */
+    public Settings withUdp(int maxPayload, int workers, DnsServer.UdpIo io) {
       maxUdpPayload = maxPayload;
       udpWorkers = workers;
+      udpIo = io;
       return this;
     }
   }
@@ -302,7 +309,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     }
     DnsServer dnsServer;
     try {
-      dnsServer = DnsServer.start(service.processor(), dns, settings.udpWorkers);
+      dnsServer = DnsServer.start(service.processor(), dns, settings.udpWorkers, settings.udpIo);
     } catch (DnsServer.ListenException e) {
       return e.getMessage();
     }
