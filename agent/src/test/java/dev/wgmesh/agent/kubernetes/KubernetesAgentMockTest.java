@@ -217,9 +217,10 @@ class KubernetesAgentMockTest {
     Thread.sleep(2500);
     assertEquals(1, agent.statusWrites(), "nothing changed: nothing written");
 
-    // The counts change every 100 ms for 5 s: at most one write per 2 s goes out. (Few peers: a
-    // change of counts alone waits no longer than any other; StatusWriterTest has the many.)
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    // The counts change every 100 ms for 7 s: at most one write per 2 s goes out (status checks
+    // come every second, so writes are 2 to 3 s apart). Few peers: a change of counts alone waits
+    // no longer than any other; StatusWriterTest has the many.
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(7);
     int i = 1;
     while (System.nanoTime() < end) {
       discovery.counts = Map.of(PeerPathStateMachine.Mode.DIRECT, i++ % 10 + 1, PeerPathStateMachine.Mode.RELAYED, 0,
@@ -227,7 +228,7 @@ class KubernetesAgentMockTest {
       Thread.sleep(100);
     }
     int writes = agent.statusWrites() - 1;
-    assertTrue(writes >= 2 && writes <= 3, "writes in 5 s at one per 2 s: " + writes);
+    assertTrue(writes >= 2 && writes <= 4, "writes in 7 s at one per 2 s: " + writes);
     int direct = (i - 1) % 10 + 1;
     await().atMost(Duration.ofSeconds(5)).until(() -> current().getStatus().getDirect() == direct); // the last one comes through
   }
