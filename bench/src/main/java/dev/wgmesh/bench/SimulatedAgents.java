@@ -46,9 +46,12 @@ final class SimulatedAgents implements AutoCloseable {
   /** When each node joined: its peers find it {@link #FIRST_HANDSHAKE} later. */
   private final Map<WireGuardKey, Instant> joined = new ConcurrentHashMap<>();
   static final Duration FIRST_HANDSHAKE = Duration.ofSeconds(2);
+  /** Requests of all simulated agents under way at once (see {@link BoundedKubeApi}). */
+  static final int CONCURRENT_REQUESTS = 256;
 
   SimulatedAgents(KubernetesClient client, String registryConfig) {
-    this.client = HttpKubeApi.of(client.getConfiguration().getMasterUrl(), client.getConfiguration().getOauthToken());
+    this.client = new BoundedKubeApi(HttpKubeApi.of(client.getConfiguration().getMasterUrl(), client.getConfiguration().getOauthToken()),
+        CONCURRENT_REQUESTS);
     this.registryConfig = registryConfig;
     writers.put(registryConfig, writer(registryConfig));
     keys.put(registryConfig, KeyPair.generate().publicKey());
