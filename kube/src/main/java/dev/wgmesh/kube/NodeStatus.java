@@ -85,18 +85,15 @@ public final class NodeStatus {
     for (PeerConfig peer : peers) {
       Optional<PeerState> state = Optional.ofNullable(onDevice.get(peer.publicKey()));
       String mode = state.map(s -> modeOf(s, isRelayEndpoint, now)).orElse(PENDING);
+      String path = paths.getOrDefault(peer.publicKey(), mode);
+      if (listing == Listing.NOT_ON_BEST_PATH && PENDING.equals(path) && settling.test(peer.publicKey())) {
+        settlingPending++;
+        continue; // a newcomer still finding its path: not reported yet
+      }
       switch (mode) {
         case DIRECT -> direct++;
         case RELAYED -> relayed++;
         default -> pending++;
-      }
-      String path = paths.getOrDefault(peer.publicKey(), mode);
-      if (listing == Listing.NOT_ON_BEST_PATH && PENDING.equals(path) && settling.test(peer.publicKey())) {
-        settlingPending++;
-        if (PENDING.equals(mode)) {
-          pending--;
-        }
-        continue; // a newcomer still finding its path: not reported yet
       }
       pathCounts.merge(path, 1, Integer::sum);
       if (listing == Listing.EVERY_PEER) {

@@ -71,12 +71,12 @@ public final class StatusWriter implements AutoCloseable {
   /** Offers the current status; returns true when a write was started. */
   public boolean offer(WireGuardNodeConfigStatus status) {
     String patch = patch(status);
-    String withoutCounts = patch(withoutCounts(status));
     lastOffered = patch;
     Instant now = clock.instant();
     if (patch.equals(written) || inFlight.get() || now.isBefore(lastAttempt.plus(interval()))) {
       return false;
     }
+    String withoutCounts = patch(withoutCounts(status)); // only when something is to be written
     if (withoutCounts.equals(writtenWithoutCounts) && now.isBefore(lastAttempt.plus(countsInterval(status)))) {
       return false; // only the counts moved: they wait
     }

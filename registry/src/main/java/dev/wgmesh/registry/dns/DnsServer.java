@@ -110,7 +110,7 @@ public final class DnsServer implements AutoCloseable {
     DnsServer server = new DnsServer(processor, epoll);
     try {
       for (InetSocketAddress address : addresses) {
-        server.listen(address, Math.max(1, udpWorkers));
+        server.listen(address, workers);
       }
     } catch (ListenException e) {
       server.close();
