@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.fabric8.kubernetes.client.server.mock.KubernetesCrudDispatcher;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -41,9 +40,8 @@ final class StrictDispatcher extends Dispatcher {
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
-  private final KubernetesCrudDispatcher store = new KubernetesCrudDispatcher();
+  private final IndexedCrudStore store = new IndexedCrudStore();
   private final List<Rejection> rejections = new CopyOnWriteArrayList<>();
-  private final java.util.Map<String, Boolean> servedCrds = new java.util.concurrent.ConcurrentHashMap<>();
   /** Patches read, apply and write back; no other write may come in between (a real server retries instead). */
   private final ReentrantLock writes = new ReentrantLock();
   private volatile Rbac rbac;
@@ -101,11 +99,7 @@ final class StrictDispatcher extends Dispatcher {
     if (request.getMethod().equalsIgnoreCase("GET")) {
       return store.dispatch(request);
     }
-    MockResponse response = request.getMethod().equalsIgnoreCase("PATCH") ? patch(who, attributes, request) : locked(request);
-    if (attributes.isResourceRequest() && attributes.resource().equals("customresourcedefinitions")) {
-      servedCrds.clear(); // after the write: a CRD may have come or gone
-    }
-    return response;
+    return request.getMethod().equalsIgnoreCase("PATCH") ? patch(who, attributes, request) : locked(request);
   }
 
   /** A group that only a CustomResourceDefinition can serve. */
@@ -113,13 +107,9 @@ final class StrictDispatcher extends Dispatcher {
     return group != null && group.contains(".") && !group.endsWith(".k8s.io");
   }
 
-  /**
-   * Whether a CRD for the request's resource is installed: without one a real server answers 404.
-   * Remembered until a CRD is written (the store finds an object by looking at every one it holds).
-   */
+  /** Whether a CRD for the request's resource is installed: without one a real server answers 404. */
   private boolean served(RequestAttributes a) {
-    return servedCrds.computeIfAbsent(a.resource() + "." + a.group(),
-        crd -> store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + crd).code() == 200);
+    return store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group()).code() == 200;
   }
 
   private MockResponse patch(Identity who, RequestAttributes attributes, RecordedRequest request) {
