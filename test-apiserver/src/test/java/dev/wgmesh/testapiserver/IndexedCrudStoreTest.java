@@ -1,6 +1,7 @@
 package dev.wgmesh.testapiserver;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
@@ -130,5 +131,31 @@ class IndexedCrudStoreTest {
     }
     assertEquals(25, admin.configMaps().inNamespace("default").list().getItems().stream()
         .filter(c -> c.getMetadata().getName().startsWith("c")).count());
+  }
+
+  @Test
+  void everyChangeMovesTheResourceVersionAndOnlyASpecChangeMovesTheGeneration() {
+    WireGuardPeer peer = new WireGuardPeer();
+    peer.getMetadata().setName("p2");
+    peer.getSpec().setMesh("lab");
+    peer.getSpec().setPublicKey("y".repeat(43) + "=");
+    admin.resource(peer).create();
+    WireGuardPeer created = admin.resources(WireGuardPeer.class).withName("p2").get();
+
+    created.getMetadata().setLabels(Map.of("a", "b"));
+    WireGuardPeer labelled = admin.resource(created).update();
+    assertNotEquals(created.getMetadata().getResourceVersion(), labelled.getMetadata().getResourceVersion());
+    assertEquals(created.getMetadata().getGeneration(), labelled.getMetadata().getGeneration());
+
+    labelled.getSpec().setEndpoint("198.51.100.7:51820");
+    WireGuardPeer moved = admin.resource(labelled).update();
+    assertEquals(created.getMetadata().getGeneration() + 1, moved.getMetadata().getGeneration());
+
+    WireGuardPeerStatus status = new WireGuardPeerStatus();
+    status.setObservedGeneration(moved.getMetadata().getGeneration());
+    moved.setStatus(status);
+    WireGuardPeer reported = admin.resource(moved).updateStatus();
+    assertNotEquals(moved.getMetadata().getResourceVersion(), reported.getMetadata().getResourceVersion());
+    assertEquals(moved.getMetadata().getGeneration(), reported.getMetadata().getGeneration());
   }
 }
