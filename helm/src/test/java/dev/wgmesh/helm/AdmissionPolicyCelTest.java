@@ -44,7 +44,7 @@ import org.junit.jupiter.params.provider.EnumSource;
  * <p>The environment is CEL's standard library and macros with the extensions Kubernetes enables
  * (strings, encoders, math, sets, cel.bind, optional types); Kubernetes' own libraries (IP/CIDR,
  * quantity, URL, authz, ...) are not declared, so a policy that starts to use one fails here until
- * it is declared (api's KubeCel has the CRD rules' declarations). This test only compiles the
+ * it is declared (test-apiserver's KubeCel has the CRD rules' declarations). This test only compiles the
  * expressions; AdmissionPolicyTest runs them in this environment ({@link #compile} and
  * {@link #RUNTIME}).
  */

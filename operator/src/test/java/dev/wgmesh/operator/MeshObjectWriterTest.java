@@ -26,12 +26,18 @@ class MeshObjectWriterTest {
     public void handleRecentResourceUpdate(ResourceID id, WireGuardNodeConfig resource, WireGuardNodeConfig previous) {}
   };
 
+  /** A well-formed public key of its own for each peer name (the CRD's pattern refuses anything else). */
+  static String key(String peer) {
+    String base = (peer + "x".repeat(42)).replaceAll("[^A-Za-z0-9]", "x");
+    return base.substring(0, 42) + "A=";
+  }
+
   static WireGuardNodeConfigSpec spec(String mesh, String... peers) {
     WireGuardNodeConfigSpec spec = new WireGuardNodeConfigSpec();
     spec.setMesh(mesh);
     spec.setNodeName("n1");
     for (String p : peers) {
-      spec.getPeers().add(new WireGuardNodeConfigSpec.Peer(p, "key-" + p, List.of("10.88.0.9/32"), null, 25));
+      spec.getPeers().add(new WireGuardNodeConfigSpec.Peer(p, key(p), List.of("10.88.0.9/32"), null, 25));
     }
     return spec;
   }

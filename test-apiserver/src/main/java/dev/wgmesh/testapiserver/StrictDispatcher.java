@@ -30,6 +30,8 @@ import java.util.concurrent.locks.ReentrantLock;
  *   <li>strategic merge patches of custom resources are refused (415), as kube-apiserver does;
  *       server-side apply is refused too (415), because this server cannot judge it: wgmesh does
  *       not use it;
+ *   <li>creates, updates and patches of custom resources and their status are pruned and validated
+ *       against the CRD's schema and CEL rules ({@link CustomResources}): 422 Invalid when they fail;
  *   <li>SelfSubjectRulesReviews and SelfSubjectAccessReviews are answered from the RBAC rules.
  * </ul>
  *
@@ -41,6 +43,7 @@ final class StrictDispatcher extends Dispatcher {
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private final IndexedCrudStore store = new IndexedCrudStore();
+  private final CustomResources customResources = new CustomResources();
   private final List<Rejection> rejections = new CopyOnWriteArrayList<>();
   /** Patches read, apply and write back; no other write may come in between (a real server retries instead). */
   private final ReentrantLock writes = new ReentrantLock();
@@ -99,7 +102,10 @@ final class StrictDispatcher extends Dispatcher {
     if (request.getMethod().equalsIgnoreCase("GET")) {
       return store.dispatch(request);
     }
-    return request.getMethod().equalsIgnoreCase("PATCH") ? patch(who, attributes, request) : locked(request);
+    if (request.getMethod().equalsIgnoreCase("PATCH")) {
+      return patch(who, attributes, request);
+    }
+    return validated(attributes) ? write(who, attributes, request) : locked(request);
   }
 
   /** A group that only a CustomResourceDefinition can serve. */
@@ -153,6 +159,11 @@ final class StrictDispatcher extends Dispatcher {
       if (!patched.isObject()) {
         return refuse(422, "Invalid", "the patched object is not a JSON object", who.user(), request);
       }
+      Admitted admitted = admit(who, attributes, request, patched, stored);
+      if (admitted.refusal() != null) {
+        return admitted.refusal();
+      }
+      patched = admitted.body();
       String storePath = request.getPath().split("\\?")[0];
       RecordedRequest update = new RecordedRequest("PUT " + storePath + " HTTP/1.1", HttpMethod.PUT, storePath,
           Headers.builder().add("Content-Type", "application/json").build(),
@@ -161,12 +172,71 @@ final class StrictDispatcher extends Dispatcher {
       if (response.code() == 422 || response.code() == 400) {
         record(response.code(), who.user(), request, response.getBody() == null ? "" : response.getBody().readUtf8());
       }
+      admitted.warnings().forEach(w -> response.addHeader("Warning", w));
       return response;
     } catch (IOException e) {
       return refuse(400, "BadRequest", "the request body is not JSON: " + e.getMessage(), who.user(), request);
     } finally {
       writes.unlock();
     }
+  }
+
+  // --- custom resources checked against their CRD (CustomResources)
+
+  /** A create or update of a custom resource or its status, which kube-apiserver validates against the CRD. */
+  private static boolean validated(RequestAttributes a) {
+    return isCustom(a.group()) && a.isResourceRequest() && (a.verb().equals("create") || a.verb().equals("update"))
+        && (a.subresource() == null || a.subresource().equals("status"));
+  }
+
+  /** What {@link #admit} decided: the body to store and the warnings to send, or the refusal to answer with. */
+  private record Admitted(JsonNode body, List<String> warnings, MockResponse refusal) {}
+
+  /** POST or PUT of a custom resource: pruned and validated, then stored (a refusal is recorded). */
+  private MockResponse write(Identity who, RequestAttributes attributes, RecordedRequest request) {
+    writes.lock();
+    try {
+      JsonNode stored = null;
+      if (attributes.verb().equals("update")) {
+        MockResponse current = store.handleGet(objectPath(request.getPath(), attributes));
+        if (current.code() != 200) {
+          return store.dispatch(request); // the store's own answer: 404
+        }
+        stored = JSON.readTree(current.getBody().readUtf8());
+      }
+      Admitted admitted = admit(who, attributes, request, JSON.readTree(request.getUtf8Body()), stored);
+      if (admitted.refusal() != null) {
+        return admitted.refusal();
+      }
+      String path = request.getPath().split("\\?")[0];
+      MockResponse response = store.dispatch(new RecordedRequest(request.getMethod() + " " + path + " HTTP/1.1",
+          HttpMethod.valueOf(request.getMethod().toUpperCase(java.util.Locale.ROOT)), path,
+          Headers.builder().add("Content-Type", "application/json").build(),
+          new Buffer(JSON.writeValueAsString(admitted.body()).getBytes(StandardCharsets.UTF_8))));
+      admitted.warnings().forEach(w -> response.addHeader("Warning", w));
+      return response;
+    } catch (IOException e) {
+      return refuse(400, "BadRequest", "the request body is not JSON: " + e.getMessage(), who.user(), request);
+    } finally {
+      writes.unlock();
+    }
+  }
+
+  /** Checks {@code body} (the patched object, for a patch) against the resource's CRD; stored is null on a create. */
+  private Admitted admit(Identity who, RequestAttributes a, RecordedRequest request, JsonNode body, JsonNode stored) {
+    MockResponse crd = store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group());
+    if (crd.code() != 200) {
+      return new Admitted(body, List.of(), null);
+    }
+    String[] pathAndQuery = request.getPath().split("\\?", 2);
+    CustomResources.Admission admission = customResources.admit(crd.getBody().readUtf8(), pathAndQuery.length > 1 ? pathAndQuery[1] : "",
+        "status".equals(a.subresource()), body, stored);
+    if (admission.refused()) {
+      record(admission.code(), who.user(), request, admission.message());
+      return new Admitted(null, List.of(), new MockResponse().setResponseCode(admission.code())
+          .setHeader("Content-Type", "application/json").setBody(admission.refusal().toString()));
+    }
+    return new Admitted(admission.body(), admission.warnings(), null);
   }
 
   private MockResponse locked(RecordedRequest request) {

@@ -100,7 +100,7 @@ class IndexedCrudStoreTest {
     WireGuardPeer peer = new WireGuardPeer();
     peer.getMetadata().setName("p1");
     peer.getSpec().setMesh("lab");
-    peer.getSpec().setPublicKey("x".repeat(43) + "=");
+    peer.getSpec().setPublicKey("x".repeat(42) + "A=");
     admin.resource(peer).create();
     WireGuardPeer stored = admin.resources(WireGuardPeer.class).withName("p1").get();
     WireGuardPeerStatus status = new WireGuardPeerStatus();

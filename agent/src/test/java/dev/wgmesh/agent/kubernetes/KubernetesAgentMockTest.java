@@ -194,9 +194,10 @@ class KubernetesAgentMockTest {
     Thread.sleep(1200);
     assertEquals(Optional.of(discovered), iface.device().peer(n2.publicKey()).orElseThrow().endpoint());
 
-    // A bad peer is reported, the rest stays applied; fixing it clears lastError.
+    // A bad peer is reported, the rest stays applied; fixing it clears lastError. (A key that is not
+    // one cannot be the fault: the CRD's pattern refuses it; a key another peer uses can.)
     client.resources(WireGuardNodeConfig.class).withName("n1").edit(c -> {
-      c.setSpec(spec(peer("n2", n2, "10.88.0.2/32"), new WireGuardNodeConfigSpec.Peer("bad", "nope", List.of("10.88.0.9/32"), null, 25)));
+      c.setSpec(spec(peer("n2", n2, "10.88.0.2/32"), new WireGuardNodeConfigSpec.Peer("bad", n2.publicKey().toBase64(), List.of("10.88.0.9/32"), null, 25)));
       return c;
     });
     await().atMost(Duration.ofSeconds(10)).until(() -> current().getStatus().getLastError() != null);

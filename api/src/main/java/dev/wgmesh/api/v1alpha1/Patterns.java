@@ -49,6 +49,8 @@ public final class Patterns {
 
   /** An IPv4 address, e.g. 10.88.0.254. */
   public static final String IPV4_ADDRESS = "^" + V4 + "$";
+  /** An IPv6 address in a text form Go's netip accepts, without zone or dotted tail, e.g. fd00:88::1. */
+  public static final String IPV6_ADDRESS = "^" + V6 + "$";
   /** An IPv4 CIDR, e.g. 10.88.0.0/16 (host bits may be set: interface addresses are written 10.88.0.1/24). */
   public static final String IPV4_CIDR = "^" + V4 + V4_PREFIX + "$";
   /** An IPv6 CIDR, e.g. fd00:88::/64. */

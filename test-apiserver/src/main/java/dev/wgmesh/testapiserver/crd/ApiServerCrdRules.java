@@ -1,4 +1,4 @@
-package dev.wgmesh.api.v1alpha1;
+package dev.wgmesh.testapiserver.crd;
 
 import com.google.common.collect.ImmutableList;
 import com.google.common.collect.ImmutableSet;
@@ -51,7 +51,7 @@ import java.util.regex.Matcher;
  * specified outside them, x-kubernetes-embedded-resource, which keywords the root may use when the
  * status subresource is on, printer columns, selectable fields and conversion.
  */
-final class ApiServerCrdRules {
+public final class ApiServerCrdRules {
   private ApiServerCrdRules() {}
 
   /** The reasons a validation rule may give (apiextensions validation's supportedValidationReason). */

@@ -1,4 +1,7 @@
-package dev.wgmesh.api.v1alpha1;
+package dev.wgmesh.testapiserver.crd;
+
+import dev.wgmesh.api.v1alpha1.WireGuardMesh;
+import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -1,4 +1,6 @@
-package dev.wgmesh.api.v1alpha1;
+package dev.wgmesh.testapiserver.crd;
+
+import dev.wgmesh.api.v1alpha1.Patterns;
 
 import static dev.cel.common.CelFunctionDecl.newFunctionDeclaration;
 import static dev.cel.common.CelOverloadDecl.newGlobalOverload;
@@ -42,7 +44,7 @@ import java.util.List;
  * containsIP with a string), emulated with Go netip's strict text forms; the others compile but
  * cannot be evaluated here.
  */
-final class KubeCel {
+public final class KubeCel {
   private KubeCel() {}
 
   static final CelType IP = OpaqueType.create("net.IP");
@@ -171,7 +173,7 @@ final class KubeCel {
 
   static InetAddress parseIp(String text) {
     boolean v4 = text.matches(Patterns.IPV4_ADDRESS);
-    boolean v6 = text.matches("^" + Patterns.V6 + "$");
+    boolean v6 = text.matches(Patterns.IPV6_ADDRESS);
     if (!v4 && !v6) {
       return null;
     }

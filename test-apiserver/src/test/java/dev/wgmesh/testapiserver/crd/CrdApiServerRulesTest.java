@@ -1,4 +1,4 @@
-package dev.wgmesh.api.v1alpha1;
+package dev.wgmesh.testapiserver.crd;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
