@@ -105,6 +105,20 @@ class CustomResourceValidationTest {
     assertTrue(message.contains("spec: Invalid value: \"object\": set exactly one of registry"), message);
   }
 
+  /** The rule's own message reaches the user: with reason FieldValueDuplicate kube-apiserver would drop it. */
+  @Test
+  void twoRegistriesOfOneNameAreRefusedWithTheRulesMessage() {
+    WireGuardMesh twice = mesh("lab");
+    twice.getSpec().setRegistry(null);
+    WireGuardMeshSpec.RegistrySpec a = new WireGuardMeshSpec.RegistrySpec();
+    a.setName("eu");
+    WireGuardMeshSpec.RegistrySpec b = new WireGuardMeshSpec.RegistrySpec();
+    b.setName("eu");
+    twice.getSpec().setRegistries(List.of(a, b));
+    assertEquals("WireGuardMesh.wgmesh.dev \"lab\" is invalid: spec.registries: Invalid value: \"object\": "
+        + "the names of registries are unique", invalid(() -> admin.resource(twice).create()));
+  }
+
   @Test
   void aTransitionRuleAllowsCreateAndRefusesAChange() {
     admin.resource(peer("p1", "n1")).create();

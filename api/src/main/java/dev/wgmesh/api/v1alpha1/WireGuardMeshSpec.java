@@ -49,12 +49,12 @@ import java.util.Map;
     value = "!has(self.registries) || self.registries.all(r, !has(r.name) || self.registries.exists_one(s, has(s.name) && s.name == r.name))",
     message = "the names of registries are unique",
     fieldPath = ".registries",
-    reason = "FieldValueDuplicate")
+    reason = "FieldValueInvalid")
 @ValidationRule(
     value = "!has(self.registries) || self.registries.all(r, !has(r.address) || self.registries.exists_one(s, has(s.address) && s.address == r.address))",
     message = "the addresses of registries are distinct",
     fieldPath = ".registries",
-    reason = "FieldValueDuplicate")
+    reason = "FieldValueInvalid")
 @ValidationRule(
     value = "!has(self.registry) || !has(self.registry.name)",
     message = "the single registry has no name: name the entries of registries instead",
