@@ -32,6 +32,7 @@ public final class Endpoints {
     return new InetSocketAddress(IpPrefix.parseAddress(host), port);
   }
 
+  private static final java.util.regex.Pattern DIGITS_AND_DOTS = java.util.regex.Pattern.compile("[0-9.]+");
   private static final java.util.regex.Pattern HOST_NAME =
       java.util.regex.Pattern.compile("^(?=.{1,253}$)([a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)(\\.[a-zA-Z0-9]([-a-zA-Z0-9]{0,61}[a-zA-Z0-9])?)*\\.?$");
 
@@ -46,7 +47,7 @@ public final class Endpoints {
     String t = text.strip();
     int colon = t.lastIndexOf(':');
     String host = colon <= 0 ? "" : t.substring(0, colon);
-    if (colon <= 0 || host.contains(":") || host.startsWith("[") || host.matches("[0-9.]+")) {
+    if (colon <= 0 || host.contains(":") || host.startsWith("[") || DIGITS_AND_DOTS.matcher(host).matches()) {
       return parse(t); // an IP literal (or garbage, which parse explains)
     }
     if (!HOST_NAME.matcher(host).matches()) {

@@ -41,14 +41,20 @@ public record IpPrefix(InetAddress address, int length) {
     return new IpPrefix(address, length);
   }
 
-  /** Parses a literal IPv4 or IPv6 address without ever doing a DNS lookup. */
+  private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final java.util.regex.Pattern IPV6 = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+(%[\\w.-]+)?");
+
+  /**
+   * Parses a literal IPv4 or IPv6 address without ever doing a DNS lookup. (The operator parses
+   * every peer's addresses on each plan: the patterns are compiled once.)
+   */
   public static InetAddress parseAddress(String text) {
     String t = text.strip();
     if (t.startsWith("[") && t.endsWith("]")) {
       t = t.substring(1, t.length() - 1);
     }
-    boolean v4 = t.matches("\\d{1,3}(\\.\\d{1,3}){3}");
-    boolean v6 = !v4 && t.contains(":") && t.matches("[0-9a-fA-F:.]+(%[\\w.-]+)?");
+    boolean v4 = IPV4.matcher(t).matches();
+    boolean v6 = !v4 && t.contains(":") && IPV6.matcher(t).matches();
     if (!v4 && !v6) {
       throw new IllegalArgumentException("'" + text + "' is not an IP address");
     }
