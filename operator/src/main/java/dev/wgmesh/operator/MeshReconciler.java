@@ -21,7 +21,6 @@ import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.api.model.Service;
 import io.fabric8.kubernetes.api.model.apps.Deployment;
-import io.fabric8.kubernetes.client.informers.cache.ReducedStateItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerConfiguration;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -69,9 +68,6 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   /** Node config and peer status writes in flight at once, per operator. */
   static final int WRITE_CONCURRENCY = 8;
   private static final Logger log = LoggerFactory.getLogger(MeshReconciler.class);
-  /** The Node fields kept in the informer's cache: what the planner and the registry endpoint read. */
-  private static final String[] NODE_FIELDS = {"metadata.labels", "metadata.uid", "spec.podCIDR", "spec.podCIDRs",
-      "status.addresses"};
 
   private final OperatorSettings settings;
   private final Clock clock;
@@ -137,10 +133,9 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .withName("nodes")
         // A node may join or leave any mesh (node selectors), so its events reach them all.
         .withSecondaryToPrimaryMapper(node -> context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet()))
-        // Nodes report status often; only the fields kept (NODE_FIELDS) matter here.
+        // Nodes report status often; only the fields kept (NodeFactsStore) matter here.
         .withOnUpdateFilter((now, before) -> !nodeFacts(now).equals(nodeFacts(before)))
-        .withItemStore(new ReducedStateItemStore<>(ReducedStateItemStore.NAME_KEY_STATE, Node.class,
-            context.getClient().getKubernetesSerialization(), NODE_FIELDS))
+        .withItemStore(new NodeFactsStore())
         .build(), context);
     configs = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardNodeConfig.class, WireGuardMesh.class)
         .withName("nodeconfigs")
@@ -331,7 +326,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         s.getObservedGeneration(), s.getEndpoint(), s.getMode());
   }
 
-  /** NODE_FIELDS of a node (the informer hands over the new object whole and the old one reduced). */
+  /** What NodeFactsStore keeps of a node, but its identity (the informer hands over the new object whole and the old one as stored). */
   private static List<Object> nodeFacts(Node node) {
     return java.util.Arrays.asList(node.getMetadata().getLabels(),
         node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
