@@ -13,7 +13,9 @@ import picocli.CommandLine.Option;
 public abstract class KubernetesOptions {
   @Option(names = "--kubernetes",
       description = "Kubernetes mode: create and configure the interface from the operator's resources and report status there "
-          + "(what comes from where: see above)")
+          + "(what comes from where: see above). The API server is the pod's (KUBERNETES_SERVICE_HOST and _PORT, the "
+          + "ServiceAccount's token and CA bundle), or KUBERNETES_MASTER with KUBERNETES_AUTH_TOKEN where those are set; "
+          + "no kubeconfig file is read")
   boolean enabled;
 
   @Option(names = "--mesh", description = "Kubernetes mode: the WireGuardMesh to serve")
