@@ -46,6 +46,8 @@ public final class ResourceWatch<T extends HasMetadata> implements AutoCloseable
   private static final Logger log = LoggerFactory.getLogger(ResourceWatch.class);
   static final Duration MIN_BACKOFF = Duration.ofMillis(500);
   static final Duration MAX_BACKOFF = Duration.ofSeconds(8);
+  /** A watch open at least this long was healthy: the backoff starts again from MIN_BACKOFF. */
+  static final Duration HEALTHY_WATCH = Duration.ofSeconds(10);
   /** A second 410 Gone within this time waits out the backoff before listing again. */
   static final Duration GONE_AGAIN = Duration.ofSeconds(10);
 
@@ -208,12 +210,17 @@ public final class ResourceWatch<T extends HasMetadata> implements AutoCloseable
         });
         watching = true;
         recovered();
-        backoff = MIN_BACKOFF;
+        long opened = System.nanoTime();
         try {
           resourceVersion = follow(resourceVersion);
         } finally {
           watching = false;
           watch.close();
+          // Only a watch that held for a while was healthy and starts the backoff afresh: a server that
+          // ends every watch as it opens (410 Gone at once) would otherwise be listed every MIN_BACKOFF.
+          if (System.nanoTime() - opened >= HEALTHY_WATCH.toNanos()) {
+            backoff = MIN_BACKOFF;
+          }
         }
       } catch (KubeApiException e) {
         watching = false;

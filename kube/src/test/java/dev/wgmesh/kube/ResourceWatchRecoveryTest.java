@@ -36,6 +36,8 @@ class ResourceWatchRecoveryTest {
     final AtomicReference<WatchListener<WireGuardPeerSet>> listener = new AtomicReference<>();
     /** Fails the next watch with this, once. */
     final AtomicReference<KubeApiException> failNextWatch = new AtomicReference<>();
+    /** Ends every watch with 410 Gone as soon as it is open (a server whose history is always too short). */
+    volatile boolean goneOnOpen;
 
     @Override
     public String masterUrl() {
@@ -92,6 +94,9 @@ class ResourceWatchRecoveryTest {
         throw fail;
       }
       listener.set((WatchListener<WireGuardPeerSet>) l);
+      if (goneOnOpen) {
+        l.onClose(new KubeApiException(410, "watch: 410 Gone: too old resource version"));
+      }
       return () -> {};
     }
 
@@ -152,6 +157,20 @@ class ResourceWatchRecoveryTest {
       await().atMost(Duration.ofSeconds(10)).until(() -> !delivered.isEmpty());
       assertEquals(List.of(List.of("prod-peers-0")), delivered);
       assertTrue(w.hasSynced());
+    }
+  }
+
+  /** A watch that is gone as soon as it opens is no healthy watch: the lists back off instead of coming every 0.5 s. */
+  @Test
+  void watchesThatAreGoneAsSoonAsTheyOpenAreListedAgainWithABackoff() throws Exception {
+    ScriptedApi api = new ScriptedApi();
+    api.sets.add(set("prod-peers-0", "5"));
+    api.goneOnOpen = true;
+    try (ResourceWatch<WireGuardPeerSet> w = watch(api)) {
+      Thread.sleep(6_000);
+      // Backing off 0.5, 1, 2, 4 s after the second 410: at most 5 lists in 6 s; every 0.5 s would be 12.
+      assertTrue(api.lists.get() <= 5, "lists in 6 s: " + api.lists.get());
+      assertTrue(api.lists.get() >= 2, "listed again after the first 410: " + api.lists.get());
     }
   }
 }
