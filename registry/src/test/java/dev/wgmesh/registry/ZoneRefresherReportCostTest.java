@@ -108,6 +108,20 @@ class ZoneRefresherReportCostTest {
     assertEquals(Rcode.NXDOMAIN, query(refresher, candidate, Type.A).getRcode());
   }
 
+  @Test
+  void aReadOfAnUnchangedDeviceBuildsAndRepublishesNothing() throws Exception {
+    List<PeerState> peers = peers(50);
+    ZoneRefresher refresher = refresher(peers);
+    Name missing = Name.fromString("nobody." + ZONE + ".");
+    long serial = soaSerial(query(refresher, missing, Type.A));
+    long built = refresher.processor().index().recordsBuilt();
+    for (int i = 0; i < 3; i++) {
+      refresher.refresh(); // the device is read anew each time, the same peers in it
+    }
+    assertEquals(built, refresher.processor().index().recordsBuilt(), "no record rebuilt");
+    assertEquals(serial, soaSerial(query(refresher, missing, Type.A)), "no new serial: nothing was published");
+  }
+
   static long soaSerial(Message negative) {
     return ((SOARecord) negative.getSection(Section.AUTHORITY).get(0)).getSerial();
   }

@@ -10,7 +10,7 @@ import java.util.HexFormat;
  * <p>{@link #toString()} never prints the key material: a private key must not reach a log line
  * by accident. Use {@link #toBase64()} where the text form is really meant.
  */
-public final class WireGuardKey {
+public final class WireGuardKey implements Comparable<WireGuardKey> {
   public static final int LENGTH = 32;
   private static final HexFormat HEX = HexFormat.of();
 
@@ -96,6 +96,12 @@ public final class WireGuardKey {
       }
     }
     return true;
+  }
+
+  /** The order of the keys' hex form (their bytes compared unsigned), without making the text. */
+  @Override
+  public int compareTo(WireGuardKey other) {
+    return Arrays.compareUnsigned(bytes, other.bytes);
   }
 
   @Override

@@ -5,9 +5,12 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 
 /** An IP network in CIDR notation ("10.0.0.0/24", "fd00::1/128"), validated on parse. */
 public record IpPrefix(InetAddress address, int length) {
+  private static final Pattern IPV4 = Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
+  private static final Pattern IPV6 = Pattern.compile("[0-9a-fA-F:.]+(%[\\w.-]+)?");
 
   public IpPrefix {
     int max = address instanceof Inet4Address ? 32 : 128;
@@ -53,6 +56,10 @@ public record IpPrefix(InetAddress address, int length) {
     if (t.startsWith("[") && t.endsWith("]")) {
       t = t.substring(1, t.length() - 1);
     }
+    InetAddress plain = plainIpv4(t);
+    if (plain != null) {
+      return plain;
+    }
     boolean v4 = IPV4.matcher(t).matches();
     boolean v6 = !v4 && t.contains(":") && IPV6.matcher(t).matches();
     if (!v4 && !v6) {
@@ -69,6 +76,44 @@ public record IpPrefix(InetAddress address, int length) {
       return InetAddress.getByName(t);
     } catch (UnknownHostException e) {
       throw new IllegalArgumentException("'" + text + "' is not an IP address");
+    }
+  }
+
+  /**
+   * The common case without a regular expression or the JDK's literal parser: four decimal octets
+   * of 0..255 without leading zeros ("10.1.2.3"). The registry parses every peer's endpoint and
+   * AllowedIPs on each read of the device. Null for anything else, which the general path judges
+   * (and rejects with its message, or parses as it always did).
+   */
+  private static InetAddress plainIpv4(String t) {
+    byte[] octets = new byte[4];
+    int octet = 0;
+    int value = 0;
+    int digits = 0;
+    for (int i = 0; i < t.length(); i++) {
+      char c = t.charAt(i);
+      if (c >= '0' && c <= '9') {
+        if (digits == 3 || (digits == 1 && value == 0)) {
+          return null; // four digits, or a leading zero
+        }
+        value = value * 10 + (c - '0');
+        digits++;
+      } else if (c == '.' && digits > 0 && octet < 3 && value <= 255) {
+        octets[octet++] = (byte) value;
+        value = 0;
+        digits = 0;
+      } else {
+        return null;
+      }
+    }
+    if (octet != 3 || digits == 0 || value > 255) {
+      return null;
+    }
+    octets[3] = (byte) value;
+    try {
+      return InetAddress.getByAddress(octets);
+    } catch (UnknownHostException e) {
+      throw new IllegalStateException("four bytes are an IPv4 address", e);
     }
   }
 

@@ -12,6 +12,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -30,6 +31,7 @@ public final class UapiDevice implements WireGuardDevice {
   public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(5);
   /** Far above a 10,000-peer reply; stops a misbehaving daemon from filling the heap. */
   private static final int MAX_REPLY_CHARS = 64 << 20;
+  private static final int READ_CHUNK = 64 * 1024;
 
   private final String name;
   private final Path socketPath;
@@ -115,24 +117,32 @@ public final class UapiDevice implements WireGuardDevice {
     }
   }
 
+  /**
+   * The reply as text, read as bytes (UAPI is ASCII, and ISO-8859-1 maps each byte to one
+   * character): one buffer that doubles as needed and one copy into the string, instead of a
+   * decoded chunk and a builder per read (a device of 1000 peers answers ~330 KB, read every
+   * second by the registry).
+   */
   private String readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
     key.interestOps(SelectionKey.OP_READ);
-    StringBuilder reply = new StringBuilder();
-    ByteBuffer buffer = ByteBuffer.allocate(16 * 1024);
-    while (!UapiProtocol.isCompleteReply(reply)) {
+    byte[] reply = new byte[READ_CHUNK];
+    int length = 0;
+    while (!UapiProtocol.isCompleteReply(reply, length)) {
+      if (length == reply.length) {
+        reply = Arrays.copyOf(reply, reply.length * 2);
+      }
       awaitReady(key, deadline);
-      int n = channel.read(buffer);
+      // At most one chunk per read: the JDK copies through a temporary direct buffer of that size.
+      int n = channel.read(ByteBuffer.wrap(reply, length, Math.min(READ_CHUNK, reply.length - length)));
       if (n < 0) {
         break; // closed by the daemon; the parser reports a truncated reply
       }
-      buffer.flip();
-      reply.append(ISO_8859_1.decode(buffer)); // UAPI is ASCII; ISO-8859-1 never splits a character
-      buffer.clear();
-      if (reply.length() > MAX_REPLY_CHARS) {
+      length += n;
+      if (length > MAX_REPLY_CHARS) {
         throw new IOException("UAPI reply from '" + name + "' exceeds " + MAX_REPLY_CHARS + " characters");
       }
     }
-    return reply.toString();
+    return new String(reply, 0, length, ISO_8859_1);
   }
 
   private void awaitReady(SelectionKey key, long deadline) throws IOException {

@@ -1,5 +1,7 @@
 package dev.wgmesh.core.wg;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
+
 import dev.wgmesh.core.key.InvalidKeyException;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
@@ -9,7 +11,8 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Map;
+import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 
@@ -24,21 +27,23 @@ import java.util.Optional;
  */
 public final class UapiProtocol {
   public static final String GET_REQUEST = "get=1\n\n";
+  private static final String ERRNO = "errno=";
+  private static final byte[] ERRNO_BYTES = ERRNO.getBytes(ISO_8859_1);
 
   private UapiProtocol() {}
 
   /** Parses the reply to {@link #GET_REQUEST}; throws {@link UapiErrorException} when errno is not 0. */
   public static DeviceState parseGet(String deviceName, String reply) throws IOException {
     String operation = "UAPI get on " + deviceName;
-    String[] lines = replyLines(operation, reply);
-    checkErrno(operation, lines);
-    return new GetReplyParser(deviceName).parse(lines);
+    int end = endOfLines(operation, reply);
+    checkErrno(operation, lastLine(reply, end));
+    return new GetReplyParser(deviceName, reply).parse(end);
   }
 
   /** Checks the reply to a {@code set=1} request; throws {@link UapiErrorException} when errno is not 0. */
   public static void checkSetReply(String deviceName, String reply) throws IOException {
     String operation = "UAPI set on " + deviceName;
-    checkErrno(operation, replyLines(operation, reply));
+    checkErrno(operation, lastLine(reply, endOfLines(operation, reply)));
   }
 
   /** The {@code set=1} request for a change, terminated by the empty line. */
@@ -56,20 +61,21 @@ public final class UapiProtocol {
   }
 
   /**
-   * True once {@code received} holds a whole reply: an {@code errno=} line followed by the empty
-   * line. wireguard-go keeps the connection open after replying, so EOF cannot mark the end.
+   * True once the first {@code length} bytes of {@code received} hold a whole reply: an {@code
+   * errno=} line followed by the empty line. wireguard-go keeps the connection open after
+   * replying, so EOF cannot mark the end.
    */
-  public static boolean isCompleteReply(CharSequence received) {
-    int n = received.length();
-    if (n < 2 || received.charAt(n - 1) != '\n' || received.charAt(n - 2) != '\n') {
+  public static boolean isCompleteReply(byte[] received, int length) {
+    if (length < 2 || received[length - 1] != '\n' || received[length - 2] != '\n') {
       return false;
     }
-    int lastLineEnd = n - 2;
+    int lastLineEnd = length - 2;
     int lastLineStart = lastLineEnd;
-    while (lastLineStart > 0 && received.charAt(lastLineStart - 1) != '\n') {
+    while (lastLineStart > 0 && received[lastLineStart - 1] != '\n') {
       lastLineStart--;
     }
-    return received.subSequence(lastLineStart, lastLineEnd).toString().startsWith("errno=");
+    int n = ERRNO_BYTES.length;
+    return lastLineEnd - lastLineStart >= n && Arrays.equals(received, lastLineStart, lastLineStart + n, ERRNO_BYTES, 0, n);
   }
 
   /**
@@ -77,10 +83,9 @@ public final class UapiProtocol {
    * read to the next; sorting makes two reads of an unchanged device equal.
    */
   static List<PeerState> inKeyOrder(List<PeerState> peers) {
-    // Each key's hex once, not once per comparison: the registry reads a device of thousands of
-    // peers every second.
-    return peers.stream().map(peer -> Map.entry(peer.publicKey().toHex(), peer))
-        .sorted(Map.Entry.comparingByKey()).map(Map.Entry::getValue).toList();
+    // By the keys' bytes, which order as their hex does, without making the text: the registry
+    // reads a device of thousands of peers every second.
+    return peers.stream().sorted(Comparator.comparing(PeerState::publicKey)).toList();
   }
 
   private static void appendPeer(StringBuilder out, PeerChange peer) {
@@ -126,29 +131,37 @@ public final class UapiProtocol {
     out.append(key).append('=').append(value).append('\n');
   }
 
-  /** The reply's lines up to the terminating empty line. */
-  private static String[] replyLines(String operation, String reply) throws IOException {
+  /**
+   * Where the reply's lines end: the index of the newline before the terminating empty line (or
+   * of the reply's end when it has none). The lines are walked in place, never split into strings:
+   * a device of 1000 peers answers some 10,000 lines, and the registry reads it every second.
+   */
+  private static int endOfLines(String operation, String reply) throws IOException {
     if (reply == null || reply.isEmpty()) {
       throw new IOException(operation + ": empty reply, the daemon closed the connection without answering");
     }
-    List<String> lines = new ArrayList<>();
-    for (String line : reply.split("\n", -1)) {
-      if (line.isEmpty()) {
-        break;
-      }
-      lines.add(line);
+    if (reply.charAt(0) == '\n') {
+      return 0;
     }
-    return lines.toArray(String[]::new);
+    int emptyLine = reply.indexOf("\n\n");
+    if (emptyLine >= 0) {
+      return emptyLine;
+    }
+    return reply.endsWith("\n") ? reply.length() - 1 : reply.length();
   }
 
-  private static void checkErrno(String operation, String[] lines) throws IOException {
-    String last = lines.length == 0 ? "" : lines[lines.length - 1];
-    if (!last.startsWith("errno=")) {
+  /** The last line before {@code end}, or "" when there is none. */
+  private static String lastLine(String reply, int end) {
+    return end == 0 ? "" : reply.substring(reply.lastIndexOf('\n', end - 1) + 1, end);
+  }
+
+  private static void checkErrno(String operation, String last) throws IOException {
+    if (!last.startsWith(ERRNO)) {
       throw new IOException(operation + ": malformed reply, it does not end with an errno line (truncated?)");
     }
     int errno;
     try {
-      errno = Integer.parseInt(last.substring("errno=".length()));
+      errno = Integer.parseInt(last.substring(ERRNO.length()));
     } catch (NumberFormatException e) {
       throw new IOException(operation + ": malformed reply, errno is not a number: '" + last + "'");
     }
@@ -157,9 +170,20 @@ public final class UapiProtocol {
     }
   }
 
-  /** One pass over the key=value lines of a get reply; peers begin at each public_key line. */
+  /** The keys of a get reply that carry something we model; other lines are skipped. */
+  private static final String[] KNOWN_KEYS = {
+    "private_key", "listen_port", "fwmark", "public_key", "endpoint", "allowed_ip", "last_handshake_time_sec",
+    "last_handshake_time_nsec", "rx_bytes", "tx_bytes", "persistent_keepalive_interval", "preshared_key",
+    "protocol_version", "errno",
+  };
+
+  /**
+   * One pass over the key=value lines of a get reply, read in place; peers begin at each
+   * public_key line. Only the values kept as objects (keys, endpoints, prefixes) become strings.
+   */
   private static final class GetReplyParser {
     private final String deviceName;
+    private final String reply;
     private Optional<WireGuardKey> privateKey = Optional.empty();
     private int listenPort;
     private int fwmark;
@@ -167,58 +191,77 @@ public final class UapiProtocol {
     private PeerBuilder peer;
     private int lineNumber;
 
-    GetReplyParser(String deviceName) {
+    GetReplyParser(String deviceName, String reply) {
       this.deviceName = deviceName;
+      this.reply = reply;
     }
 
-    DeviceState parse(String[] lines) throws IOException {
-      for (String line : lines) {
+    /** Parses the lines before index {@code end} of the reply. */
+    DeviceState parse(int end) throws IOException {
+      int start = 0;
+      while (start < end) {
+        int lineEnd = reply.indexOf('\n', start);
+        if (lineEnd < 0 || lineEnd > end) {
+          lineEnd = end;
+        }
         lineNumber++;
-        int eq = line.indexOf('=');
-        if (eq <= 0) {
+        int eq = reply.indexOf('=', start);
+        if (eq <= start || eq >= lineEnd) {
           // The line itself is not echoed: it could be part of a key.
           throw malformed("expected key=value");
         }
-        accept(line.substring(0, eq), line.substring(eq + 1));
+        String key = knownKey(start, eq);
+        if (key != null) {
+          accept(key, eq + 1, lineEnd);
+        } // else a key newer daemons add, which carries nothing we model
+        start = lineEnd + 1;
       }
       finishPeer();
       Optional<WireGuardKey> publicKey = privateKey.map(KeyPair::publicKeyOf);
       return new DeviceState(deviceName, privateKey, publicKey, listenPort, fwmark, inKeyOrder(peers));
     }
 
-    private void accept(String key, String value) throws IOException {
+    /** The key of the line whose key text is reply[start, eq), from {@link #KNOWN_KEYS}, or null. */
+    private String knownKey(int start, int eq) {
+      for (String key : KNOWN_KEYS) {
+        if (key.length() == eq - start && reply.startsWith(key, start)) {
+          return key;
+        }
+      }
+      return null;
+    }
+
+    /** Takes the value reply[from, to) of {@code key}. */
+    private void accept(String key, int from, int to) throws IOException {
       switch (key) {
         case "private_key" -> {
-          WireGuardKey k = hexKey(key, value);
+          WireGuardKey k = hexKey(key, from, to);
           privateKey = k.isZero() ? Optional.empty() : Optional.of(k);
         }
-        case "listen_port" -> listenPort = (int) number(key, value, 0, 65535);
-        case "fwmark" -> fwmark = (int) number(key, value, 0, 0xffffffffL);
+        case "listen_port" -> listenPort = (int) number(key, from, to, 0, 65535);
+        case "fwmark" -> fwmark = (int) number(key, from, to, 0, 0xffffffffL);
         case "public_key" -> {
           finishPeer();
-          peer = new PeerBuilder(hexKey(key, value));
+          peer = new PeerBuilder(hexKey(key, from, to));
         }
-        case "endpoint" -> currentPeer(key).endpoint = Optional.of(endpoint(value));
-        case "allowed_ip" -> currentPeer(key).allowedIps.add(prefix(value));
+        case "endpoint" -> currentPeer(key).endpoint = Optional.of(endpoint(reply.substring(from, to)));
+        case "allowed_ip" -> currentPeer(key).allowedIps.add(prefix(reply.substring(from, to)));
         case "last_handshake_time_sec" ->
-            currentPeer(key).handshakeSeconds = number(key, value, 0, Instant.MAX.getEpochSecond());
-        case "last_handshake_time_nsec" -> currentPeer(key).handshakeNanos = number(key, value, 0, 999_999_999);
-        case "rx_bytes" -> currentPeer(key).rxBytes = number(key, value, 0, Long.MAX_VALUE);
-        case "tx_bytes" -> currentPeer(key).txBytes = number(key, value, 0, Long.MAX_VALUE);
-        case "persistent_keepalive_interval" -> currentPeer(key).keepalive = (int) number(key, value, 0, 65535);
+            currentPeer(key).handshakeSeconds = number(key, from, to, 0, Instant.MAX.getEpochSecond());
+        case "last_handshake_time_nsec" -> currentPeer(key).handshakeNanos = number(key, from, to, 0, 999_999_999);
+        case "rx_bytes" -> currentPeer(key).rxBytes = number(key, from, to, 0, Long.MAX_VALUE);
+        case "tx_bytes" -> currentPeer(key).txBytes = number(key, from, to, 0, Long.MAX_VALUE);
+        case "persistent_keepalive_interval" -> currentPeer(key).keepalive = (int) number(key, from, to, 0, 65535);
         // A secret: only whether it is set is kept, and the value is neither parsed nor echoed.
         // All zeros is how UAPI says "none"; anything else counts as set.
-        case "preshared_key" -> currentPeer(key).presharedKey = !isAllZeros(value);
+        case "preshared_key" -> currentPeer(key).presharedKey = !isAllZeros(from, to);
         case "protocol_version" -> {
-          if (number(key, value, 0, Integer.MAX_VALUE) != 1) {
-            throw malformed("protocol_version " + value + " is not supported (only 1)");
+          if (number(key, from, to, 0, Integer.MAX_VALUE) != 1) {
+            throw malformed("protocol_version " + reply.substring(from, to) + " is not supported (only 1)");
           }
         }
-        case "errno" -> {
-          // Checked before parsing; it ends the reply.
-        }
         default -> {
-          // Unknown keys (fields newer daemons add) carry nothing we model.
+          // errno: checked before parsing; it ends the reply.
         }
       }
     }
@@ -230,8 +273,13 @@ public final class UapiProtocol {
       }
     }
 
-    private static boolean isAllZeros(String value) {
-      return !value.isEmpty() && value.chars().allMatch(c -> c == '0');
+    private boolean isAllZeros(int from, int to) {
+      for (int i = from; i < to; i++) {
+        if (reply.charAt(i) != '0') {
+          return false;
+        }
+      }
+      return to > from;
     }
 
     private PeerBuilder currentPeer(String key) throws IOException {
@@ -241,20 +289,20 @@ public final class UapiProtocol {
       return peer;
     }
 
-    private WireGuardKey hexKey(String key, String value) throws IOException {
+    private WireGuardKey hexKey(String key, int from, int to) throws IOException {
       try {
-        return WireGuardKey.fromHex(value);
+        return WireGuardKey.fromHex(reply.substring(from, to));
       } catch (InvalidKeyException e) {
         throw malformed(key + " is not a 64-character hex key");
       }
     }
 
-    private long number(String key, String value, long min, long max) throws IOException {
+    private long number(String key, int from, int to, long min, long max) throws IOException {
       long n;
       try {
-        n = Long.parseLong(value);
+        n = Long.parseLong(reply, from, to, 10);
       } catch (NumberFormatException e) {
-        throw malformed(key + " '" + value + "' is not a number");
+        throw malformed(key + " '" + reply.substring(from, to) + "' is not a number");
       }
       if (n < min || n > max) {
         throw malformed(key + " " + n + " is outside " + min + ".." + max);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.net.InetAddress;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -47,6 +48,21 @@ class IpPrefixTest {
   @Test
   void rejectsNull() {
     assertThrows(IllegalArgumentException.class, () -> IpPrefix.parse(null));
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"10.0.0.1", "0.0.0.0", "255.255.255.255", "192.0.2.09", "010.1.2.3", " 198.51.100.7 ", "[203.0.113.1]"})
+  void parsesIpv4AsTheJdkDoes(String text) throws Exception {
+    String literal = text.strip().replace("[", "").replace("]", "");
+    InetAddress jdk;
+    try {
+      jdk = InetAddress.getByName(literal);
+    } catch (Exception e) {
+      assertThrows(IllegalArgumentException.class, () -> IpPrefix.parseAddress(text));
+      return;
+    }
+    assertEquals(jdk, IpPrefix.parseAddress(text));
+    assertEquals(jdk.getHostAddress(), IpPrefix.parseAddress(text).getHostAddress());
   }
 
   @Test

@@ -231,14 +231,11 @@ class UapiDeviceLabTest {
     try (SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX)) {
       channel.connect(UnixDomainSocketAddress.of(socket));
       channel.write(ByteBuffer.wrap(request.getBytes(UTF_8)));
-      StringBuilder reply = new StringBuilder();
-      ByteBuffer buffer = ByteBuffer.allocate(4096);
-      while (!UapiProtocol.isCompleteReply(reply) && channel.read(buffer) >= 0) {
-        buffer.flip();
-        reply.append(UTF_8.decode(buffer));
-        buffer.clear();
+      ByteBuffer buffer = ByteBuffer.allocate(1 << 20);
+      while (!UapiProtocol.isCompleteReply(buffer.array(), buffer.position()) && channel.read(buffer) >= 0) {
+        // read on until the reply is complete or the daemon closes
       }
-      return reply.toString();
+      return new String(buffer.array(), 0, buffer.position(), UTF_8);
     }
   }
 

@@ -1,5 +1,6 @@
 package dev.wgmesh.core.wg;
 
+import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -311,13 +312,48 @@ class UapiProtocolTest {
 
   @Test
   void recognisesCompleteReplies() {
-    assertTrue(UapiProtocol.isCompleteReply("errno=0\n\n"));
-    assertTrue(UapiProtocol.isCompleteReply("listen_port=1\nerrno=-22\n\n"));
-    assertFalse(UapiProtocol.isCompleteReply(""));
-    assertFalse(UapiProtocol.isCompleteReply("\n\n"));
-    assertFalse(UapiProtocol.isCompleteReply("errno=0\n"));
-    assertFalse(UapiProtocol.isCompleteReply("errno=0"));
-    assertFalse(UapiProtocol.isCompleteReply("listen_port=1\n\n"));
-    assertFalse(UapiProtocol.isCompleteReply("listen_port=1\nerr"));
+    assertTrue(complete("errno=0\n\n"));
+    assertTrue(complete("listen_port=1\nerrno=-22\n\n"));
+    assertFalse(complete(""));
+    assertFalse(complete("\n\n"));
+    assertFalse(complete("errno=0\n"));
+    assertFalse(complete("errno=0"));
+    assertFalse(complete("listen_port=1\n\n"));
+    assertFalse(complete("listen_port=1\nerr"));
+    assertFalse(complete("listen_port=1\nerrno\n\n"));
+  }
+
+  @Test
+  void aCompleteReplyIsJudgedByTheBytesReadSoFar() {
+    byte[] buffer = "listen_port=1\nerrno=0\n\n\0\0\0".getBytes(ISO_8859_1);
+    assertTrue(UapiProtocol.isCompleteReply(buffer, buffer.length - 3), "the rest of the buffer is not read yet");
+    assertFalse(UapiProtocol.isCompleteReply(buffer, buffer.length - 4));
+  }
+
+  @Test
+  void readsALargeReplyPeerByPeer() throws IOException {
+    StringBuilder reply = new StringBuilder("listen_port=51820\n");
+    List<WireGuardKey> keys = Stream.generate(() -> KeyPair.generate().publicKey()).limit(300).toList();
+    for (int i = 0; i < keys.size(); i++) {
+      reply.append("public_key=").append(keys.get(i).toHex()).append("\nendpoint=198.51.100.").append(i % 250 + 1)
+          .append(':').append(10000 + i).append("\nlast_handshake_time_sec=").append(1700000000 + i)
+          .append("\nlast_handshake_time_nsec=0\nrx_bytes=").append(i).append("\nallowed_ip=10.0.").append(i / 256).append('.')
+          .append(i % 256).append("/32\n");
+    }
+    DeviceState state = UapiProtocol.parseGet("wg0", reply.append("errno=0\n\n").toString());
+    assertEquals(keys.stream().sorted(Comparator.comparing(WireGuardKey::toHex)).toList(),
+        state.peers().stream().map(PeerState::publicKey).toList(), "in the order of the keys' hex");
+    for (int i = 0; i < keys.size(); i++) {
+      PeerState peer = state.peer(keys.get(i)).orElseThrow();
+      assertEquals(Optional.of(Endpoints.parse("198.51.100." + (i % 250 + 1) + ":" + (10000 + i))), peer.endpoint());
+      assertEquals(List.of(IpPrefix.parse("10.0." + i / 256 + "." + i % 256 + "/32")), peer.allowedIps());
+      assertEquals(Optional.of(Instant.ofEpochSecond(1700000000 + i)), peer.lastHandshake());
+      assertEquals(i, peer.rxBytes());
+    }
+  }
+
+  private static boolean complete(String received) {
+    byte[] bytes = received.getBytes(ISO_8859_1);
+    return UapiProtocol.isCompleteReply(bytes, bytes.length);
   }
 }
