@@ -44,9 +44,6 @@ public record IpPrefix(InetAddress address, int length) {
     return new IpPrefix(address, length);
   }
 
-  private static final java.util.regex.Pattern IPV4 = java.util.regex.Pattern.compile("\\d{1,3}(\\.\\d{1,3}){3}");
-  private static final java.util.regex.Pattern IPV6 = java.util.regex.Pattern.compile("[0-9a-fA-F:.]+(%[\\w.-]+)?");
-
   /**
    * Parses a literal IPv4 or IPv6 address without ever doing a DNS lookup. (The operator parses
    * every peer's addresses on each plan: the patterns are compiled once.)
