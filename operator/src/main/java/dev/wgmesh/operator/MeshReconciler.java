@@ -58,7 +58,7 @@ import org.slf4j.LoggerFactory;
  * resources), then the plan ({@link MeshPlanner}, pure) for its peers and the cluster's nodes,
  * written out as WireGuardPeerSets, WireGuardNodeConfigs, peer statuses and the mesh status, each
  * only where it changed. Events about peers, nodes, node configs and peer sets map back to their
- * mesh, so any change there re-plans the mesh as a whole.
+ * mesh (a node's to the meshes that read it), so any change there re-plans the mesh as a whole.
  */
 @ControllerConfiguration(
     name = MeshReconciler.NAME,
@@ -68,6 +68,8 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   /** Node config and peer status writes in flight at once, per operator. */
   static final int WRITE_CONCURRENCY = 8;
   private static final Logger log = LoggerFactory.getLogger(MeshReconciler.class);
+  /** The peers informer's index of peers by spec.nodeName. */
+  private static final String PEERS_BY_NODE = "nodeName";
 
   private final OperatorSettings settings;
   private final Clock clock;
@@ -129,10 +131,11 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
             || !Objects.equals(plannedPart(now), plannedPart(before)))
         .build(), context);
+    peers.addIndexers(Map.of(PEERS_BY_NODE, peer -> peer.getSpec() == null || peer.getSpec().getNodeName() == null ? List.of()
+        : List.of(peer.getSpec().getNodeName())));
     nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, WireGuardMesh.class)
         .withName("nodes")
-        // A node may join or leave any mesh (node selectors), so its events reach them all.
-        .withSecondaryToPrimaryMapper(node -> context.getPrimaryCache().list().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withSecondaryToPrimaryMapper(node -> meshesReading(node.getMetadata().getName(), context.getPrimaryCache().list()))
         // Nodes report status often; only the fields kept (NodeFactsStore) matter here.
         .withOnUpdateFilter((now, before) -> !nodeFacts(now).equals(nodeFacts(before)))
         .withItemStore(new NodeFactsStore())
@@ -155,6 +158,21 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     List<EventSource<?, WireGuardMesh>> sources = new ArrayList<>(List.of(peers, nodes, configs, peerSets));
     sources.addAll(EventSourceUtils.eventSourcesFromWorkflow(context, registryWorkflow));
     return sources;
+  }
+
+  /**
+   * The meshes whose plan reads a node: those with a peer on it (its pod CIDRs, whether it exists
+   * and matches the node selector) or a registry pinned to it (its ExternalIP). A node that no peer
+   * names yet changes no plan: its agent's WireGuardPeer, when it comes, brings the reconcile. (At
+   * 5000 nodes every reconcile plans the whole mesh; a join re-planned once for the Node, once for
+   * its peer.)
+   */
+  private Set<ResourceID> meshesReading(String node, java.util.stream.Stream<WireGuardMesh> meshes) {
+    Set<String> byPeers = peers.byIndex(PEERS_BY_NODE, node).stream()
+        .map(p -> p.getSpec().getMesh()).filter(Objects::nonNull).collect(Collectors.toSet());
+    return meshes.filter(mesh -> byPeers.contains(mesh.getMetadata().getName())
+            || mesh.getSpec().effectiveRegistries().stream().anyMatch(r -> node.equals(r.getNodeName())))
+        .map(ResourceID::fromResource).collect(Collectors.toSet());
   }
 
   @Override

@@ -426,6 +426,31 @@ class MeshOperatorTest {
     }
   }
 
+  /** A node's events reach the mesh through the peer that names it (the operator maps them by nodeName). */
+  @Test
+  void aNodeThatComesAfterItsPeerJoinsAndItsPodCidrChangesReachTheMesh() {
+    try (MockCluster cluster = new MockCluster()) {
+      meshWithNodes(cluster, 2);
+      Node later = new NodeBuilder().withNewMetadata().withName("n9").withUid("uid-n9").endMetadata().build();
+      cluster.createNodePeer(MESH, later);
+      cluster.startOperator();
+      awaitMeshOf(cluster, "n1", "n2");
+      await().atMost(TIMEOUT).untilAsserted(() -> assertEquals("NodeNotFound",
+          condition(cluster.peer("n9").getStatus().getConditions(), "Ready").getReason()));
+
+      cluster.createNode("n9", "10.244.9.0/24");
+      awaitMeshOf(cluster, "n1", "n2", "n9");
+      await().atMost(TIMEOUT).untilAsserted(() -> assertEquals("10.244.9.0/24", cluster.peer("n9").getStatus().getAllowedIPs().get(1)));
+
+      cluster.client.nodes().withName("n9").edit(n -> {
+        n.getSpec().setPodCIDR("10.244.19.0/24");
+        n.getSpec().setPodCIDRs(List.of("10.244.19.0/24"));
+        return n;
+      });
+      await().atMost(TIMEOUT).untilAsserted(() -> assertEquals("10.244.19.0/24", cluster.peer("n9").getStatus().getAllowedIPs().get(1)));
+    }
+  }
+
   @Test
   void aDeletedNodeLeavesEveryConfigWhetherOrNotItsPeerIsGarbageCollected() {
     try (MockCluster cluster = new MockCluster()) {
