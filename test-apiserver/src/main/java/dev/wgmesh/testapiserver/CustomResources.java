@@ -81,7 +81,8 @@ final class CustomResources {
     return "Warn";
   }
 
-  private static ObjectNode status(int code, String reason, String message, ObjectNode details) {
+  /** A failure Status object as kube-apiserver answers with one; {@code details} may be null. */
+  static ObjectNode status(int code, String reason, String message, ObjectNode details) {
     ObjectNode status = NODES.objectNode();
     status.put("kind", "Status");
     status.put("apiVersion", "v1");

@@ -316,15 +316,8 @@ final class StrictDispatcher extends Dispatcher {
 
   /** A Status object as kube-apiserver answers with one. */
   private static MockResponse status(int code, String reason, String message) {
-    ObjectNode status = NODES.objectNode();
-    status.put("kind", "Status");
-    status.put("apiVersion", "v1");
-    status.putObject("metadata");
-    status.put("status", "Failure");
-    status.put("message", message);
-    status.put("reason", reason);
-    status.put("code", code);
-    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json").setBody(status.toString());
+    return new MockResponse().setResponseCode(code).setHeader("Content-Type", "application/json")
+        .setBody(CustomResources.status(code, reason, message, null).toString());
   }
 
   private void record(int code, String user, RecordedRequest request, String message) {
