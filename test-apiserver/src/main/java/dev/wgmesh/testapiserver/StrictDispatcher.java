@@ -183,10 +183,30 @@ final class StrictDispatcher extends Dispatcher {
 
   // --- custom resources checked against their CRD (CustomResources)
 
-  /** A create or update of a custom resource or its status, which kube-apiserver validates against the CRD. */
+  /** A create or update of a custom resource or its status (validated against its CRD), or of a Secret (its stringData merged). */
   private static boolean validated(RequestAttributes a) {
-    return isCustom(a.group()) && a.isResourceRequest() && (a.verb().equals("create") || a.verb().equals("update"))
+    return (isCustom(a.group()) || isSecret(a)) && a.isResourceRequest() && (a.verb().equals("create") || a.verb().equals("update"))
         && (a.subresource() == null || a.subresource().equals("status"));
+  }
+
+  private static boolean isSecret(RequestAttributes a) {
+    return a.isResourceRequest() && a.group().isEmpty() && a.resource().equals("secrets");
+  }
+
+  /**
+   * A Secret as kube-apiserver stores it: {@code stringData} is a write-only convenience, merged into
+   * {@code data} (base64, over any key of the same name) and never stored or returned.
+   */
+  static JsonNode stringDataMerged(JsonNode secret) {
+    JsonNode strings = secret.get("stringData");
+    if (!(secret instanceof ObjectNode object) || strings == null) {
+      return secret;
+    }
+    ObjectNode data = object.has("data") && object.get("data").isObject() ? (ObjectNode) object.get("data") : object.putObject("data");
+    strings.fields().forEachRemaining(e -> data.put(e.getKey(),
+        java.util.Base64.getEncoder().encodeToString(e.getValue().asText().getBytes(StandardCharsets.UTF_8))));
+    object.remove("stringData");
+    return object;
   }
 
   /** What {@link #admit} decided: the body to store and the warnings to send, or the refusal to answer with. */
@@ -224,6 +244,9 @@ final class StrictDispatcher extends Dispatcher {
 
   /** Checks {@code body} (the patched object, for a patch) against the resource's CRD; stored is null on a create. */
   private Admitted admit(Identity who, RequestAttributes a, RecordedRequest request, JsonNode body, JsonNode stored) {
+    if (isSecret(a)) {
+      return new Admitted(stringDataMerged(body), List.of(), null);
+    }
     MockResponse crd = store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group());
     if (crd.code() != 200) {
       return new Admitted(body, List.of(), null);

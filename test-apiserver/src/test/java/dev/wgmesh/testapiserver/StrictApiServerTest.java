@@ -176,4 +176,19 @@ class StrictApiServerTest {
     }
     assertEquals(1, api.takeRejections(r -> r.code() == 401).size());
   }
+
+  @Test
+  void aSecretsStringDataIsStoredAsDataAndNeverReturned() {
+    admin.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("s").endMetadata()
+        .addToData("a", "MQ==").addToData("b", "Mg==").addToStringData("b", "two").addToStringData("c", "three").build()).create();
+
+    io.fabric8.kubernetes.api.model.Secret stored = admin.secrets().inNamespace("default").withName("s").get();
+    assertEquals(java.util.Map.of("a", "MQ==", "b", "dHdv", "c", "dGhyZWU="), stored.getData());
+    assertTrue(stored.getStringData() == null || stored.getStringData().isEmpty(), "stringData is write-only: " + stored.getStringData());
+
+    admin.secrets().inNamespace("default").withName("s").patch(merge(), "{\"stringData\":{\"a\":\"one\"}}");
+    stored = admin.secrets().inNamespace("default").withName("s").get();
+    assertEquals("b25l", stored.getData().get("a"));
+    assertTrue(stored.getStringData() == null || stored.getStringData().isEmpty());
+  }
 }
