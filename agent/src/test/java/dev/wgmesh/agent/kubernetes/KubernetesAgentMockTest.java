@@ -228,8 +228,10 @@ class KubernetesAgentMockTest {
           PeerPathStateMachine.Mode.DISCOVERING, 0);
       Thread.sleep(100);
     }
+    // The bound that matters is the upper one; how many fit below it depends on how busy the
+    // machine is (a loaded CI run saw 1), and that the changes get out is checked just below.
     int writes = agent.statusWrites() - 1;
-    assertTrue(writes >= 2 && writes <= 4, "writes in 7 s at one per 2 s: " + writes);
+    assertTrue(writes >= 1 && writes <= 4, "writes in 7 s at one per 2 s: " + writes);
     int direct = (i - 1) % 10 + 1;
     await().atMost(Duration.ofSeconds(5)).until(() -> current().getStatus().getDirect() == direct); // the last one comes through
   }
