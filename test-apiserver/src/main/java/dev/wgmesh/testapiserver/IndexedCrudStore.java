@@ -102,11 +102,6 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher {
     return true;
   }
 
-  /** How many objects the store holds. */
-  int size() {
-    return objects.size();
-  }
-
   /** "plural/namespace/name" of a set that names one object (the namespace empty when cluster-scoped), or null. */
   static String key(AttributeSet set) {
     String plural = single(set, KubernetesAttributesExtractor.PLURAL);

@@ -93,7 +93,8 @@ final class StrictDispatcher extends Dispatcher {
       }
     }
     seen.add(request.getPath());
-    if (isCustom(attributes.group()) && attributes.isResourceRequest() && !served(attributes)) {
+    String crd = isCustom(attributes.group()) && attributes.isResourceRequest() ? crd(attributes) : null;
+    if (isCustom(attributes.group()) && attributes.isResourceRequest() && crd == null) {
       return status(404, "NotFound", "the server could not find the requested resource");
     }
     if (unavailable.test(request.getPath())) {
@@ -103,9 +104,9 @@ final class StrictDispatcher extends Dispatcher {
       return store.dispatch(request);
     }
     if (request.getMethod().equalsIgnoreCase("PATCH")) {
-      return patch(who, attributes, request);
+      return patch(who, attributes, request, crd);
     }
-    return validated(attributes) ? write(who, attributes, request) : locked(request);
+    return validated(attributes) ? write(who, attributes, request, crd) : locked(request);
   }
 
   /** A group that only a CustomResourceDefinition can serve. */
@@ -113,12 +114,14 @@ final class StrictDispatcher extends Dispatcher {
     return group != null && group.contains(".") && !group.endsWith(".k8s.io");
   }
 
-  /** Whether a CRD for the request's resource is installed: without one a real server answers 404. */
-  private boolean served(RequestAttributes a) {
-    return store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group()).code() == 200;
+  /** The CRD of the request's resource as JSON, null when none is installed (a real server then answers 404). */
+  private String crd(RequestAttributes a) {
+    MockResponse crd = store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group());
+    return crd.code() == 200 ? crd.getBody().readUtf8() : null;
   }
 
-  private MockResponse patch(Identity who, RequestAttributes attributes, RecordedRequest request) {
+  /** @param crd the resource's CRD as JSON, null for a built-in resource */
+  private MockResponse patch(Identity who, RequestAttributes attributes, RecordedRequest request, String crd) {
     String type = request.getHeader("Content-Type");
     String mediaType = type == null ? "" : type.split(";")[0].trim();
     boolean custom = isCustom(attributes.group());
@@ -159,16 +162,13 @@ final class StrictDispatcher extends Dispatcher {
       if (!patched.isObject()) {
         return refuse(422, "Invalid", "the patched object is not a JSON object", who.user(), request);
       }
-      Admitted admitted = admit(who, attributes, request, patched, stored);
+      Admitted admitted = admit(who, attributes, request, crd, patched, stored);
       if (admitted.refusal() != null) {
         return admitted.refusal();
       }
       patched = admitted.body();
       String storePath = request.getPath().split("\\?")[0];
-      RecordedRequest update = new RecordedRequest("PUT " + storePath + " HTTP/1.1", HttpMethod.PUT, storePath,
-          Headers.builder().add("Content-Type", "application/json").build(),
-          new Buffer(JSON.writeValueAsString(patched).getBytes(StandardCharsets.UTF_8)));
-      MockResponse response = store.handleUpdate(update);
+      MockResponse response = store.handleUpdate(rewritten(HttpMethod.PUT, storePath, patched));
       if (response.code() == 422 || response.code() == 400) {
         record(response.code(), who.user(), request, response.getBody() == null ? "" : response.getBody().readUtf8());
       }
@@ -213,7 +213,7 @@ final class StrictDispatcher extends Dispatcher {
   private record Admitted(JsonNode body, List<String> warnings, MockResponse refusal) {}
 
   /** POST or PUT of a custom resource: pruned and validated, then stored (a refusal is recorded). */
-  private MockResponse write(Identity who, RequestAttributes attributes, RecordedRequest request) {
+  private MockResponse write(Identity who, RequestAttributes attributes, RecordedRequest request, String crd) {
     writes.lock();
     try {
       JsonNode stored = null;
@@ -224,15 +224,13 @@ final class StrictDispatcher extends Dispatcher {
         }
         stored = JSON.readTree(current.getBody().readUtf8());
       }
-      Admitted admitted = admit(who, attributes, request, JSON.readTree(request.getUtf8Body()), stored);
+      Admitted admitted = admit(who, attributes, request, crd, JSON.readTree(request.getUtf8Body()), stored);
       if (admitted.refusal() != null) {
         return admitted.refusal();
       }
       String path = request.getPath().split("\\?")[0];
-      MockResponse response = store.dispatch(new RecordedRequest(request.getMethod() + " " + path + " HTTP/1.1",
-          HttpMethod.valueOf(request.getMethod().toUpperCase(java.util.Locale.ROOT)), path,
-          Headers.builder().add("Content-Type", "application/json").build(),
-          new Buffer(JSON.writeValueAsString(admitted.body()).getBytes(StandardCharsets.UTF_8))));
+      MockResponse response = store.dispatch(
+          rewritten(HttpMethod.valueOf(request.getMethod().toUpperCase(java.util.Locale.ROOT)), path, admitted.body()));
       admitted.warnings().forEach(w -> response.addHeader("Warning", w));
       return response;
     } catch (IOException e) {
@@ -242,17 +240,19 @@ final class StrictDispatcher extends Dispatcher {
     }
   }
 
-  /** Checks {@code body} (the patched object, for a patch) against the resource's CRD; stored is null on a create. */
-  private Admitted admit(Identity who, RequestAttributes a, RecordedRequest request, JsonNode body, JsonNode stored) {
+  /**
+   * Checks {@code body} (the patched object, for a patch) against the resource's CRD (null for a
+   * built-in resource); stored is null on a create.
+   */
+  private Admitted admit(Identity who, RequestAttributes a, RecordedRequest request, String crd, JsonNode body, JsonNode stored) {
     if (isSecret(a)) {
       return new Admitted(stringDataMerged(body), List.of(), null);
     }
-    MockResponse crd = store.handleGet("/apis/apiextensions.k8s.io/v1/customresourcedefinitions/" + a.resource() + "." + a.group());
-    if (crd.code() != 200) {
+    if (crd == null) {
       return new Admitted(body, List.of(), null);
     }
     String[] pathAndQuery = request.getPath().split("\\?", 2);
-    CustomResources.Admission admission = customResources.admit(crd.getBody().readUtf8(), pathAndQuery.length > 1 ? pathAndQuery[1] : "",
+    CustomResources.Admission admission = customResources.admit(crd, pathAndQuery.length > 1 ? pathAndQuery[1] : "",
         "status".equals(a.subresource()), body, stored);
     if (admission.refused()) {
       record(admission.code(), who.user(), request, admission.message());
@@ -260,6 +260,13 @@ final class StrictDispatcher extends Dispatcher {
           .setHeader("Content-Type", "application/json").setBody(admission.refusal().toString()));
     }
     return new Admitted(admission.body(), admission.warnings(), null);
+  }
+
+  /** A write as the store receives it after this server changed its body (a patch applied, unknown fields pruned). */
+  private static RecordedRequest rewritten(HttpMethod method, String path, JsonNode body) throws IOException {
+    return new RecordedRequest(method.name() + " " + path + " HTTP/1.1", method, path,
+        Headers.builder().add("Content-Type", "application/json").build(),
+        new Buffer(JSON.writeValueAsString(body).getBytes(StandardCharsets.UTF_8)));
   }
 
   private MockResponse locked(RecordedRequest request) {
