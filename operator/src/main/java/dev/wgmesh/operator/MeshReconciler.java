@@ -136,8 +136,8 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     nodes = new InformerEventSource<>(InformerEventSourceConfiguration.from(Node.class, WireGuardMesh.class)
         .withName("nodes")
         .withSecondaryToPrimaryMapper(node -> meshesReading(node.getMetadata().getName(), context.getPrimaryCache().list()))
-        // Nodes report status often; only the fields kept (NodeFactsStore) matter here.
-        .withOnUpdateFilter((now, before) -> !nodeFacts(now).equals(nodeFacts(before)))
+        // Nodes report status often; only what the plan reads (NodeFactsStore) matters here.
+        .withOnUpdateFilter((now, before) -> !NodeFactsStore.planned(now).equals(NodeFactsStore.planned(before)))
         .withItemStore(new NodeFactsStore())
         .build(), context);
     configs = new InformerEventSource<>(InformerEventSourceConfiguration.from(WireGuardNodeConfig.class, WireGuardMesh.class)
@@ -342,14 +342,6 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     var s = peer.getStatus();
     return s == null ? List.of() : java.util.Arrays.asList(s.getAddress(), s.getAllowedIPs(), s.getConditions(), s.getReady(),
         s.getObservedGeneration(), s.getEndpoint(), s.getMode());
-  }
-
-  /** What NodeFactsStore keeps of a node, but its identity (the informer hands over the new object whole and the old one as stored). */
-  private static List<Object> nodeFacts(Node node) {
-    return java.util.Arrays.asList(node.getMetadata().getLabels(),
-        node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
-        node.getSpec() == null ? null : node.getSpec().getPodCIDRs(),
-        node.getStatus() == null ? null : node.getStatus().getAddresses());
   }
 
   /** What a node reports about the registries: the mesh status aggregates it. */

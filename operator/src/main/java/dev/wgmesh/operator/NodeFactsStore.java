@@ -3,6 +3,8 @@ package dev.wgmesh.operator;
 import io.fabric8.kubernetes.api.model.Node;
 import io.fabric8.kubernetes.api.model.NodeBuilder;
 import io.fabric8.kubernetes.client.informers.cache.ItemStore;
+import java.util.Arrays;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
@@ -33,6 +35,18 @@ final class NodeFactsStore implements ItemStore<Node> {
       b.withNewStatus().withAddresses(node.getStatus().getAddresses()).endStatus();
     }
     return b.build();
+  }
+
+  /**
+   * What the plan reads of a node, as a value: two nodes the plan sees alike give equal ones (the
+   * fields {@link #facts} keeps, but its identity). The informer hands its update filter the new
+   * node whole and the old one as stored here.
+   */
+  static List<Object> planned(Node node) {
+    return Arrays.asList(node.getMetadata().getLabels(),
+        node.getSpec() == null ? null : node.getSpec().getPodCIDR(),
+        node.getSpec() == null ? null : node.getSpec().getPodCIDRs(),
+        node.getStatus() == null ? null : node.getStatus().getAddresses());
   }
 
   @Override
