@@ -45,12 +45,42 @@ class DisjointPrefixesTest {
       int len = 8 + random.nextInt(25);
       IpPrefix prefix = new IpPrefix(IpPrefix.parseAddress("10." + random.nextInt(4) + "." + random.nextInt(256) + "." + random.nextInt(256)),
           len).network();
-      Optional<Integer> expected = added.stream().filter(e -> e.getKey().overlaps(prefix)).map(Map.Entry::getValue).findFirst();
+      checkAndAdd(set, added, prefix, i, random.nextBoolean());
+    }
+  }
+
+  /** IPv6 prefixes whose host bits start on either side of the 64-bit halves, and the extremes /0 and /128. */
+  @Test
+  void answersAsComparingWithEveryPrefixDoesForIpv6PrefixesOfEveryLength() throws Exception {
+    Random random = new Random(6);
+    DisjointPrefixes<Integer> set = new DisjointPrefixes<>();
+    List<Map.Entry<IpPrefix, Integer>> added = new ArrayList<>();
+    for (int i = 0; i < 3000; i++) {
+      byte[] bytes = new byte[16];
+      bytes[0] = (byte) 0xfd;
+      for (int b = 5; b < 16; b++) {
+        bytes[b] = (byte) random.nextInt(4); // few distinct values: many overlaps
+      }
+      int len = i == 2999 ? 0 : 40 + random.nextInt(89);
+      checkAndAdd(set, added, new IpPrefix(java.net.InetAddress.getByAddress(bytes), len).network(), i, random.nextBoolean());
+    }
+    assertEquals(Optional.of(added.get(0).getValue()), set.overlapping(p("::/0")));
+    assertEquals(Optional.empty(), set.overlapping(p("10.0.0.0/8")), "families apart");
+  }
+
+  private static void checkAndAdd(DisjointPrefixes<Integer> set, List<Map.Entry<IpPrefix, Integer>> added, IpPrefix prefix, int owner,
+      boolean addUnlessOverlapping) {
+    Optional<Integer> expected = added.stream().filter(e -> e.getKey().overlaps(prefix)).map(Map.Entry::getValue).findFirst();
+    if (addUnlessOverlapping) {
+      assertEquals(expected, set.addUnlessOverlapping(prefix, owner), prefix.toString());
+    } else {
       assertEquals(expected, set.overlapping(prefix), prefix.toString());
       if (expected.isEmpty()) {
-        set.add(prefix, i);
-        added.add(Map.entry(prefix, i));
+        set.add(prefix, owner);
       }
+    }
+    if (expected.isEmpty()) {
+      added.add(Map.entry(prefix, owner));
     }
   }
 }

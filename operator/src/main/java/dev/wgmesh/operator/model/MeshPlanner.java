@@ -183,6 +183,10 @@ public final class MeshPlanner {
     InetAddress address6;
     final List<IpPrefix> allowed = new ArrayList<>();
     final List<Condition> warnings = new ArrayList<>();
+    /** Text forms, made once: the outcome, the peer sets and the registry's config all carry them. */
+    String addressText;
+    List<String> allowedTexts;
+    String keyText;
 
     Candidate(WireGuardPeer peer, WireGuardKey key, List<IpPrefix> extra, Node node) {
       this.peer = peer;
@@ -270,23 +274,26 @@ public final class MeshPlanner {
       }
       routed.addAll(c.extra);
       for (IpPrefix prefix : routed) {
-        Optional<String> clash = taken.overlapping(prefix);
         if (prefix.overlaps(network.v4) || network.v6.map(prefix::overlaps).orElse(false)) {
           c.warnings.add(Conditions.isTrue(Conditions.ALLOWED_IPS_OVERLAP, "OverlapsMeshNetwork",
               prefix + " overlaps the mesh network and is not routed to this peer"));
-        } else if (clash.isPresent()) {
+          continue;
+        }
+        Optional<String> clash = taken.addUnlessOverlapping(prefix, c.name());
+        if (clash.isPresent()) {
           c.warnings.add(Conditions.isTrue(Conditions.ALLOWED_IPS_OVERLAP, "OverlapsPeer",
               prefix + " overlaps an AllowedIP of " + clash.get() + " and is not routed to this peer"));
         } else {
           c.allowed.add(prefix);
-          taken.add(prefix, c.name());
         }
       }
+      c.addressText = IpPrefix.hostText(c.address);
+      c.allowedTexts = c.allowed.stream().map(IpPrefix::toString).toList();
+      c.keyText = c.key.toBase64();
       List<Condition> conditions = new ArrayList<>();
-      conditions.add(Conditions.isTrue(Conditions.READY, "InMesh", "address " + IpPrefix.hostText(c.address) + " in mesh"));
+      conditions.add(Conditions.isTrue(Conditions.READY, "InMesh", "address " + c.addressText + " in mesh"));
       conditions.addAll(c.warnings);
-      outcomes.put(c.name(), new PeerOutcome(IpPrefix.hostText(c.address), c.allowed.stream().map(IpPrefix::toString).toList(),
-          conditions, true));
+      outcomes.put(c.name(), new PeerOutcome(c.addressText, c.allowedTexts, conditions, true));
     }
   }
 
@@ -350,8 +357,8 @@ public final class MeshPlanner {
     for (Candidate member : members) {
       String setName = MeshPlan.peerSetName(mesh, MeshPlan.peerSetOf(member.name()));
       sets.computeIfAbsent(setName, n -> new WireGuardPeerSetSpec(mesh, new ArrayList<>())).getPeers()
-          .add(new WireGuardNodeConfigSpec.Peer(member.name(), member.key.toBase64(), member.allowed.stream().map(IpPrefix::toString).toList(),
-              member.peer.getSpec().getEndpoint(), spec.getPersistentKeepalive()));
+          .add(new WireGuardNodeConfigSpec.Peer(member.name(), member.keyText, member.allowedTexts, member.peer.getSpec().getEndpoint(),
+              spec.getPersistentKeepalive()));
     }
     return sets;
   }
@@ -366,13 +373,9 @@ public final class MeshPlanner {
     InetAddress registry6 = network.v6.isPresent() ? network.v6AddressFor(network.pool().offsetOf(address)) : null;
     config.setInterfaceSpec(interfaceSpec(network, address, registry6, registry.getPort(), spec.getMtu()));
     for (Candidate member : members) {
-      List<String> tunnel = new ArrayList<>();
-      tunnel.add(new IpPrefix(member.address, 32).toString());
-      if (member.address6 != null) {
-        tunnel.add(new IpPrefix(member.address6, 128).toString());
-      }
-      config.getPeers().add(new WireGuardNodeConfigSpec.Peer(member.name(), member.key.toBase64(), tunnel,
-          member.peer.getSpec().getEndpoint(), null));
+      // The tunnel addresses: the first of its AllowedIPs (two when dual-stack), never its pod CIDRs.
+      List<String> tunnel = member.allowedTexts.subList(0, member.address6 != null ? 2 : 1);
+      config.getPeers().add(new WireGuardNodeConfigSpec.Peer(member.name(), member.keyText, tunnel, member.peer.getSpec().getEndpoint(), null));
     }
     config.getDiscovery().setRelay(spec.getRelay());
     return config;
