@@ -87,6 +87,7 @@ public final class ControllerBench {
     WriteCounter dispatcher = new WriteCounter();
     StrictApiServer api = StrictApiServer.builder().meshes(MESH).observe(dispatcher).start();
     Process operator = null;
+    int metricsPort = freePort();
     java.util.concurrent.ScheduledExecutorService checks = java.util.concurrent.Executors.newSingleThreadScheduledExecutor();
     // The set-up, the checks and the simulated agents as an administrator: each agent's own RBAC
     // (its node's config status only) is proven by the agent's tests, not measured here.
@@ -109,7 +110,7 @@ public final class ControllerBench {
       System.out.printf("%d nodes and peers created; starting the operator%n", n);
       long start = System.nanoTime();
       double serverCpuAtStart = BenchEnvironment.cpuSeconds(ProcessHandle.current().pid());
-      operator = startOperator(jar, api);
+      operator = startOperator(jar, api, metricsPort);
       waitFor(() -> allConfigsComplete(client, n), 300, "all node configs for " + n + " nodes", CONFIG_POLL_MILLIS);
       double render = (System.nanoTime() - start) / 1e9;
       System.out.printf("%d nodes: every node config written after %.2f s; CPU meanwhile: operator %.1f s, this JVM (the test API "
@@ -130,6 +131,7 @@ public final class ControllerBench {
       awaitNoWrites(dispatcher); // the operator too: its peer statuses and Events after the agents' first reports
       List<Double> joins = new ArrayList<>();
       Map<String, WriteCounter.Count> beforeJoins = dispatcher.snapshot();
+      Reconciles reconcilesBefore = Reconciles.scrape(metricsPort);
       for (int j = 0; j < JOINS; j++) {
         long joinStart = System.nanoTime();
         WireGuardKey key = KeyPair.generate().publicKey();
@@ -139,6 +141,9 @@ public final class ControllerBench {
         agents.add(n + j, joined, key); // its agent starts, and every other sees the new peer
         Thread.sleep(SETTLE_MILLIS);
       }
+      Reconciles during = Reconciles.scrape(metricsPort).since(reconcilesBefore);
+      System.out.printf("%d nodes: the operator's reconciles during the joins (from the first to %d s after the last): %d, %.0f ms on average; "
+          + "the longest of the last 2 minutes %.0f ms%n", n, SETTLE_MILLIS / 1000, during.count(), during.meanMillis(), during.maxSeconds() * 1000);
       // The joins' writes: until every agent has written all it holds, the counts that wait included.
       long settleStart = System.nanoTime();
       quiet.await();
@@ -279,11 +284,11 @@ public final class ControllerBench {
         .flatMap(set -> set.getSpec().getPeers().stream()).map(WireGuardNodeConfigSpec.Peer::getName).collect(Collectors.toSet());
   }
 
-  static Process startOperator(Path jar, StrictApiServer api) throws IOException {
+  static Process startOperator(Path jar, StrictApiServer api, int metricsPort) throws IOException {
     Path log = Files.createTempFile("wgmesh-bench-operator", ".log");
     ProcessBuilder pb = new ProcessBuilder(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString(),
-        "operator", "--namespace", StrictApiServer.NAMESPACE, "--no-leader-election", "--metrics", "off");
+        "operator", "--namespace", StrictApiServer.NAMESPACE, "--no-leader-election", "--metrics", "127.0.0.1:" + metricsPort);
     Map<String, String> env = pb.environment();
     env.putAll(api.environment(StrictApiServer.OPERATOR));
     String options = System.getProperty("operatorJavaOptions", ""); // e.g. a flight recording, to see where its time goes
@@ -294,6 +299,51 @@ public final class ControllerBench {
     pb.redirectErrorStream(true).redirectOutput(log.toFile());
     System.out.println("operator log: " + log);
     return pb.start();
+  }
+
+  static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  /**
+   * The operator's successful reconciles as its {@code wgmesh_operator_reconcile} timer counts them
+   * at {@code /metrics}: how many, their total time, and the longest of the timer's window (about
+   * two minutes).
+   */
+  record Reconciles(long count, double sumSeconds, double maxSeconds) {
+    private static final java.util.regex.Pattern SAMPLE =
+        java.util.regex.Pattern.compile("^wgmesh_operator_reconcile_seconds_(count|sum|max)\\{[^}]*result=\"success\"[^}]*} (\\S+)$");
+
+    static Reconciles scrape(int port) throws IOException, InterruptedException {
+      var response = java.net.http.HttpClient.newHttpClient().send(
+          java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + port + "/metrics")).build(),
+          java.net.http.HttpResponse.BodyHandlers.ofString());
+      long count = 0;
+      double sum = 0;
+      double max = 0;
+      for (String line : response.body().split("\n")) {
+        var m = SAMPLE.matcher(line);
+        if (m.matches()) {
+          double value = Double.parseDouble(m.group(2));
+          switch (m.group(1)) {
+            case "count" -> count = (long) value;
+            case "sum" -> sum = value;
+            default -> max = value;
+          }
+        }
+      }
+      return new Reconciles(count, sum, max);
+    }
+
+    Reconciles since(Reconciles before) {
+      return new Reconciles(count - before.count, sumSeconds - before.sumSeconds, maxSeconds);
+    }
+
+    double meanMillis() {
+      return count == 0 ? 0 : sumSeconds / count * 1000;
+    }
   }
 
   /** Heap used after a full GC, as {@code jcmd GC.heap_info} reports it. */
