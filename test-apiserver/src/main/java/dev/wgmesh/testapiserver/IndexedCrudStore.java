@@ -69,6 +69,17 @@ final class IndexedCrudStore extends KubernetesCrudDispatcher {
   }
 
   /**
+   * The stored JSON of the one object at {@code path}, null when there is none: the same String
+   * until the object is written again, without a response built around a copy of it.
+   */
+  String stored(String path) {
+    AttributeSet query = getAttributeExtractor().fromPath(path);
+    String key = key(query);
+    Map.Entry<AttributeSet, String> found = key == null ? null : objects.find(key, query);
+    return found == null ? null : found.getValue();
+  }
+
+  /**
    * A new resourceVersion when the object changed, as the mock does; but the mock finds out with a
    * JSON diff that looks for moves inside arrays (quadratic in an array's length: seconds for the
    * registry's config at 5000 peers, with every other request waiting), where equality says the same.
