@@ -58,7 +58,8 @@ import org.slf4j.LoggerFactory;
  * resources), then the plan ({@link MeshPlanner}, pure) for its peers and the cluster's nodes,
  * written out as WireGuardPeerSets, WireGuardNodeConfigs, peer statuses and the mesh status, each
  * only where it changed. Events about peers, nodes, node configs and peer sets map back to their
- * mesh (a node's to the meshes that read it), so any change there re-plans the mesh as a whole.
+ * mesh (a node's to the meshes that read it), so any change there reconciles the mesh as a whole;
+ * it is planned again when something the plan reads changed ({@link PlanMemo}).
  */
 @ControllerConfiguration(
     name = MeshReconciler.NAME,
@@ -80,6 +81,7 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   /** Per mesh, the relayed path count last seen in each node config: to report a fallback to the relay once. */
   private final Map<String, Map<String, Integer>> relayedSeen = new ConcurrentHashMap<>();
   private final Writes writes = new Writes(WRITE_CONCURRENCY);
+  private final PlanMemo plans = new PlanMemo(MeshPlanner::plan);
   private InformerEventSource<WireGuardPeer, WireGuardMesh> peers;
   private InformerEventSource<Node, WireGuardMesh> nodes;
   private InformerEventSource<WireGuardNodeConfig, WireGuardMesh> configs;
@@ -178,13 +180,16 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
   @Override
   public UpdateControl<WireGuardMesh> reconcile(WireGuardMesh mesh, Context<WireGuardMesh> context) {
     Instant now = clock.instant();
+    Set<String> meshes = context.getPrimaryCache().list().map(m -> m.getMetadata().getName()).collect(Collectors.toSet());
+    plans.retainOnly(meshes);
+    relayedSeen.keySet().retainAll(meshes);
     registryWorkflow.reconcile(mesh, context);
 
     RegistryKeys keys = registryKeys(mesh, context);
     List<WireGuardPeer> meshPeers = new ArrayList<>(context.getSecondaryResources(WireGuardPeer.class));
     List<Node> allNodes = nodes.list().toList();
 
-    MeshPlan plan = MeshPlanner.plan(forPlanning(mesh, allNodes, byName(service.getSecondaryResources(mesh, context)), context),
+    MeshPlan plan = plans.plan(forPlanning(mesh, allNodes, byName(service.getSecondaryResources(mesh, context)), context),
         meshPeers, allNodes, keys.publicKeys());
 
     Collection<WireGuardNodeConfig> existing = context.getSecondaryResources(WireGuardNodeConfig.class);
