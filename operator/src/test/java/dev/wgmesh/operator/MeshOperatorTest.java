@@ -642,7 +642,12 @@ class MeshOperatorTest {
       assertEquals(true, secret.getImmutable());
       assertEquals(cluster.mesh(MESH).getMetadata().getUid(), secret.getMetadata().getOwnerReferences().get(0).getUid());
       KeyPair pair = RegistryKeySecretDependent.keyPair(secret).orElseThrow();
-      assertEquals(pair.publicKey().toBase64(), cluster.mesh(MESH).getStatus().getRegistries().get(0).getPublicKey());
+      // The mesh status is written after the configs (and the peers' statuses) of the same reconcile.
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        var status = cluster.mesh(MESH).getStatus();
+        assertTrue(status != null && status.getRegistries() != null && !status.getRegistries().isEmpty(), "the registry in the mesh status");
+        assertEquals(pair.publicKey().toBase64(), status.getRegistries().get(0).getPublicKey());
+      });
       assertEquals(pair.publicKey().toBase64(), decode(secret.getData().get(RegistryNames.PUBLIC_KEY)));
 
       cluster.stopOperators();
