@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * every other stored prefix that overlaps it starts inside it.
  */
 public final class DisjointPrefixes<V> {
-  private record Stored<V>(IpPrefix prefix, Position last, V owner, long order) {}
+  /** A stored prefix by its first address: its last address, its owner, and when it was added. */
+  private record Stored<V>(Position last, V owner, long order) {}
 
   /**
    * An address as an unsigned 128-bit number (an IPv4 address in the low 32 bits): compared
@@ -82,7 +83,7 @@ public final class DisjointPrefixes<V> {
     if (clash != null) {
       return Optional.of(clash.owner());
     }
-    map.put(first, new Stored<>(prefix, last, owner, added++));
+    map.put(first, new Stored<>(last, owner, added++));
     return Optional.empty();
   }
 
