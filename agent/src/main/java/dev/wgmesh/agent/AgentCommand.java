@@ -103,7 +103,7 @@ public final class AgentCommand implements Callable<Integer> {
 
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(Cli.commandLine(new AgentCommand()).execute(args));
+    Cli.main(new AgentCommand(), args);
   }
 
   @Override

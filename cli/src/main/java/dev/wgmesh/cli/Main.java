@@ -21,6 +21,7 @@ import picocli.CommandLine.Spec;
 public final class Main implements Runnable {
 
   public static void main(String[] args) {
+    Cli.shareCommonPool();
     System.exit(run(args));
   }
 

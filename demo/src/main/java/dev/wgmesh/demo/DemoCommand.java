@@ -62,6 +62,7 @@ public final class DemoCommand implements Callable<Integer> {
 
   /** {@code java -jar wgmesh-demo.jar [options]}, as {@code bin/wgmesh demo} runs it. */
   public static void main(String[] args) {
+    Cli.shareCommonPool();
     System.exit(run(args));
   }
 

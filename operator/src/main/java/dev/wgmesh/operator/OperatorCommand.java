@@ -69,7 +69,7 @@ public final class OperatorCommand implements Callable<Integer> {
 
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(Cli.commandLine(new OperatorCommand()).execute(args));
+    Cli.main(new OperatorCommand(), args);
   }
 
   @Override

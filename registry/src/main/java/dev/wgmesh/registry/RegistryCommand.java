@@ -114,7 +114,7 @@ public final class RegistryCommand implements java.util.concurrent.Callable<Inte
 
   /** Runs this command alone (the {@code wgmesh} launcher is the usual way in). */
   public static void main(String[] args) {
-    System.exit(Cli.commandLine(new RegistryCommand()).execute(args));
+    Cli.main(new RegistryCommand(), args);
   }
 
   @Override
