@@ -11,6 +11,7 @@ final class WriteCounter implements StrictApiServer.RequestObserver {
   record Count(long requests, long bytes) {}
 
   private final Map<String, LongAdder[]> counts = new ConcurrentHashMap<>();
+  private final Map<String, LongAdder> stored = new ConcurrentHashMap<>();
 
   @Override
   public void request(String method, String path, long bodyBytes) {
@@ -19,6 +20,19 @@ final class WriteCounter implements StrictApiServer.RequestObserver {
       c[0].increment();
       c[1].add(bodyBytes);
     }
+  }
+
+  @Override
+  public void answered(String method, String path, int code) {
+    if (!"GET".equalsIgnoreCase(method) && (code == 200 || code == 201)) {
+      stored.computeIfAbsent(method + " " + resource(path), k -> new LongAdder()).increment();
+    }
+  }
+
+  /** How many writes of this key (e.g. "POST wireguardnodeconfigs") the server stored so far. */
+  long stored(String key) {
+    LongAdder c = stored.get(key);
+    return c == null ? 0 : c.sum();
   }
 
   /** e.g. wireguardnodeconfigs/status, from /apis/wgmesh.dev/v1alpha1/wireguardnodeconfigs/n1/status?... */

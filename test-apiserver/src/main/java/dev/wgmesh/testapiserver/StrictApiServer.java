@@ -57,12 +57,15 @@ public final class StrictApiServer implements AutoCloseable {
   private final String host;
   private boolean closed;
 
-  /** Sees each request as it arrives: its method, path and body size in bytes. */
+  /** Sees each request as it arrives (its method, path and body size in bytes), and then its answer. */
   @FunctionalInterface
   public interface RequestObserver {
     RequestObserver NONE = (method, path, bodyBytes) -> {};
 
     void request(String method, String path, long bodyBytes);
+
+    /** The status code answered: a write answered 200 or 201 is stored, and watchers are told of it. */
+    default void answered(String method, String path, int code) {}
   }
 
   /** How to start one: the meshes the chart's registry Roles name, where to listen, whether to install the CRDs. */

@@ -75,6 +75,12 @@ final class StrictDispatcher extends Dispatcher {
   @Override
   public MockResponse dispatch(RecordedRequest request) {
     observer.request(request.getMethod(), request.getPath(), request.getBody() == null ? 0 : request.getBody().size());
+    MockResponse response = answer(request);
+    observer.answered(request.getMethod(), request.getPath(), response.code());
+    return response;
+  }
+
+  private MockResponse answer(RecordedRequest request) {
     String auth = request.getHeader("Authorization");
     Identity who = auth != null && auth.startsWith("Bearer ") ? Identity.fromToken(auth.substring(7).trim()) : null;
     if (who == null) {
