@@ -10,6 +10,7 @@ import dev.wgmesh.agent.discovery.PeerPathStateMachine;
 import dev.wgmesh.agent.discovery.Registries;
 import dev.wgmesh.agent.discovery.RegistryHealth;
 import dev.wgmesh.agent.discovery.RegistryQueries;
+import dev.wgmesh.agent.discovery.RegistryRehandshakes;
 import dev.wgmesh.agent.discovery.RegistryTarget;
 import dev.wgmesh.agent.relay.RelayLink;
 import dev.wgmesh.core.dnssd.HostCandidates;
@@ -109,8 +110,8 @@ public final class Agent implements AutoCloseable {
   /** Set from the self-check thread when this node's mapping or addresses changed: peers look again. */
   private volatile boolean ownChange;
   private final AgentObserver observer;
-  /** Per unreachable registry: when its peer is re-created next ({@link #REGISTRY_REHANDSHAKE_INTERVAL}). */
-  private final Map<Integer, Instant> nextRehandshake = new HashMap<>();
+  /** When each unreachable registry's peer is re-created ({@link #REGISTRY_REHANDSHAKE_INTERVAL}). */
+  private final RegistryRehandshakes rehandshakes = new RegistryRehandshakes(REGISTRY_REHANDSHAKE_INTERVAL);
   /** When each peer started discovering (its machine starts so), for the time-to-path metric. */
   private final Map<WireGuardKey, Instant> discoveringSince = new HashMap<>();
 
@@ -220,6 +221,9 @@ public final class Agent implements AutoCloseable {
       List<Action> actions = new ArrayList<>(machine.tick(now, observe(peer)));
       todo.put(peer.publicKey(), actions);
     }
+    // Before the self-check: a question it sends now must not go into a registry's peer that is
+    // re-created a moment later, which would drop the question or its answer (RegistryRehandshakes).
+    rehandshakeSilentRegistries(state, now);
     checkSelf(state, now);
     if (!firstSelfCheckDone) {
       // The first lookups should know this node's mapping (for LAN candidates) and which
@@ -248,7 +252,6 @@ public final class Agent implements AutoCloseable {
     }
     runLookups(todo);
     execute(todo);
-    rehandshakeSilentRegistries(state, now);
     logTransitions(now);
     countModes();
   }
@@ -256,29 +259,35 @@ public final class Agent implements AutoCloseable {
   /**
    * Re-creates the WireGuard peer of each registry that has not answered for a while, every
    * {@link #REGISTRY_REHANDSHAKE_INTERVAL}: WireGuard then initiates a handshake at once, so a
-   * registry that comes back with a new device is reached within seconds. Its configuration
-   * (public endpoint, AllowedIPs, keepalive) stays as it was; a peer that may have a preshared
-   * key, which the agent cannot restore, is left alone.
+   * registry that comes back with a new device is reached within seconds. Not once WireGuard has
+   * handshaken with it since the last re-creation: that session reaches the registry's current
+   * device, and re-creating the peer would only drop it with what is in flight in it (see {@link
+   * RegistryRehandshakes}). Its configuration (public endpoint, AllowedIPs, keepalive) stays as it
+   * was; a peer that may have a preshared key, which the agent cannot restore, is left alone.
+   * Runs before the pass's self-check, whose questions then go to the re-created peer.
    */
   private void rehandshakeSilentRegistries(DeviceState state, Instant now) {
     List<PeerChange> changes = new ArrayList<>();
     for (int i = 0; i < registries.targets().size(); i++) {
-      if (registries.health().state(i) != RegistryHealth.State.UNREACHABLE) {
-        nextRehandshake.remove(i);
-        continue;
-      }
-      Instant due = nextRehandshake.putIfAbsent(i, now.plus(REGISTRY_REHANDSHAKE_INTERVAL));
-      if (due == null || now.isBefore(due)) {
-        continue;
-      }
-      nextRehandshake.put(i, now.plus(REGISTRY_REHANDSHAKE_INTERVAL));
       InetAddress address = registries.targets().get(i).address();
-      for (PeerState peer : state.peers()) {
-        if (peer.allowedIps().stream().anyMatch(p -> p.contains(address)) && !presharedKeys.mayHave(peer.publicKey())) {
-          log.debug("registry {}: re-created its peer to handshake at once", registries.targets().get(i).label());
-          changes.add(PeerChange.removePeer(peer.publicKey()));
-          changes.add(PeerChange.upsert(peer.publicKey(), peer.endpoint(), peer.allowedIps(), peer.persistentKeepalive()));
+      List<PeerState> peers = state.peers().stream()
+          .filter(p -> p.allowedIps().stream().anyMatch(a -> a.contains(address))).toList();
+      Optional<Instant> handshake = peers.stream().flatMap(p -> p.lastHandshake().stream()).max(Instant::compareTo);
+      boolean unreachable = registries.health().state(i) == RegistryHealth.State.UNREACHABLE;
+      String label = registries.targets().get(i).label();
+      switch (rehandshakes.decide(i, unreachable, handshake, now)) {
+        case RECREATE -> {
+          for (PeerState p : peers) {
+            if (!presharedKeys.mayHave(p.publicKey())) {
+              log.debug("registry {}: re-created its peer to handshake at once", label);
+              changes.add(PeerChange.removePeer(p.publicKey()));
+              changes.add(PeerChange.upsert(p.publicKey(), p.endpoint(), p.allowedIps(), p.persistentKeepalive()));
+            }
+          }
         }
+        case KEEP_SESSION -> log.debug("registry {}: silent, but WireGuard handshook with it at {} since its peer was re-created:"
+            + " the peer is kept", label, handshake.map(Instant::toString).orElse("?"));
+        case NOTHING, WAIT -> { }
       }
     }
     if (!changes.isEmpty()) {

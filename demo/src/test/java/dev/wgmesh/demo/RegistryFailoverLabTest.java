@@ -17,7 +17,9 @@ import dev.wgmesh.lab.WgInterface;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
@@ -103,6 +105,7 @@ class RegistryFailoverLabTest {
       assertTrue(through0 > 20 * 100, "the relayed pings went through the first registry (" + through0 + " bytes in "
           + Duration.between(window, Instant.now()).toMillis() + " ms; " + through1 + " through the second)");
 
+      Map<Node, Integer> beforeKill = logMarks(List.of(p1, p2, s1, s2));
       Instant killed = mesh.killRegistry(0);
       Optional<Instant> back = relayed.awaitReply(killed.plus(IN_FLIGHT), Duration.ofSeconds(30), () -> true);
       assertTrue(back.isPresent(), "the relayed pair never answered again after the first registry died\n" + agentLogs(s1, s2));
@@ -117,7 +120,7 @@ class RegistryFailoverLabTest {
 
       // Every agent says which registry it lost, in its log and in its metrics.
       for (Node n : List.of(p1, p2, s1, s2)) {
-        awaitLogged(n, StandaloneMesh.registryIp(0), "unreachable");
+        awaitLogged(n, beforeKill.get(n), StandaloneMesh.registryIp(0), "unreachable");
       }
       String metrics = s1.agentMetrics();
       assertTrue(registryUp(metrics, StandaloneMesh.registryIp(0), 0), metrics);
@@ -204,9 +207,12 @@ class RegistryFailoverLabTest {
         assertTrue(direct.awaitReply(start, LOG_LIMIT, () -> true).isPresent(), direct.log());
         assertTrue(relayed.awaitReply(start, LOG_LIMIT, () -> true).isPresent(), relayed.log());
 
+        // Only what the agents log from now on counts: under load a self-check may time out before
+        // the kill too, and such an "unreachable" or the "reachable again" after it prove nothing.
+        Map<Node, Integer> beforeKill = logMarks(all);
         Instant killed = mesh.killRegistry(0);
         for (Node n : all) {
-          awaitLogged(n, StandaloneMesh.REGISTRY_IP, "unreachable");
+          awaitLogged(n, beforeKill.get(n), StandaloneMesh.REGISTRY_IP, "unreachable");
         }
         awaitWindow(killed.plusSeconds(5)); // a registry outage of 5 s at least
         // The lab's kill took effect: with the only relay gone, the relayed pair is cut off.
@@ -214,6 +220,7 @@ class RegistryFailoverLabTest {
         assertTrue(relayed.replies().stream().noneMatch(r -> r.at().isAfter(killed.plusMillis(500)) && r.at().isBefore(plugged)),
             "relayed pings passed while the only registry was dead");
 
+        Map<Node, Integer> beforeRestore = logMarks(all);
         mesh.restoreRegistry(0);
         Instant relaying = Instant.now();
         Optional<Instant> back = relayed.awaitReply(plugged, Duration.ofSeconds(30), () -> true);
@@ -225,7 +232,7 @@ class RegistryFailoverLabTest {
         assertTrue(afterRelaying.compareTo(FAILOVER_TARGET) <= 0, "relayed pair reachable again " + afterRelaying.toMillis()
             + " ms after the registry was back (target " + FAILOVER_TARGET.toMillis() + " ms)\n" + agentLogs(r1, r2));
         for (Node n : all) {
-          awaitLogged(n, StandaloneMesh.REGISTRY_IP, "reachable again");
+          awaitLogged(n, beforeRestore.get(n), StandaloneMesh.REGISTRY_IP, "reachable again");
         }
 
         // Nothing established was lost: no ping over the direct pair from before the kill until
@@ -243,9 +250,24 @@ class RegistryFailoverLabTest {
 
   /** Waits until the agent of {@code n} logged a line naming the registry at {@code ip} and containing {@code what}. */
   static void awaitLogged(Node n, String ip, String what) {
+    awaitLogged(n, 0, ip, what);
+  }
+
+  /** How long each node's agent log is now: a mark for {@link #awaitLogged(Node, int, String, String)}. */
+  static Map<Node, Integer> logMarks(List<Node> nodes) {
+    Map<Node, Integer> marks = new HashMap<>();
+    nodes.forEach(n -> marks.put(n, n.agent.log().length()));
+    return marks;
+  }
+
+  /** The same for a line logged after the first {@code from} characters of the log ({@link #logMarks}). */
+  static void awaitLogged(Node n, int from, String ip, String what) {
     Pattern line = Pattern.compile("registry " + Pattern.quote(ip) + "\\b.*" + Pattern.quote(what));
     try {
-      await().atMost(LOG_LIMIT).pollInterval(Duration.ofMillis(100)).until(() -> line.matcher(n.agent.log()).find());
+      await().atMost(LOG_LIMIT).pollInterval(Duration.ofMillis(100)).until(() -> {
+        String log = n.agent.log();
+        return line.matcher(log).region(Math.min(from, log.length()), log.length()).find();
+      });
     } catch (org.awaitility.core.ConditionTimeoutException e) {
       throw new AssertionError(n.name + "'s agent did not log /" + line + "/ within " + LOG_LIMIT.toSeconds() + " s\n" + agentLogs(n), e);
     }
