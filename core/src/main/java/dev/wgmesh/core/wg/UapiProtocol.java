@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -34,11 +37,51 @@ public final class UapiProtocol {
 
   /** Parses the reply to {@link #GET_REQUEST}; throws {@link UapiErrorException} when errno is not 0. */
   public static DeviceState parseGet(String deviceName, String reply) throws IOException {
+    return parseGet(deviceName, reply, Optional.empty()).state();
+  }
+
+  /**
+   * Parses the reply to {@link #GET_REQUEST} reusing what the previous parse of the same device
+   * built: a peer whose lines are the same text as last time is that same {@link PeerState}
+   * object, and a reply that differs from the last one only in the order of its peers (wireguard-go
+   * lists them in Go map order) gives the same {@link DeviceState} object. A device read every
+   * second whose peers mostly do not change then costs little more than the read itself.
+   *
+   * @param previous the last parse of this device's replies; empty for the first
+   * @throws UapiErrorException when errno is not 0
+   */
+  public static ParsedGet parseGet(String deviceName, String reply, Optional<ParsedGet> previous) throws IOException {
     String operation = "UAPI get on " + deviceName;
     int end = endOfLines(operation, reply);
     checkErrno(operation, lastLine(reply, end));
-    return new GetReplyParser(deviceName, reply).parse(end);
+    return new GetReplyParser(deviceName, reply, previous.filter(p -> p.state.name().equals(deviceName))).parse(end);
   }
+
+  /**
+   * A parsed get reply, kept for the next parse ({@link #parseGet(String, String, Optional)}): the
+   * reply's text and where each peer's lines are in it, by the first 16 hex digits of the peer's key.
+   */
+  public static final class ParsedGet {
+    private final String reply;
+    /** Where the peers begin: the device's own lines are reply[0, headerEnd). */
+    private final int headerEnd;
+    private final Map<Long, Section> peers;
+    private final DeviceState state;
+
+    private ParsedGet(String reply, int headerEnd, Map<Long, Section> peers, DeviceState state) {
+      this.reply = reply;
+      this.headerEnd = headerEnd;
+      this.peers = peers;
+      this.state = state;
+    }
+
+    public DeviceState state() {
+      return state;
+    }
+  }
+
+  /** One peer's lines, reply[start, end), and what they gave. */
+  private record Section(int start, int end, PeerState state) {}
 
   /** Checks the reply to a {@code set=1} request; throws {@link UapiErrorException} when errno is not 0. */
   public static void checkSetReply(String deviceName, String reply) throws IOException {
@@ -182,8 +225,17 @@ public final class UapiProtocol {
    * public_key line. Only the values kept as objects (keys, endpoints, prefixes) become strings.
    */
   private static final class GetReplyParser {
+    private static final String PEER_START = "\npublic_key=";
     private final String deviceName;
     private final String reply;
+    private final Optional<ParsedGet> previous;
+    private final Map<Long, Section> sections = new HashMap<>();
+    private int headerEnd = -1;
+    private boolean reusedAll = true;
+    /** The peer being parsed: where its lines begin and end, and its key's first 16 hex digits. */
+    private int peerStart;
+    private int peerEnd;
+    private long peerId;
     private Optional<WireGuardKey> privateKey = Optional.empty();
     private int listenPort;
     private int fwmark;
@@ -191,13 +243,15 @@ public final class UapiProtocol {
     private PeerBuilder peer;
     private int lineNumber;
 
-    GetReplyParser(String deviceName, String reply) {
+    GetReplyParser(String deviceName, String reply, Optional<ParsedGet> previous) {
       this.deviceName = deviceName;
       this.reply = reply;
+      this.previous = previous;
     }
 
     /** Parses the lines before index {@code end} of the reply. */
-    DeviceState parse(int end) throws IOException {
+    ParsedGet parse(int end) throws IOException {
+      int errnoLine = end == 0 ? 0 : reply.lastIndexOf('\n', end - 1) + 1; // the last peer's lines end there
       int start = 0;
       while (start < end) {
         int lineEnd = reply.indexOf('\n', start);
@@ -211,14 +265,73 @@ public final class UapiProtocol {
           throw malformed("expected key=value");
         }
         String key = knownKey(start, eq);
+        if ("public_key".equals(key)) {
+          finishPeer();
+          if (headerEnd < 0) {
+            headerEnd = start;
+          }
+          int next = reply.indexOf(PEER_START, lineEnd);
+          int sectionEnd = next < 0 || next >= errnoLine ? Math.max(errnoLine, lineEnd) : next + 1;
+          if (reuse(start, eq + 1, sectionEnd)) {
+            lineNumber += countLines(lineEnd + 1, sectionEnd);
+            start = sectionEnd;
+            continue;
+          }
+          peerStart = start;
+          peerEnd = sectionEnd;
+        }
         if (key != null) {
           accept(key, eq + 1, lineEnd);
         } // else a key newer daemons add, which carries nothing we model
         start = lineEnd + 1;
       }
       finishPeer();
+      if (headerEnd < 0) {
+        headerEnd = end;
+      }
+      if (previous.isPresent() && reusedAll && sameHeader(previous.get()) && sections.size() == previous.get().peers.size()
+          && peers.size() == previous.get().state.peers().size()) {
+        // the same peers, each as it was, in another order: the same device
+        return new ParsedGet(reply, headerEnd, sections, previous.get().state);
+      }
       Optional<WireGuardKey> publicKey = privateKey.map(KeyPair::publicKeyOf);
-      return new DeviceState(deviceName, privateKey, publicKey, listenPort, fwmark, inKeyOrder(peers));
+      return new ParsedGet(reply, headerEnd, sections,
+          new DeviceState(deviceName, privateKey, publicKey, listenPort, fwmark, inKeyOrder(peers)));
+    }
+
+    /**
+     * When the peer whose lines are reply[start, end) (its key's hex from {@code keyFrom}) had the
+     * same lines in the previous reply, takes the state they gave then and returns true.
+     */
+    private boolean reuse(int start, int keyFrom, int end) {
+      try {
+        peerId = HexFormat.fromHexDigitsToLong(reply, keyFrom, keyFrom + 16);
+      } catch (IllegalArgumentException | IndexOutOfBoundsException e) {
+        reusedAll = false;
+        peerId = 0; // not a key: parsing it says what is wrong
+        return false;
+      }
+      Section before = previous.map(p -> p.peers.get(peerId)).orElse(null);
+      if (before == null || before.end() - before.start() != end - start
+          || !reply.regionMatches(start, previous.get().reply, before.start(), end - start)) {
+        reusedAll = false;
+        return false;
+      }
+      peers.add(before.state());
+      sections.put(peerId, new Section(start, end, before.state()));
+      return true;
+    }
+
+    private boolean sameHeader(ParsedGet before) {
+      return headerEnd == before.headerEnd && reply.regionMatches(0, before.reply, 0, headerEnd);
+    }
+
+    private int countLines(int from, int to) {
+      int n = 0;
+      for (int i = reply.indexOf('\n', from); i >= 0 && i < to; i = reply.indexOf('\n', i + 1)) {
+        n++;
+      }
+      return n;
     }
 
     /** The key of the line whose key text is reply[start, eq), from {@link #KNOWN_KEYS}, or null. */
@@ -240,10 +353,7 @@ public final class UapiProtocol {
         }
         case "listen_port" -> listenPort = (int) number(key, from, to, 0, 65535);
         case "fwmark" -> fwmark = (int) number(key, from, to, 0, 0xffffffffL);
-        case "public_key" -> {
-          finishPeer();
-          peer = new PeerBuilder(hexKey(key, from, to));
-        }
+        case "public_key" -> peer = new PeerBuilder(hexKey(key, from, to));
         case "endpoint" -> currentPeer(key).endpoint = Optional.of(endpoint(reply.substring(from, to)));
         case "allowed_ip" -> currentPeer(key).allowedIps.add(prefix(reply.substring(from, to)));
         case "last_handshake_time_sec" ->
@@ -268,7 +378,9 @@ public final class UapiProtocol {
 
     private void finishPeer() {
       if (peer != null) {
-        peers.add(peer.build());
+        PeerState state = peer.build();
+        peers.add(state);
+        sections.put(peerId, new Section(peerStart, peerEnd, state));
         peer = null;
       }
     }
