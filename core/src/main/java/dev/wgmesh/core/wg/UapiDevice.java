@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
  * reason never to reuse a connection. Safe for concurrent use; exchanges take turns, since they
  * share one reply buffer and a read reuses what the last read parsed (a peer that did not change
  * is the same {@link PeerState} object, an unchanged device the same {@link DeviceState}: see
- * {@link UapiProtocol#parseGet(String, String, Optional)}).
+ * {@link UapiProtocol#parseGet(String, byte[], int, Optional)}).
  */
 public final class UapiDevice implements WireGuardDevice {
   /** Where wireguard-go puts its sockets; the path is shared by all network namespaces. */
@@ -75,7 +75,7 @@ public final class UapiDevice implements WireGuardDevice {
 
   @Override
   public synchronized DeviceState read() throws IOException {
-    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, exchange(UapiProtocol.GET_REQUEST), lastRead);
+    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, buffer, exchange(UapiProtocol.GET_REQUEST), lastRead);
     lastRead = Optional.of(parsed);
     return parsed.state();
   }
@@ -86,10 +86,12 @@ public final class UapiDevice implements WireGuardDevice {
    */
   @Override
   public synchronized void apply(DeviceChange change) throws IOException {
-    UapiProtocol.checkSetReply(name, exchange(UapiProtocol.formatSet(change)));
+    int length = exchange(UapiProtocol.formatSet(change));
+    UapiProtocol.checkSetReply(name, new String(buffer, 0, length, ISO_8859_1));
   }
 
-  private String exchange(String request) throws IOException {
+  /** Sends the request and reads the reply into {@link #buffer}; returns its length. */
+  private int exchange(String request) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (SocketChannel channel = connect(); Selector selector = Selector.open()) {
       channel.configureBlocking(false);
@@ -127,12 +129,11 @@ public final class UapiDevice implements WireGuardDevice {
   }
 
   /**
-   * The reply as text, read as bytes (UAPI is ASCII, and ISO-8859-1 maps each byte to one
-   * character): into the device's buffer, which doubles as needed and is kept for the next
-   * exchange, then one copy into the string (a device of 1000 peers answers ~330 KB, read every
-   * second by the agent and the registry).
+   * Reads the reply into the device's buffer, which doubles as needed and is kept for the next
+   * exchange (a device of 1000 peers answers ~330 KB, read every second by the agent and the
+   * registry); returns its length. It is parsed from there, never copied whole into a string.
    */
-  private String readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
+  private int readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
     key.interestOps(SelectionKey.OP_READ);
     byte[] reply = buffer;
     int length = 0;
@@ -152,7 +153,7 @@ public final class UapiDevice implements WireGuardDevice {
         throw new IOException("UAPI reply from '" + name + "' exceeds " + MAX_REPLY_CHARS + " characters");
       }
     }
-    return new String(reply, 0, length, ISO_8859_1);
+    return length;
   }
 
   private void awaitReady(SelectionKey key, long deadline) throws IOException {

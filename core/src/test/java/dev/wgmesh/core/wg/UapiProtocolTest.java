@@ -360,12 +360,18 @@ class UapiProtocolTest {
         + (rxBytes % 200 + 1) + "/32\n";
   }
 
+  /** Parses {@code reply} as it lies in a reused read buffer: followed by what an earlier, longer reply left there. */
+  private static UapiProtocol.ParsedGet parsed(String reply, Optional<UapiProtocol.ParsedGet> previous) throws IOException {
+    byte[] buffer = (reply + "public_key=" + "ab".repeat(32) + "\nrx_bytes=1\nerrno=0\n\n").getBytes(ISO_8859_1);
+    return UapiProtocol.parseGet("wg0", buffer, reply.length(), previous);
+  }
+
   @Test
   void anUnchangedDeviceInAnotherPeerOrderIsTheSameState() throws IOException {
     String header = "private_key=" + device.privateKey().toHex() + "\nlisten_port=51820\n";
-    UapiProtocol.ParsedGet first = UapiProtocol.parseGet("wg0",
+    UapiProtocol.ParsedGet first = parsed(
         header + peerLines(peerA, 1) + peerLines(peerB, 2) + peerLines(peerC, 3) + "errno=0\n\n", Optional.empty());
-    UapiProtocol.ParsedGet again = UapiProtocol.parseGet("wg0",
+    UapiProtocol.ParsedGet again = parsed(
         header + peerLines(peerC, 3) + peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n", Optional.of(first));
 
     assertSame(first.state(), again.state(), "wireguard-go's map order changes between reads; nothing else did");
@@ -376,10 +382,10 @@ class UapiProtocolTest {
   @Test
   void aChangedPeerIsParsedAgainAndTheOthersAreKept() throws IOException {
     String header = "listen_port=51820\n";
-    UapiProtocol.ParsedGet first = UapiProtocol.parseGet("wg0",
+    UapiProtocol.ParsedGet first = parsed(
         header + peerLines(peerA, 1) + peerLines(peerB, 2) + peerLines(peerC, 3) + "errno=0\n\n", Optional.empty());
     String changed = header + peerLines(peerB, 2) + peerLines(peerA, 100) + peerLines(peerC, 3) + "errno=0\n\n";
-    UapiProtocol.ParsedGet second = UapiProtocol.parseGet("wg0", changed, Optional.of(first));
+    UapiProtocol.ParsedGet second = parsed(changed, Optional.of(first));
 
     assertNotSame(first.state(), second.state());
     assertEquals(UapiProtocol.parseGet("wg0", changed), second.state(), "the same as a parse from scratch");
@@ -388,18 +394,17 @@ class UapiProtocolTest {
     assertSame(first.state().peer(peerC).orElseThrow(), second.state().peer(peerC).orElseThrow());
 
     String fewer = header + peerLines(peerB, 2) + peerLines(peerA, 100) + "errno=0\n\n";
-    UapiProtocol.ParsedGet third = UapiProtocol.parseGet("wg0", fewer, Optional.of(second));
+    UapiProtocol.ParsedGet third = parsed(fewer, Optional.of(second));
     assertEquals(UapiProtocol.parseGet("wg0", fewer), third.state(), "a peer gone is gone, though every other was kept");
     String otherPort = "listen_port=51821\n" + peerLines(peerB, 2) + peerLines(peerA, 100) + "errno=0\n\n";
-    assertEquals(51821, UapiProtocol.parseGet("wg0", otherPort, Optional.of(third)).state().listenPort());
+    assertEquals(51821, parsed(otherPort, Optional.of(third)).state().listenPort());
   }
 
   @Test
   void aMalformedPeerIsReportedThoughItsNeighboursAreKept() throws IOException {
-    UapiProtocol.ParsedGet first = UapiProtocol.parseGet("wg0", peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n",
-        Optional.empty());
+    UapiProtocol.ParsedGet first = parsed(peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n", Optional.empty());
     String broken = peerLines(peerA, 1) + peerLines(peerB, 2).replace("rx_bytes=2", "rx_bytes=two") + "errno=0\n\n";
-    IOException e = assertThrows(IOException.class, () -> UapiProtocol.parseGet("wg0", broken, Optional.of(first)));
+    IOException e = assertThrows(IOException.class, () -> parsed(broken, Optional.of(first)));
     assertTrue(e.getMessage().contains("line 15"), e.getMessage());
   }
 
