@@ -59,7 +59,12 @@ public interface NodeRole<T extends NodeRole.Translation> {
    */
   Optional<DesiredConfig> desired(DesiredConfig nodeConfig);
 
-  /** @throws IllegalArgumentException when the configuration cannot be applied at all */
+  /**
+   * A pure function of its arguments: the loop translates a configuration once and applies the
+   * same translation again at each reconcile while neither changes.
+   *
+   * @throws IllegalArgumentException when the configuration cannot be applied at all
+   */
   T translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey);
 
   /** After the interface was brought to a translation: the daemon's services follow it; a problem to report, if any. */
