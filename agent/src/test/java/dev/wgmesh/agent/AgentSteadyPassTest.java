@@ -46,16 +46,14 @@ class AgentSteadyPassTest {
 
   @Test
   void aPassThatChangesNothingReportsNothingAgain() throws Exception {
-    InMemoryDevice device = new InMemoryDevice("wg0");
-    List<PeerChange> peers = new ArrayList<>();
-    peers.add(PeerChange.upsert(registry, Optional.of(new InetSocketAddress("203.0.113.1", 51820)),
-        List.of(IpPrefix.parse("10.88.255.254/32")), 25));
+    List<PeerChange> peers = new ArrayList<>(List.of(AgentRegistriesTest.registryPeer(registry, "203.0.113.1", "10.88.255.254")));
     List<WireGuardKey> mesh = new ArrayList<>();
     for (int i = 1; i <= 3; i++) {
       WireGuardKey key = KeyPair.generate().publicKey();
       mesh.add(key);
       peers.add(PeerChange.upsert(key, Optional.empty(), List.of(IpPrefix.parse("10.88.0." + i + "/32")), 25));
     }
+    InMemoryDevice device = new InMemoryDevice("wg0");
     device.apply(new DeviceChange(Optional.of(self.privateKey()), OptionalInt.of(51820), false, peers));
     List<RegistryTarget> targets = List.of(new RegistryTarget(null, InetAddress.getByName("10.88.255.254"), 53, 51821, "wgmesh.internal"));
     List<List<PeerDetail>> details = new CopyOnWriteArrayList<>();
