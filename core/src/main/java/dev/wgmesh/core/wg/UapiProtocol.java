@@ -13,10 +13,8 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -66,13 +64,16 @@ public final class UapiProtocol {
   public static final class ParsedGet {
     /** The lines before the first peer. */
     private final byte[] header;
-    /** By the first 16 hex digits of the peer's key. */
-    private final Map<Long, Section> peers;
+    /** The first 16 hex digits of each peer's key, in order, for a binary search (no boxed keys, no map per read). */
+    private final long[] ids;
+    /** The peers' lines, in the order of {@link #ids}. */
+    private final Section[] sections;
     private final DeviceState state;
 
-    private ParsedGet(byte[] header, Map<Long, Section> peers, DeviceState state) {
+    private ParsedGet(byte[] header, long[] ids, Section[] sections, DeviceState state) {
       this.header = header;
-      this.peers = peers;
+      this.ids = ids;
+      this.sections = sections;
       this.state = state;
     }
 
@@ -333,13 +334,16 @@ public final class UapiProtocol {
         headerEnd = end;
       }
       boolean sameHeader = previous != null && Arrays.equals(reply, 0, headerEnd, previous.header, 0, previous.header.length);
-      if (sameHeader && reusedAll && sections.size() == previous.peers.size() && peers.size() == previous.state.peers().size()) {
+      if (sameHeader && reusedAll && sections.size() == previous.sections.length && peers.size() == previous.state.peers().size()) {
         return previous; // the same peers, each as it was, in another order: the same device
       }
-      Map<Long, Section> byId = new HashMap<>();
-      sections.forEach(section -> byId.put(section.id(), section));
+      sections.sort(Comparator.comparingLong(Section::id));
+      long[] ids = new long[sections.size()];
+      for (int i = 0; i < ids.length; i++) {
+        ids[i] = sections.get(i).id();
+      }
       Optional<WireGuardKey> publicKey = privateKey.map(KeyPair::publicKeyOf);
-      return new ParsedGet(sameHeader ? previous.header : Arrays.copyOf(reply, headerEnd), byId,
+      return new ParsedGet(sameHeader ? previous.header : Arrays.copyOf(reply, headerEnd), ids, sections.toArray(Section[]::new),
           new DeviceState(deviceName, privateKey, publicKey, listenPort, fwmark, inKeyOrder(peers)));
     }
 
@@ -356,14 +360,32 @@ public final class UapiProtocol {
         }
         peerId = peerId << 4 | HexFormat.fromHexDigit(reply[i]);
       }
-      Section before = previous == null ? null : previous.peers.get(peerId);
-      if (before == null || !Arrays.equals(reply, start, end, before.text(), 0, before.text().length)) {
+      Section before = previous == null ? null : sameLines(start, end);
+      if (before == null) {
         reusedAll = false;
         return false;
       }
       peers.add(before.state());
       sections.add(before);
       return true;
+    }
+
+    /** The previous parse's section of the peer {@link #peerId} whose lines are reply[start, end), or null. */
+    private Section sameLines(int start, int end) {
+      int at = Arrays.binarySearch(previous.ids, peerId);
+      if (at < 0) {
+        return null;
+      }
+      while (at > 0 && previous.ids[at - 1] == peerId) {
+        at--; // keys that begin alike: look at each
+      }
+      for (; at < previous.ids.length && previous.ids[at] == peerId; at++) {
+        byte[] text = previous.sections[at].text();
+        if (Arrays.equals(reply, start, end, text, 0, text.length)) {
+          return previous.sections[at];
+        }
+      }
+      return null;
     }
 
     private int countLines(int from, int to) {

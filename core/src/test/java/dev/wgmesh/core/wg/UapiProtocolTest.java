@@ -401,6 +401,19 @@ class UapiProtocolTest {
   }
 
   @Test
+  void peersWhoseKeysBeginAlikeAreToldApart() throws IOException {
+    WireGuardKey x = WireGuardKey.fromHex("ab".repeat(8) + "01".repeat(24));
+    WireGuardKey y = WireGuardKey.fromHex("ab".repeat(8) + "02".repeat(24));
+    UapiProtocol.ParsedGet first = parsed(peerLines(x, 1) + peerLines(y, 2) + "errno=0\n\n", Optional.empty());
+    String changed = peerLines(y, 5) + peerLines(x, 1) + "errno=0\n\n";
+    UapiProtocol.ParsedGet second = parsed(changed, Optional.of(first));
+    assertEquals(UapiProtocol.parseGet("wg0", changed), second.state());
+    assertSame(first.state().peer(x).orElseThrow(), second.state().peer(x).orElseThrow());
+    assertEquals(5, second.state().peer(y).orElseThrow().rxBytes());
+    assertSame(second.state(), parsed(peerLines(x, 1) + peerLines(y, 5) + "errno=0\n\n", Optional.of(second)).state());
+  }
+
+  @Test
   void aMalformedPeerIsReportedThoughItsNeighboursAreKept() throws IOException {
     UapiProtocol.ParsedGet first = parsed(peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n", Optional.empty());
     String broken = peerLines(peerA, 1) + peerLines(peerB, 2).replace("rx_bytes=2", "rx_bytes=two") + "errno=0\n\n";
