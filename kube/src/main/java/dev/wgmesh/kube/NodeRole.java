@@ -73,7 +73,10 @@ public interface NodeRole<T extends NodeRole.Translation> {
   /** Once a loop step, after applying. */
   default void tick(Instant now) {}
 
-  /** The peers the status reports on (counts them, and lists those its {@link #statusListing} says). */
+  /**
+   * The peers the status reports on (counts them, and lists those its {@link #statusListing} says);
+   * a function of the translation alone, taken again only when the loop applies another one.
+   */
   List<PeerConfig> reportedPeers(T applied);
 
   /** Which of them the status lists: by default those not on their best path (a node agent's). */
