@@ -37,6 +37,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutorService;
@@ -44,6 +45,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -96,6 +98,8 @@ public final class Agent implements AutoCloseable {
   private final DatagramSocket triggerSocket;
   private volatile Map<PeerPathStateMachine.Mode, Integer> modeCounts = Map.of();
   private volatile Map<WireGuardKey, PeerPath> peerPaths = Map.of();
+  /** Each peer as the device showed it when {@link #countModes} last rebuilt the paths and details; null before the first pass. */
+  private Map<WireGuardKey, PeerState> shown;
   private final Supplier<List<InetAddress>> hostAddresses;
   /** What this node knows of itself (its public address as the registry sees it; global IPv6). */
   private volatile PathCandidates.Self self = PathCandidates.Self.UNKNOWN;
@@ -390,6 +394,10 @@ public final class Agent implements AutoCloseable {
     List<PeerState> out = new ArrayList<>();
     synchronized (tunnelAddresses) {
       for (PeerState peer : state.peers()) {
+        if (lastSeen.get(peer.publicKey()) == peer) {
+          out.add(peer); // the same object as the last read gave (UapiDevice): a mesh peer at the same address
+          continue;
+        }
         if (registries.targets().stream().anyMatch(r -> peer.allowedIps().stream().anyMatch(p -> p.contains(r.address())))) {
           continue; // a registry's own peer keeps its configured public endpoint
         }
@@ -417,7 +425,10 @@ public final class Agent implements AutoCloseable {
   }
 
   private void forgetRemovedPeers(List<PeerState> peers) {
-    List<WireGuardKey> present = peers.stream().map(PeerState::publicKey).toList();
+    if (peers.size() == machines.size() && peers.stream().allMatch(p -> machines.containsKey(p.publicKey()))) {
+      return; // the same peers: nothing to forget
+    }
+    Set<WireGuardKey> present = peers.stream().map(PeerState::publicKey).collect(Collectors.toSet());
     machines.keySet().retainAll(present);
     lastSeen.keySet().retainAll(present);
     discoveringSince.keySet().retainAll(present);
@@ -550,7 +561,16 @@ public final class Agent implements AutoCloseable {
     });
   }
 
+  /**
+   * The counts, paths and details of the peers, rebuilt only when some peer's path, endpoint,
+   * handshake or AllowedIPs changed, or a peer came or went: a steady pass over a large mesh builds
+   * nothing for its status and metrics.
+   */
   private void countModes() {
+    if (shown != null && shownAsIs()) {
+      return;
+    }
+    shown = Map.copyOf(lastSeen);
     Map<PeerPathStateMachine.Mode, Integer> counts = new EnumMap<>(PeerPathStateMachine.Mode.class);
     for (PeerPathStateMachine.Mode m : PeerPathStateMachine.Mode.values()) {
       counts.put(m, 0);
@@ -574,6 +594,24 @@ public final class Agent implements AutoCloseable {
     synchronized (tunnelAddresses) {
       observer.peers(PeerDetail.of(pathKinds, lastSeen, tunnelAddresses));
     }
+  }
+
+  /** True when every peer shows what {@link #countModes} last reported of it (path, and what the device showed). */
+  private boolean shownAsIs() {
+    if (peerPaths.size() != machines.size() || shown.size() != lastSeen.size()) {
+      return false;
+    }
+    for (Map.Entry<WireGuardKey, PeerPathStateMachine> e : machines.entrySet()) {
+      PeerPath before = peerPaths.get(e.getKey());
+      PeerState was = shown.get(e.getKey());
+      PeerState is = lastSeen.get(e.getKey());
+      if (before == null || before.kind() != e.getValue().path() || was == null || is == null || (was != is
+          && !(was.endpoint().equals(is.endpoint()) && was.lastHandshake().equals(is.lastHandshake())
+              && was.allowedIps().equals(is.allowedIps())))) {
+        return false;
+      }
+    }
+    return true;
   }
 
   @Override

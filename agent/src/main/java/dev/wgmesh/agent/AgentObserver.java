@@ -8,10 +8,10 @@ import java.util.Map;
 public interface AgentObserver {
   AgentObserver NONE = new AgentObserver() {};
 
-  /** The peers per path after a discovery pass. */
+  /** The peers per path after a discovery pass that changed some peer's path or detail (not after a pass that changed nothing). */
   default void paths(Map<PathKind, Integer> counts) {}
 
-  /** Every peer's detail after a discovery pass (served at /peers). */
+  /** Every peer's detail after a discovery pass that changed some peer's path or detail (served at /peers). */
   default void peers(java.util.List<PeerDetail> peers) {}
 
   /**

@@ -88,14 +88,18 @@ class AgentRegistriesTest {
     }
   }
 
+  /** A registry's WireGuard peer as the operator configures it: public endpoint, tunnel address, keepalive 25 s. */
+  static PeerChange registryPeer(WireGuardKey key, String publicAddress, String tunnelAddress) {
+    return PeerChange.upsert(key, Optional.of(new InetSocketAddress(publicAddress, 51820)), List.of(IpPrefix.parse(tunnelAddress + "/32")),
+        25);
+  }
+
   @Test
   void aSilentRegistryIsNoticedAndItsPeerReCreatedWhileTheOtherGetsTheCandidates() throws Exception {
     InMemoryDevice device = new InMemoryDevice("wg0");
     List<PeerChange> peers = new ArrayList<>();
-    peers.add(PeerChange.upsert(registryA, Optional.of(new InetSocketAddress("203.0.113.1", 51820)),
-        List.of(IpPrefix.parse("10.88.255.254/32")), 25));
-    peers.add(PeerChange.upsert(registryB, Optional.of(new InetSocketAddress("203.0.113.2", 51820)),
-        List.of(IpPrefix.parse("10.88.255.253/32")), 25));
+    peers.add(registryPeer(registryA, "203.0.113.1", "10.88.255.254"));
+    peers.add(registryPeer(registryB, "203.0.113.2", "10.88.255.253"));
     device.apply(new DeviceChange(Optional.of(self.privateKey()), OptionalInt.of(51820), false, peers));
     List<RegistryTarget> targets = List.of(
         new RegistryTarget(null, InetAddress.getByName("10.88.255.254"), 53, 51821, "wgmesh.internal"),

@@ -3,6 +3,7 @@ package dev.wgmesh.kube;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.core.key.WireGuardKey;
 import dev.wgmesh.core.wg.DeviceState;
 import dev.wgmesh.core.wg.config.InterfaceReconciler;
 import dev.wgmesh.kube.client.KubeApi;
@@ -70,6 +71,13 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
   private String lastError;
   private Instant nextApply = Instant.MIN;
   private Instant nextStatus = Instant.MIN;
+  /** The last translation, of {@link #translatedFrom} with the public key {@link #translatedFor}. */
+  private T translation;
+  private DesiredConfig translatedFrom;
+  private WireGuardKey translatedFor;
+  /** The peers the status reports, and the translation they were taken from. */
+  private List<PeerConfig> reported = List.of();
+  private T reportedOf;
 
   /** @param daemon "agent" or "registry": names the loop thread and the daemon in messages */
   public NodeController(String daemon, NodeSettings<?> settings, KubeApi client, InterfaceReconciler reconciler, NodeRole<T> role,
@@ -179,11 +187,18 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
       return;
     }
     T translated;
-    try {
-      translated = role.translate(desired.spec(), keys.publicKey());
-    } catch (IllegalArgumentException e) {
-      setError("invalid configuration (generation " + desired.generation() + "): " + e.getMessage() + "; not applied");
-      return;
+    if (desired == translatedFrom && keys.publicKey().equals(translatedFor)) {
+      translated = translation; // the reconcile of an unchanged configuration: translated once
+    } else {
+      try {
+        translated = role.translate(desired.spec(), keys.publicKey());
+      } catch (IllegalArgumentException e) {
+        setError("invalid configuration (generation " + desired.generation() + "): " + e.getMessage() + "; not applied");
+        return;
+      }
+      translation = translated;
+      translatedFrom = desired;
+      translatedFor = keys.publicKey();
     }
     InterfaceReconciler.Result result;
     try {
@@ -224,9 +239,13 @@ public final class NodeController<T extends NodeRole.Translation> implements Aut
     } catch (IOException | RuntimeException e) {
       state = Optional.empty();
     }
-    List<PeerConfig> reported = applied == null ? List.of() : role.reportedPeers(applied);
     Instant now = clock.instant();
-    arrivals.update(reported.stream().map(PeerConfig::publicKey).toList(), now);
+    if (applied != reportedOf || reportedOf == null) {
+      // the peers change only with what was applied: not worked out again for every status
+      reported = applied == null ? List.of() : role.reportedPeers(applied);
+      reportedOf = applied;
+      arrivals.update(reported.stream().map(PeerConfig::publicKey).toList(), now);
+    }
     WireGuardNodeConfigStatus status = NodeStatus.build(appliedGeneration, lastError, keys.publicKey(), reported, state, role.pathCounts(),
         role.peerPaths(), arrivals.settling(settings.pendingGrace(), now), role::isRelayEndpoint, now, role.statusListing());
     status.setRegistries(NodeStatus.registries(desired == null ? List.of() : desired.spec().effectiveRegistryPeers(),

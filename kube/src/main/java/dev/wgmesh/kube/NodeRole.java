@@ -59,7 +59,12 @@ public interface NodeRole<T extends NodeRole.Translation> {
    */
   Optional<DesiredConfig> desired(DesiredConfig nodeConfig);
 
-  /** @throws IllegalArgumentException when the configuration cannot be applied at all */
+  /**
+   * A pure function of its arguments: the loop translates a configuration once and applies the
+   * same translation again at each reconcile while neither changes.
+   *
+   * @throws IllegalArgumentException when the configuration cannot be applied at all
+   */
   T translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey);
 
   /** After the interface was brought to a translation: the daemon's services follow it; a problem to report, if any. */
@@ -68,7 +73,10 @@ public interface NodeRole<T extends NodeRole.Translation> {
   /** Once a loop step, after applying. */
   default void tick(Instant now) {}
 
-  /** The peers the status reports on (counts them, and lists those its {@link #statusListing} says). */
+  /**
+   * The peers the status reports on (counts them, and lists those its {@link #statusListing} says);
+   * a function of the translation alone, taken again only when the loop applies another one.
+   */
   List<PeerConfig> reportedPeers(T applied);
 
   /** Which of them the status lists: by default those not on their best path (a node agent's). */

@@ -23,12 +23,15 @@ public final class PeerArrivals {
     peers.forEach(k -> arrived.putIfAbsent(k, now));
   }
 
-  /** The peers that arrived less than {@code grace} before {@code now}. */
-  public synchronized Predicate<WireGuardKey> settling(Duration grace, Instant now) {
-    Map<WireGuardKey, Instant> since = Map.copyOf(arrived);
+  /** The peers that arrived less than {@code grace} before {@code now}, as the arrivals are when it is asked. */
+  public Predicate<WireGuardKey> settling(Duration grace, Instant now) {
+    Instant arrivedAfter = now.minus(grace);
     return k -> {
-      Instant t = since.get(k);
-      return t != null && now.isBefore(t.plus(grace));
+      Instant t;
+      synchronized (this) {
+        t = arrived.get(k);
+      }
+      return t != null && t.isAfter(arrivedAfter);
     };
   }
 }

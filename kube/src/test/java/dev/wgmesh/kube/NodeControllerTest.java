@@ -12,6 +12,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
 import dev.wgmesh.core.key.WireGuardKey;
+import dev.wgmesh.core.net.IpPrefix;
 import dev.wgmesh.core.wg.config.InMemoryDevice;
 import dev.wgmesh.core.wg.config.InMemoryLinks;
 import dev.wgmesh.core.wg.config.InterfaceConfig;
@@ -50,6 +51,7 @@ class NodeControllerTest {
     volatile boolean hasKey = true;
     volatile boolean newKey;
     int applied;
+    int translated;
     int ticks;
     volatile java.util.Map<String, Boolean> reachable = java.util.Map.of();
 
@@ -77,6 +79,7 @@ class NodeControllerTest {
 
     @Override
     public Translated translate(WireGuardNodeConfigSpec spec, WireGuardKey ownPublicKey) {
+      translated++;
       return new Translated(InterfaceConfig.parse(spec.getInterfaceSpec().getAddresses(), 51820, null, List.of()), List.of());
     }
 
@@ -163,6 +166,24 @@ class NodeControllerTest {
     step(Duration.ofSeconds(1));
     assertEquals(4, role.applied, "a new key: at once");
     assertEquals(5, role.ticks, "the role's tick every step");
+  }
+
+  @Test
+  void theReconcileOfAnUnchangedConfigurationAppliesTheSameTranslation() {
+    controller.onConfig(created());
+    step(Duration.ZERO);
+    step(Duration.ofSeconds(30));
+    step(Duration.ofSeconds(30));
+    assertEquals(3, role.applied);
+    assertEquals(1, role.translated, "translated once, applied three times");
+
+    WireGuardNodeConfig next = StatusWriterTest.config("n1");
+    next.getSpec().getInterfaceSpec().setAddresses(List.of("10.88.0.7/24"));
+    controller.onConfig(next);
+    step(Duration.ofSeconds(1));
+    assertEquals(4, role.applied);
+    assertEquals(2, role.translated, "a change: translated again");
+    assertEquals(List.of(IpPrefix.parse("10.88.0.7/24")), links.read("wgtest").orElseThrow().addresses());
   }
 
   @Test

@@ -16,9 +16,11 @@ public enum PathKind {
   RELAYED,
   PENDING;
 
-  /** The lower-case name used in status, metrics labels and logs. */
+  private final String label = name().toLowerCase(Locale.ROOT);
+
+  /** The lower-case name used in status, metrics labels and logs (made once, not on each call). */
   public String label() {
-    return name().toLowerCase(Locale.ROOT);
+    return label;
   }
 
   /** A path that does not go through the registry. */

@@ -34,6 +34,9 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
   static final Duration BUSY_BUDGET = Duration.ofMillis(900);
   private final Agent agent;
   private final Optional<RelayLink> relay;
+  /** The agent's paths {@link #labels} were made from. */
+  private Map<WireGuardKey, Agent.PeerPath> labelled;
+  private Map<WireGuardKey, String> labels = Map.of();
 
   private AgentDiscoveryLoop(Agent agent, Optional<RelayLink> relay) {
     this.agent = agent;
@@ -112,11 +115,17 @@ public final class AgentDiscoveryLoop implements DiscoveryLoop {
     return agent.modeCounts();
   }
 
+  /** The agent's paths as labels, converted again only when the agent's paths changed (it keeps them while nothing changes). */
   @Override
-  public Map<WireGuardKey, PathKind> peerPaths() {
-    Map<WireGuardKey, PathKind> out = new java.util.HashMap<>();
-    agent.peerPaths().forEach((k, p) -> out.put(k, p.kind()));
-    return out;
+  public synchronized Map<WireGuardKey, String> peerPaths() {
+    Map<WireGuardKey, Agent.PeerPath> paths = agent.peerPaths();
+    if (paths != labelled) {
+      Map<WireGuardKey, PathKind> kinds = new java.util.HashMap<>();
+      paths.forEach((k, p) -> kinds.put(k, p.kind()));
+      labels = Map.copyOf(StatusBuilder.labels(kinds));
+      labelled = paths;
+    }
+    return labels;
   }
 
   @Override

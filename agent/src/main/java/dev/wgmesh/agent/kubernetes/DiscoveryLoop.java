@@ -21,8 +21,8 @@ public interface DiscoveryLoop extends AutoCloseable {
   /** Peers per mode, as of the last tick. */
   Map<PeerPathStateMachine.Mode, Integer> modeCounts();
 
-  /** Each peer's kind of path, as of the last tick. */
-  default Map<WireGuardKey, PathKind> peerPaths() {
+  /** Each peer's kind of path as the status labels it ({@link PathKind#label()}), as of the last tick. */
+  default Map<WireGuardKey, String> peerPaths() {
     return Map.of();
   }
 

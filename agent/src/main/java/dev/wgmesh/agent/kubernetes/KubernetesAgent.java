@@ -259,7 +259,7 @@ public final class KubernetesAgent implements AutoCloseable {
     @Override
     public Map<WireGuardKey, String> peerPaths() {
       DiscoveryLoop d = discovery;
-      return d == null ? Map.of() : StatusBuilder.labels(d.peerPaths());
+      return d == null ? Map.of() : d.peerPaths();
     }
 
     @Override

@@ -4,7 +4,6 @@ import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
-import java.util.Arrays;
 import java.util.regex.Pattern;
 
 /** An IP network in CIDR notation ("10.0.0.0/24", "fd00::1/128"), validated on parse. */
@@ -150,14 +149,19 @@ public record IpPrefix(InetAddress address, int length) {
     return length <= other.length ? contains(other.address) : other.contains(address);
   }
 
+  /**
+   * The same address (its bytes, as {@link InetAddress#equals} compares them without copying them:
+   * an IPv6 scope does not count) and length. Sets of prefixes are compared on every pass over a
+   * device.
+   */
   @Override
   public boolean equals(Object o) {
-    return o instanceof IpPrefix p && p.length == length && Arrays.equals(p.address.getAddress(), address.getAddress());
+    return o instanceof IpPrefix p && p.length == length && p.address.equals(address);
   }
 
   @Override
   public int hashCode() {
-    return 31 * Arrays.hashCode(address.getAddress()) + length;
+    return 31 * address.hashCode() + length;
   }
 
   @Override

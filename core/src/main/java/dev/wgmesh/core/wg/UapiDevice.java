@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -22,7 +23,10 @@ import java.util.concurrent.TimeUnit;
  * and would read further requests from it, so the end of a reply is found by its terminating
  * {@code errno=N} line and empty line, not by EOF; a daemon that closes after replying works too.
  * A failed "set" leaves wireguard-go with the rest of the request unread, which is one more
- * reason never to reuse a connection. Safe for concurrent use: it holds no connection state.
+ * reason never to reuse a connection. Safe for concurrent use; exchanges take turns, since they
+ * share one reply buffer and a read reuses what the last read parsed (a peer that did not change
+ * is the same {@link PeerState} object, an unchanged device the same {@link DeviceState}: see
+ * {@link UapiProtocol#parseGet(String, byte[], int, Optional)}).
  */
 public final class UapiDevice implements WireGuardDevice {
   /** Where wireguard-go puts its sockets; the path is shared by all network namespaces. */
@@ -36,6 +40,9 @@ public final class UapiDevice implements WireGuardDevice {
   private final String name;
   private final Path socketPath;
   private final Duration timeout;
+  /** Holds each reply as it is read, grown as needed and kept: a device of 1000 peers answers ~330 KB. */
+  private byte[] buffer = new byte[READ_CHUNK];
+  private Optional<UapiProtocol.ParsedGet> lastRead = Optional.empty();
 
   public UapiDevice(String name, Path socketPath) {
     this(name, socketPath, DEFAULT_TIMEOUT);
@@ -67,8 +74,10 @@ public final class UapiDevice implements WireGuardDevice {
   }
 
   @Override
-  public DeviceState read() throws IOException {
-    return UapiProtocol.parseGet(name, exchange(UapiProtocol.GET_REQUEST));
+  public synchronized DeviceState read() throws IOException {
+    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, buffer, exchange(UapiProtocol.GET_REQUEST), lastRead);
+    lastRead = Optional.of(parsed);
+    return parsed.state();
   }
 
   /**
@@ -76,11 +85,13 @@ public final class UapiDevice implements WireGuardDevice {
    * ({@link UapiErrorException}), the lines before it stay applied, so re-read the device.
    */
   @Override
-  public void apply(DeviceChange change) throws IOException {
-    UapiProtocol.checkSetReply(name, exchange(UapiProtocol.formatSet(change)));
+  public synchronized void apply(DeviceChange change) throws IOException {
+    int length = exchange(UapiProtocol.formatSet(change));
+    UapiProtocol.checkSetReply(name, new String(buffer, 0, length, ISO_8859_1));
   }
 
-  private String exchange(String request) throws IOException {
+  /** Sends the request and reads the reply into {@link #buffer}; returns its length. */
+  private int exchange(String request) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (SocketChannel channel = connect(); Selector selector = Selector.open()) {
       channel.configureBlocking(false);
@@ -118,18 +129,18 @@ public final class UapiDevice implements WireGuardDevice {
   }
 
   /**
-   * The reply as text, read as bytes (UAPI is ASCII, and ISO-8859-1 maps each byte to one
-   * character): one buffer that doubles as needed and one copy into the string, instead of a
-   * decoded chunk and a builder per read (a device of 1000 peers answers ~330 KB, read every
-   * second by the registry).
+   * Reads the reply into the device's buffer, which doubles as needed and is kept for the next
+   * exchange (a device of 1000 peers answers ~330 KB, read every second by the agent and the
+   * registry); returns its length. It is parsed from there, never copied whole into a string.
    */
-  private String readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
+  private int readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
     key.interestOps(SelectionKey.OP_READ);
-    byte[] reply = new byte[READ_CHUNK];
+    byte[] reply = buffer;
     int length = 0;
     while (!UapiProtocol.isCompleteReply(reply, length)) {
       if (length == reply.length) {
         reply = Arrays.copyOf(reply, reply.length * 2);
+        buffer = reply;
       }
       awaitReady(key, deadline);
       // At most one chunk per read: the JDK copies through a temporary direct buffer of that size.
@@ -142,7 +153,7 @@ public final class UapiDevice implements WireGuardDevice {
         throw new IOException("UAPI reply from '" + name + "' exceeds " + MAX_REPLY_CHARS + " characters");
       }
     }
-    return new String(reply, 0, length, ISO_8859_1);
+    return length;
   }
 
   private void awaitReady(SelectionKey key, long deadline) throws IOException {

@@ -3,7 +3,9 @@ package dev.wgmesh.core.wg;
 import static java.nio.charset.StandardCharsets.US_ASCII;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -41,6 +43,23 @@ class UapiDeviceTest {
 
   private UapiDevice device() {
     return new UapiDevice("wgfake", socket(), TIMEOUT);
+  }
+
+  @Test
+  void anUnchangedDeviceReadsAsTheSameState() throws Exception {
+    String peer = "public_key=" + KeyPair.generate().publicKey().toHex() + "\nallowed_ip=10.0.0.2/32\nrx_bytes=";
+    AtomicReference<String> rx = new AtomicReference<>("1");
+    try (FakeDaemon daemon = new FakeDaemon(socket(), (client, request) -> send(client, "listen_port=51820\n" + peer + rx.get()
+        + "\nerrno=0\n\n"))) {
+      UapiDevice device = device();
+      DeviceState first = device.read();
+      assertSame(first, device.read(), "nothing changed: nothing is built again");
+      rx.set("2");
+      DeviceState changed = device.read();
+      assertNotSame(first, changed);
+      assertEquals(2, changed.peers().get(0).rxBytes());
+      daemon.assertNoFailure();
+    }
   }
 
   @Test

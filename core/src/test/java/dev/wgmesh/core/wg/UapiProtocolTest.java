@@ -3,6 +3,8 @@ package dev.wgmesh.core.wg;
 import static java.nio.charset.StandardCharsets.ISO_8859_1;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -350,6 +352,73 @@ class UapiProtocolTest {
       assertEquals(Optional.of(Instant.ofEpochSecond(1700000000 + i)), peer.lastHandshake());
       assertEquals(i, peer.rxBytes());
     }
+  }
+
+  private String peerLines(WireGuardKey key, long rxBytes) {
+    return "public_key=" + key.toHex() + "\nprotocol_version=1\nendpoint=192.0.2.10:51820\nlast_handshake_time_sec=1700000000\n"
+        + "last_handshake_time_nsec=0\nrx_bytes=" + rxBytes + "\ntx_bytes=7\npersistent_keepalive_interval=25\nallowed_ip=10.99.0."
+        + (rxBytes % 200 + 1) + "/32\n";
+  }
+
+  /** Parses {@code reply} as it lies in a reused read buffer: followed by what an earlier, longer reply left there. */
+  private static UapiProtocol.ParsedGet parsed(String reply, Optional<UapiProtocol.ParsedGet> previous) throws IOException {
+    byte[] buffer = (reply + "public_key=" + "ab".repeat(32) + "\nrx_bytes=1\nerrno=0\n\n").getBytes(ISO_8859_1);
+    return UapiProtocol.parseGet("wg0", buffer, reply.length(), previous);
+  }
+
+  @Test
+  void anUnchangedDeviceInAnotherPeerOrderIsTheSameState() throws IOException {
+    String header = "private_key=" + device.privateKey().toHex() + "\nlisten_port=51820\n";
+    UapiProtocol.ParsedGet first = parsed(
+        header + peerLines(peerA, 1) + peerLines(peerB, 2) + peerLines(peerC, 3) + "errno=0\n\n", Optional.empty());
+    UapiProtocol.ParsedGet again = parsed(
+        header + peerLines(peerC, 3) + peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n", Optional.of(first));
+
+    assertSame(first.state(), again.state(), "wireguard-go's map order changes between reads; nothing else did");
+    assertEquals(first.state(), UapiProtocol.parseGet("wg0",
+        header + peerLines(peerC, 3) + peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n"), "what a fresh parse gives");
+  }
+
+  @Test
+  void aChangedPeerIsParsedAgainAndTheOthersAreKept() throws IOException {
+    String header = "listen_port=51820\n";
+    UapiProtocol.ParsedGet first = parsed(
+        header + peerLines(peerA, 1) + peerLines(peerB, 2) + peerLines(peerC, 3) + "errno=0\n\n", Optional.empty());
+    String changed = header + peerLines(peerB, 2) + peerLines(peerA, 100) + peerLines(peerC, 3) + "errno=0\n\n";
+    UapiProtocol.ParsedGet second = parsed(changed, Optional.of(first));
+
+    assertNotSame(first.state(), second.state());
+    assertEquals(UapiProtocol.parseGet("wg0", changed), second.state(), "the same as a parse from scratch");
+    assertEquals(100, second.state().peer(peerA).orElseThrow().rxBytes());
+    assertSame(first.state().peer(peerB).orElseThrow(), second.state().peer(peerB).orElseThrow());
+    assertSame(first.state().peer(peerC).orElseThrow(), second.state().peer(peerC).orElseThrow());
+
+    String fewer = header + peerLines(peerB, 2) + peerLines(peerA, 100) + "errno=0\n\n";
+    UapiProtocol.ParsedGet third = parsed(fewer, Optional.of(second));
+    assertEquals(UapiProtocol.parseGet("wg0", fewer), third.state(), "a peer gone is gone, though every other was kept");
+    String otherPort = "listen_port=51821\n" + peerLines(peerB, 2) + peerLines(peerA, 100) + "errno=0\n\n";
+    assertEquals(51821, parsed(otherPort, Optional.of(third)).state().listenPort());
+  }
+
+  @Test
+  void peersWhoseKeysBeginAlikeAreToldApart() throws IOException {
+    WireGuardKey x = WireGuardKey.fromHex("ab".repeat(8) + "01".repeat(24));
+    WireGuardKey y = WireGuardKey.fromHex("ab".repeat(8) + "02".repeat(24));
+    UapiProtocol.ParsedGet first = parsed(peerLines(x, 1) + peerLines(y, 2) + "errno=0\n\n", Optional.empty());
+    String changed = peerLines(y, 5) + peerLines(x, 1) + "errno=0\n\n";
+    UapiProtocol.ParsedGet second = parsed(changed, Optional.of(first));
+    assertEquals(UapiProtocol.parseGet("wg0", changed), second.state());
+    assertSame(first.state().peer(x).orElseThrow(), second.state().peer(x).orElseThrow());
+    assertEquals(5, second.state().peer(y).orElseThrow().rxBytes());
+    assertSame(second.state(), parsed(peerLines(x, 1) + peerLines(y, 5) + "errno=0\n\n", Optional.of(second)).state());
+  }
+
+  @Test
+  void aMalformedPeerIsReportedThoughItsNeighboursAreKept() throws IOException {
+    UapiProtocol.ParsedGet first = parsed(peerLines(peerA, 1) + peerLines(peerB, 2) + "errno=0\n\n", Optional.empty());
+    String broken = peerLines(peerA, 1) + peerLines(peerB, 2).replace("rx_bytes=2", "rx_bytes=two") + "errno=0\n\n";
+    IOException e = assertThrows(IOException.class, () -> parsed(broken, Optional.of(first)));
+    assertTrue(e.getMessage().contains("line 15"), e.getMessage());
   }
 
   private static boolean complete(String received) {

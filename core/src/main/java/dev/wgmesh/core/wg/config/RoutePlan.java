@@ -3,6 +3,7 @@ package dev.wgmesh.core.wg.config;
 import dev.wgmesh.core.net.IpPrefix;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -34,10 +35,11 @@ public final class RoutePlan {
   /** The routes {@code config} needs through its interface, as networks (host bits cleared), sorted. */
   public static Set<IpPrefix> desired(InterfaceConfig config) {
     List<IpPrefix> out = new ArrayList<>();
+    Set<IpPrefix> seen = new HashSet<>(); // a list's contains would compare every route with every other
     for (PeerConfig peer : config.peers()) {
       for (IpPrefix allowed : peer.allowedIps()) {
         IpPrefix net = allowed.network();
-        if (net.length() == 0 || coveredByInterface(net, config.addresses()) || out.contains(net)) {
+        if (net.length() == 0 || coveredByInterface(net, config.addresses()) || !seen.add(net)) {
           continue;
         }
         out.add(net);

@@ -13,6 +13,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.OptionalLong;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -98,9 +99,16 @@ public final class WireGuardGo implements AutoCloseable {
   }
 
   private void pumpOutput() {
+    NoEndpointLines noEndpoint = new NoEndpointLines(System.nanoTime());
     try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), UTF_8))) {
       String line;
       while ((line = in.readLine()) != null) {
+        long now = System.nanoTime();
+        if (noEndpoint.take(line)) {
+          noEndpoint.due(now).ifPresent(n -> log.info("wireguard-go {}: {} ({} times; peers discovery has not found yet, summed up once"
+              + " a minute)", iface, NoEndpointLines.TEXT, n));
+          continue;
+        }
         log.info("wireguard-go {}: {}", iface, line);
         synchronized (tail) {
           tail.addLast(line);
@@ -114,6 +122,43 @@ public final class WireGuardGo implements AutoCloseable {
     }
     if (!process.isAlive()) {
       log.info("wireguard-go for {} exited with {}", iface, process.exitValue());
+    }
+  }
+
+  /**
+   * wireguard-go's complaint each time it would handshake with a peer that has no endpoint ("Failed
+   * to send handshake initiation: no known endpoint for peer"): every few seconds for every peer
+   * discovery has not found yet, over a hundred lines a second in a mesh of 1000 with many such
+   * peers. They are counted and logged as one line at most every {@link #INTERVAL}, not one by one.
+   */
+  static final class NoEndpointLines {
+    static final String TEXT = "no known endpoint for peer";
+    static final long INTERVAL = TimeUnit.MINUTES.toNanos(1);
+    private long count;
+    private long nextAt;
+
+    NoEndpointLines(long nowNanos) {
+      nextAt = nowNanos;
+    }
+
+    /** True when the line is such a complaint: counted, not to be logged by itself. */
+    boolean take(String line) {
+      if (!line.contains(TEXT)) {
+        return false;
+      }
+      count++;
+      return true;
+    }
+
+    /** The count to log now, if the interval since the last summary passed (the first at once). */
+    OptionalLong due(long nowNanos) {
+      if (count == 0 || nowNanos - nextAt < 0) {
+        return OptionalLong.empty();
+      }
+      long n = count;
+      count = 0;
+      nextAt = nowNanos + INTERVAL;
+      return OptionalLong.of(n);
     }
   }
 
