@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
@@ -18,6 +19,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.operator.model.Conditions;
 import dev.wgmesh.operator.registry.RegistryKeySecretDependent;
 import dev.wgmesh.operator.registry.RegistryNames;
 import io.fabric8.kubernetes.api.model.Event;
@@ -423,6 +425,45 @@ class MeshOperatorTest {
         assertEquals(true, cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get()
             .getSpec().getTemplate().getSpec().getHostNetwork());
       });
+    }
+  }
+
+  /**
+   * A mesh name with a dot is a valid WireGuardMesh name but would be no valid Service name: the
+   * registry's objects get the hashed name of RegistryObjectNames, which the API server accepts
+   * (close() fails on any refused request), and the mesh works under it.
+   */
+  @Test
+  void aMeshNamedWithADotGetsRegistryObjectsTheApiServerAccepts() {
+    String meshName = "prod.eu-west";
+    String object = RegistryObjectNames.object(meshName, null);
+    assertTrue(object.startsWith("prod-eu-west-registry-") && !object.equals("prod-eu-west-registry"), object);
+    try (MockCluster cluster = new MockCluster()) {
+      WireGuardMesh mesh = new WireGuardMesh();
+      mesh.setMetadata(new ObjectMetaBuilder().withName(meshName).build());
+      mesh.getSpec().setNetwork("10.88.0.0/24");
+      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+      mesh.getSpec().getRegistry().setExposure("LoadBalancer");
+      cluster.client.resource(mesh).create();
+      cluster.createNodePeer(meshName, cluster.createNode("n1", "10.244.1.0/24"));
+      cluster.startOperator();
+
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertNotNull(cluster.client.secrets().inNamespace(MockCluster.NAMESPACE).withName(RegistryObjectNames.secret(meshName, null)).get());
+        assertNotNull(cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(object).get());
+        assertNotNull(cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(object).get());
+        assertNotNull(cluster.config(object), "the registry's node config");
+        assertNotNull(cluster.config("n1"));
+      });
+      Deployment deployment = cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(object).get();
+      assertEquals(meshName, deployment.getSpec().getTemplate().getMetadata().getLabels().get(Labels.MESH));
+      List<String> args = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+      assertEquals(meshName, args.get(args.indexOf("--mesh") + 1), "the registry finds its objects from the mesh name");
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        Condition ready = StatusConditions.find(cluster.mesh(meshName).getStatus().getConditions(), Conditions.READY).orElseThrow();
+        assertTrue(ready.isTrue(), ready.getReason() + ": " + ready.getMessage());
+      });
+      assertEquals(List.of(), cluster.api.rejections());
     }
   }
 
