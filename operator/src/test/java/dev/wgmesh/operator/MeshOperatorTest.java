@@ -60,6 +60,15 @@ class MeshOperatorTest {
     }
   }
 
+  /** A mesh on 10.88.0.0/24 with one registry of default settings, not created yet. */
+  static WireGuardMesh meshWithOneRegistry(String name) {
+    WireGuardMesh mesh = new WireGuardMesh();
+    mesh.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    mesh.getSpec().setNetwork("10.88.0.0/24");
+    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+    return mesh;
+  }
+
   static void addNode(MockCluster cluster, int i) {
     Node node = cluster.createNode("n" + i, "10.244." + i + ".0/24");
     cluster.createNodePeer(MESH, node);
@@ -332,10 +341,7 @@ class MeshOperatorTest {
   @Test
   void registryRunsAsAPinnedHostNetworkDeploymentWithoutService() {
     try (MockCluster cluster = new MockCluster()) {
-      WireGuardMesh mesh = new WireGuardMesh();
-      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
-      mesh.getSpec().setNetwork("10.88.0.0/24");
-      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+      WireGuardMesh mesh = meshWithOneRegistry(MESH);
       mesh.getSpec().getRegistry().setNodeName("edge");
       cluster.client.resource(mesh).create();
       cluster.client.resource(new NodeBuilder().withNewMetadata().withName("edge").endMetadata()
@@ -377,10 +383,7 @@ class MeshOperatorTest {
   @Test
   void loadBalancerExposureHasAUdpOnlyServiceWhoseAddressBecomesTheEndpoint() {
     try (MockCluster cluster = new MockCluster()) {
-      WireGuardMesh mesh = new WireGuardMesh();
-      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
-      mesh.getSpec().setNetwork("10.88.0.0/24");
-      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+      WireGuardMesh mesh = meshWithOneRegistry(MESH);
       mesh.getSpec().getRegistry().setExposure("LoadBalancer");
       mesh.getSpec().getRegistry().setPort(51999);
       cluster.client.resource(mesh).create();
@@ -439,10 +442,7 @@ class MeshOperatorTest {
     String object = RegistryObjectNames.object(meshName, null);
     assertTrue(object.startsWith("prod-eu-west-registry-") && !object.equals("prod-eu-west-registry"), object);
     try (MockCluster cluster = new MockCluster()) {
-      WireGuardMesh mesh = new WireGuardMesh();
-      mesh.setMetadata(new ObjectMetaBuilder().withName(meshName).build());
-      mesh.getSpec().setNetwork("10.88.0.0/24");
-      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+      WireGuardMesh mesh = meshWithOneRegistry(meshName);
       mesh.getSpec().getRegistry().setExposure("LoadBalancer");
       cluster.client.resource(mesh).create();
       cluster.createNodePeer(meshName, cluster.createNode("n1", "10.244.1.0/24"));
