@@ -54,26 +54,56 @@ The service account names. They are fixed (the admission policy and the operator
 {{- define "wgmesh.registryServiceAccount" -}}wgmesh-registry{{- end -}}
 
 {{/*
-The registries' object names (<mesh>-registry, or <mesh>-registry-<name> for each of several),
-of mesh.name and of registry.extraMeshes, as a list: their configs and, with "-key", their Secrets
-are what the registry's RBAC names (resourceNames).
+The name of a registry's Deployment, Service and node config; call with (list <mesh> <registry>),
+<registry> "" for a mesh's single registry. The same function as RegistryObjectNames.object in the
+api module (RegistryNamesChartTest compares them): <mesh>-registry[-<registry>] where that is an RFC
+1035 label (a Service's name), else a readable prefix, '-' and 13 hex digits of the SHA-256 of
+<mesh> (or <mesh>/<registry>), e.g. for a mesh named with a dot.
+*/}}
+{{- define "wgmesh.registryObject" -}}
+{{- $mesh := index . 0 -}}
+{{- $registry := index . 1 -}}
+{{- $plain := printf "%s-registry" $mesh -}}
+{{- $hashed := $mesh -}}
+{{- $plainRegistry := true -}}
+{{- if $registry -}}
+{{- $plain = printf "%s-registry-%s" $mesh $registry -}}
+{{- $hashed = printf "%s/%s" $mesh $registry -}}
+{{- $plainRegistry = and (le (len $registry) 12) (regexMatch "^[a-z0-9]([-a-z0-9]*[a-z0-9])?$" $registry) -}}
+{{- end -}}
+{{- if and $plainRegistry (le (len $plain) 63) (regexMatch "^[a-z]([-a-z0-9]*[a-z0-9])?$" $plain) -}}
+{{- $plain -}}
+{{- else -}}
+{{- $readable := regexReplaceAll "[^a-z0-9-]" (lower $plain) "-" -}}
+{{- if not (regexMatch "^[a-z]" $readable) -}}
+{{- $readable = printf "m-%s" $readable -}}
+{{- end -}}
+{{- $readable = regexReplaceAll "-+$" (trunc 49 $readable) "" -}}
+{{- printf "%s-%s" $readable (trunc 13 (sha256sum $hashed)) -}}
+{{- end -}}
+{{- end -}}
+
+{{/*
+The registries' object names (wgmesh.registryObject: <mesh>-registry, or <mesh>-registry-<name>
+for each of several), of mesh.name and of registry.extraMeshes, as a list: their configs and, with
+"-key", their Secrets are what the registry's RBAC names (resourceNames).
 */}}
 {{- define "wgmesh.registryObjects" -}}
 {{- $names := list -}}
 {{- if .Values.mesh.registries -}}
 {{- range .Values.mesh.registries -}}
-{{- $names = append $names (printf "%s-registry-%s" $.Values.mesh.name .name) -}}
+{{- $names = append $names (include "wgmesh.registryObject" (list $.Values.mesh.name .name)) -}}
 {{- end -}}
 {{- else -}}
-{{- $names = append $names (printf "%s-registry" .Values.mesh.name) -}}
+{{- $names = append $names (include "wgmesh.registryObject" (list .Values.mesh.name "")) -}}
 {{- end -}}
 {{- range .Values.registry.extraMeshes -}}
 {{- if kindIs "string" . -}}
-{{- $names = append $names (printf "%s-registry" .) -}}
+{{- $names = append $names (include "wgmesh.registryObject" (list . "")) -}}
 {{- else -}}
 {{- $mesh := .name -}}
 {{- range .registries -}}
-{{- $names = append $names (printf "%s-registry-%s" $mesh .) -}}
+{{- $names = append $names (include "wgmesh.registryObject" (list $mesh .)) -}}
 {{- end -}}
 {{- end -}}
 {{- end -}}

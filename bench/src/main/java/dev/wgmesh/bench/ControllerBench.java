@@ -1,5 +1,6 @@
 package dev.wgmesh.bench;
 
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
@@ -111,7 +112,7 @@ public final class ControllerBench {
     // longer than a client's default 10 s.
     try (KubernetesClient client = new io.fabric8.kubernetes.client.KubernetesClientBuilder()
             .withConfig(api.config(dev.wgmesh.testapiserver.Identity.ADMIN).withRequestTimeout(120_000).build()).build();
-        SimulatedAgents agents = new SimulatedAgents(client, MESH + "-registry")) {
+        SimulatedAgents agents = new SimulatedAgents(client, RegistryObjectNames.object(MESH, null))) {
       WireGuardMesh mesh = new WireGuardMesh();
       mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
       mesh.getSpec().setNetwork("10.88.0.0/16");
@@ -286,7 +287,7 @@ public final class ControllerBench {
     /** The new node's config exists, the registry's config lists it, and so does a peer set (so every node's agent applies it). */
     boolean joinedEverywhere(String joined) {
       WireGuardNodeConfig own = configs.getStore().getByKey(joined);
-      WireGuardNodeConfig registry = configs.getStore().getByKey(MESH + "-registry");
+      WireGuardNodeConfig registry = configs.getStore().getByKey(RegistryObjectNames.object(MESH, null));
       return own != null && registry != null && !own.getSpec().getRegistryPeers().isEmpty()
           && registry.getSpec().getPeers().stream().anyMatch(p -> p.getName().equals(joined))
           && memberNames().contains(joined);

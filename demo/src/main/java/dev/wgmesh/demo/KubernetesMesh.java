@@ -1,5 +1,6 @@
 package dev.wgmesh.demo;
 
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfig;
@@ -174,7 +175,7 @@ public final class KubernetesMesh implements AutoCloseable {
 
   /** The WireGuardNodeConfig (and Deployment) name of registry {@code i}, as the operator names them. */
   public String registryConfigName(int i) {
-    return several() ? MESH + "-registry-" + registryName(i) : MESH + "-registry";
+    return RegistryObjectNames.object(MESH, several() ? registryName(i) : null);
   }
 
   public void createMesh(String network) {

@@ -53,7 +53,7 @@ class KubernetesPathsLabTest {
       assertEquals(open.getAddress().getHostAddress() + ":" + open.getPort(),
           cluster.client.resources(WireGuardMesh.class).withName(KubernetesMesh.MESH).get().getSpec().getRegistry().getEndpoint());
       assertEquals(Integer.valueOf(open.getPort()), cluster.client.resources(WireGuardNodeConfig.class)
-          .withName(KubernetesMesh.MESH + "-registry").get().getSpec().getInterfaceSpec().getListenPort());
+          .withName(cluster.registryConfigName(0)).get().getSpec().getInterfaceSpec().getListenPort());
 
       // Every pair connects (the site's nodes, the double NAT and the IPv6 hosts' symmetric IPv4
       // NATs among each other: relayed; the UDP-blocked node: relayed to everyone).

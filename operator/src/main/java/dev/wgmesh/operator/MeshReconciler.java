@@ -2,6 +2,7 @@ package dev.wgmesh.operator;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.StatusPatch;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
@@ -183,7 +184,11 @@ public final class MeshReconciler implements Reconciler<WireGuardMesh>, AutoClos
     Set<String> meshes = context.getPrimaryCache().list().map(m -> m.getMetadata().getName()).collect(Collectors.toSet());
     plans.retainOnly(meshes);
     relayedSeen.keySet().retainAll(meshes);
-    registryWorkflow.reconcile(mesh, context);
+    // A name no object can carry (the plan says why, in a condition) gets no registry objects: the
+    // API server would refuse each, on every reconcile.
+    if (RegistryObjectNames.meshNameProblem(mesh.getMetadata().getName()).isEmpty()) {
+      registryWorkflow.reconcile(mesh, context);
+    }
 
     RegistryKeys keys = registryKeys(mesh, context);
     List<WireGuardPeer> meshPeers = new ArrayList<>(context.getSecondaryResources(WireGuardPeer.class));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshStatus;
@@ -18,6 +19,7 @@ import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardPeer;
 import dev.wgmesh.api.v1alpha1.WireGuardPeerSet;
 import dev.wgmesh.core.key.KeyPair;
+import dev.wgmesh.operator.model.Conditions;
 import dev.wgmesh.operator.registry.RegistryKeySecretDependent;
 import dev.wgmesh.operator.registry.RegistryNames;
 import io.fabric8.kubernetes.api.model.Event;
@@ -56,6 +58,15 @@ class MeshOperatorTest {
     for (int i = 1; i <= n; i++) {
       addNode(cluster, i);
     }
+  }
+
+  /** A mesh on 10.88.0.0/24 with one registry of default settings, not created yet. */
+  static WireGuardMesh meshWithOneRegistry(String name) {
+    WireGuardMesh mesh = new WireGuardMesh();
+    mesh.setMetadata(new ObjectMetaBuilder().withName(name).build());
+    mesh.getSpec().setNetwork("10.88.0.0/24");
+    mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+    return mesh;
   }
 
   static void addNode(MockCluster cluster, int i) {
@@ -330,10 +341,7 @@ class MeshOperatorTest {
   @Test
   void registryRunsAsAPinnedHostNetworkDeploymentWithoutService() {
     try (MockCluster cluster = new MockCluster()) {
-      WireGuardMesh mesh = new WireGuardMesh();
-      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
-      mesh.getSpec().setNetwork("10.88.0.0/24");
-      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+      WireGuardMesh mesh = meshWithOneRegistry(MESH);
       mesh.getSpec().getRegistry().setNodeName("edge");
       cluster.client.resource(mesh).create();
       cluster.client.resource(new NodeBuilder().withNewMetadata().withName("edge").endMetadata()
@@ -375,10 +383,7 @@ class MeshOperatorTest {
   @Test
   void loadBalancerExposureHasAUdpOnlyServiceWhoseAddressBecomesTheEndpoint() {
     try (MockCluster cluster = new MockCluster()) {
-      WireGuardMesh mesh = new WireGuardMesh();
-      mesh.setMetadata(new ObjectMetaBuilder().withName(MESH).build());
-      mesh.getSpec().setNetwork("10.88.0.0/24");
-      mesh.getSpec().setRegistry(new WireGuardMeshSpec.RegistrySpec());
+      WireGuardMesh mesh = meshWithOneRegistry(MESH);
       mesh.getSpec().getRegistry().setExposure("LoadBalancer");
       mesh.getSpec().getRegistry().setPort(51999);
       cluster.client.resource(mesh).create();
@@ -423,6 +428,42 @@ class MeshOperatorTest {
         assertEquals(true, cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(MESH + "-registry").get()
             .getSpec().getTemplate().getSpec().getHostNetwork());
       });
+    }
+  }
+
+  /**
+   * A mesh name with a dot is a valid WireGuardMesh name but would be no valid Service name: the
+   * registry's objects get the hashed name of RegistryObjectNames, which the API server accepts
+   * (close() fails on any refused request), and the mesh works under it.
+   */
+  @Test
+  void aMeshNamedWithADotGetsRegistryObjectsTheApiServerAccepts() {
+    String meshName = "prod.eu-west";
+    String object = RegistryObjectNames.object(meshName, null);
+    assertTrue(object.startsWith("prod-eu-west-registry-") && !object.equals("prod-eu-west-registry"), object);
+    try (MockCluster cluster = new MockCluster()) {
+      WireGuardMesh mesh = meshWithOneRegistry(meshName);
+      mesh.getSpec().getRegistry().setExposure("LoadBalancer");
+      cluster.client.resource(mesh).create();
+      cluster.createNodePeer(meshName, cluster.createNode("n1", "10.244.1.0/24"));
+      cluster.startOperator();
+
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        assertNotNull(cluster.client.secrets().inNamespace(MockCluster.NAMESPACE).withName(RegistryObjectNames.secret(meshName, null)).get());
+        assertNotNull(cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(object).get());
+        assertNotNull(cluster.client.services().inNamespace(MockCluster.NAMESPACE).withName(object).get());
+        assertNotNull(cluster.config(object), "the registry's node config");
+        assertNotNull(cluster.config("n1"));
+      });
+      Deployment deployment = cluster.client.apps().deployments().inNamespace(MockCluster.NAMESPACE).withName(object).get();
+      assertEquals(meshName, deployment.getSpec().getTemplate().getMetadata().getLabels().get(Labels.MESH));
+      List<String> args = deployment.getSpec().getTemplate().getSpec().getContainers().get(0).getArgs();
+      assertEquals(meshName, args.get(args.indexOf("--mesh") + 1), "the registry finds its objects from the mesh name");
+      await().atMost(TIMEOUT).untilAsserted(() -> {
+        Condition ready = StatusConditions.find(cluster.mesh(meshName).getStatus().getConditions(), Conditions.READY).orElseThrow();
+        assertTrue(ready.isTrue(), ready.getReason() + ": " + ready.getMessage());
+      });
+      assertEquals(List.of(), cluster.api.rejections());
     }
   }
 

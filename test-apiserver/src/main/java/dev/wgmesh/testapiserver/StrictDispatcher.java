@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wgmesh.testapiserver.crd.BuiltInObjectRules;
+import dev.wgmesh.testapiserver.crd.FieldError;
 import io.fabric8.mockwebserver.dsl.HttpMethod;
 import io.fabric8.mockwebserver.http.Buffer;
 import io.fabric8.mockwebserver.http.Dispatcher;
@@ -32,6 +34,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *       not use it;
  *   <li>creates, updates and patches of custom resources and their status are pruned and validated
  *       against the CRD's schema and CEL rules ({@link CustomResources}): 422 Invalid when they fail;
+ *   <li>creates, updates and (JSON and merge) patches of built-in objects have their metadata
+ *       checked as kube-apiserver does, the name by its kind's rule (a Service's an RFC 1035 label),
+ *       and labels ({@link BuiltInObjectRules}): 422 Invalid when it fails;
  *   <li>SelfSubjectRulesReviews and SelfSubjectAccessReviews are answered from the RBAC rules.
  * </ul>
  *
@@ -112,7 +117,56 @@ final class StrictDispatcher extends Dispatcher {
     if (request.getMethod().equalsIgnoreCase("PATCH")) {
       return patch(who, attributes, request, crd);
     }
-    return validated(attributes) ? write(who, attributes, request, crd) : locked(request);
+    if (validated(attributes)) {
+      return write(who, attributes, request, crd);
+    }
+    if (isBuiltInWrite(attributes)) {
+      MockResponse refusal = builtInRefusal(who, attributes, request);
+      if (refusal != null) {
+        return refusal;
+      }
+    }
+    return locked(request);
+  }
+
+  /** A create or update of a built-in object (not its status): its metadata is checked ({@link BuiltInObjectRules}). */
+  private static boolean isBuiltInWrite(RequestAttributes a) {
+    return a.isResourceRequest() && !isCustom(a.group()) && a.subresource() == null
+        && (a.verb().equals("create") || a.verb().equals("update"));
+  }
+
+  /** The 422 kube-apiserver answers a built-in object whose metadata is invalid with (recorded), or null. */
+  private MockResponse builtInRefusal(Identity who, RequestAttributes a, RecordedRequest request) {
+    JsonNode body;
+    try {
+      // getBytes, not getUtf8Body: the store reads the body after this.
+      body = request.getBody() == null ? null : JSON.readTree(request.getBody().getBytes());
+    } catch (IOException e) {
+      return refuse(400, "BadRequest", "the request body is not JSON: " + e.getMessage(), who.user(), request);
+    }
+    return builtInRefusal(who, a, request, body);
+  }
+
+  private MockResponse builtInRefusal(Identity who, RequestAttributes a, RecordedRequest request, JsonNode body) {
+    if (body == null || !body.isObject()) {
+      return null;
+    }
+    List<FieldError> errors = BuiltInObjectRules.errors(a.group(), a.resource(), body);
+    if (errors.isEmpty()) {
+      return null;
+    }
+    ObjectNode details = NODES.objectNode();
+    details.put("name", body.path("metadata").path("name").asText(""));
+    details.put("group", a.group());
+    details.put("kind", BuiltInObjectRules.kind(a.resource(), body));
+    ArrayNode causes = details.putArray("causes");
+    for (FieldError e : errors) {
+      causes.addObject().put("reason", e.type().reason()).put("message", e.body()).put("field", e.field());
+    }
+    String message = BuiltInObjectRules.message(a.group(), a.resource(), body, errors);
+    record(422, who.user(), request, message);
+    return new MockResponse().setResponseCode(422).setHeader("Content-Type", "application/json")
+        .setBody(CustomResources.status(422, "Invalid", message, details).toString());
   }
 
   /** A group that only a CustomResourceDefinition can serve. */
@@ -254,6 +308,12 @@ final class StrictDispatcher extends Dispatcher {
    * built-in resource); stored is null on a create.
    */
   private Admitted admit(Identity who, RequestAttributes a, RecordedRequest request, String crd, JsonNode body, JsonNode stored) {
+    if (crd == null && a.subresource() == null) {
+      MockResponse refusal = builtInRefusal(who, a, request, body);
+      if (refusal != null) {
+        return new Admitted(null, List.of(), refusal);
+      }
+    }
     if (isSecret(a)) {
       return new Admitted(stringDataMerged(body), List.of(), null);
     }

@@ -191,4 +191,52 @@ class StrictApiServerTest {
     assertEquals("b25l", stored.getData().get("a"));
     assertTrue(stored.getStringData() == null || stored.getStringData().isEmpty());
   }
+
+  @Test
+  void builtInObjectNamesFollowTheirKindsRule() {
+    KubernetesClientException service = assertThrows(KubernetesClientException.class, () -> admin.services().inNamespace("default")
+        .resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata().withName("prod.eu-west-registry").endMetadata()
+            .withNewSpec().addNewPort().withPort(51820).withProtocol("UDP").endPort().endSpec().build()).create());
+    assertEquals(422, service.getCode());
+    assertEquals("Service \"prod.eu-west-registry\" is invalid: metadata.name: Invalid value: \"prod.eu-west-registry\": a DNS-1035 label"
+        + " must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric"
+        + " character (e.g. 'my-name',  or 'abc-123', regex used for validation is '[a-z]([-a-z0-9]*[a-z0-9])?')", service.getStatus().getMessage());
+    assertEquals("metadata.name", service.getStatus().getDetails().getCauses().get(0).getField());
+    assertThrows(KubernetesClientException.class, () -> admin.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model
+        .ServiceBuilder().withNewMetadata().withName("9lives").endMetadata().build()).create(), "a Service's name starts with a letter");
+    assertThrows(KubernetesClientException.class, () -> admin.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model
+        .ServiceBuilder().withNewMetadata().withName("s".repeat(64)).endMetadata().build()).create(), "at most 63 characters");
+    admin.services().inNamespace("default").resource(new io.fabric8.kubernetes.api.model.ServiceBuilder().withNewMetadata()
+        .withName("s".repeat(63)).endMetadata().build()).create();
+
+    // Secrets, Deployments: subdomains, dots allowed, at most 253.
+    admin.secrets().inNamespace("default").resource(new SecretBuilder().withNewMetadata().withName("prod.eu-west-registry-key").endMetadata()
+        .build()).create();
+    KubernetesClientException secret = assertThrows(KubernetesClientException.class, () -> admin.secrets().inNamespace("default")
+        .resource(new SecretBuilder().withNewMetadata().withName("Upper_case").endMetadata().build()).create());
+    assertTrue(secret.getStatus().getMessage().startsWith("Secret \"Upper_case\" is invalid: metadata.name: Invalid value: \"Upper_case\": "
+        + "a lowercase RFC 1123 subdomain"), secret.getStatus().getMessage());
+    io.fabric8.kubernetes.api.model.apps.Deployment deployment = new io.fabric8.kubernetes.api.model.apps.DeploymentBuilder()
+        .withNewMetadata().withName("prod.eu-west-registry").endMetadata()
+        .withNewSpec().withNewSelector().addToMatchLabels("a", "b").endSelector()
+        .withNewTemplate().withNewMetadata().addToLabels("a", "b").endMetadata().endTemplate().endSpec().build();
+    admin.apps().deployments().inNamespace("default").resource(deployment).create();
+    deployment.getMetadata().setName("d".repeat(254));
+    KubernetesClientException tooLong = assertThrows(KubernetesClientException.class,
+        () -> admin.apps().deployments().inNamespace("default").resource(deployment).create());
+    assertTrue(tooLong.getStatus().getMessage().startsWith("Deployment.apps \""), tooLong.getStatus().getMessage());
+
+    // Label values, also in a pod template: at most 63 characters.
+    deployment.getMetadata().setName("labelled");
+    deployment.getSpec().getTemplate().getMetadata().getLabels().put("wgmesh.dev/mesh", "m".repeat(64));
+    KubernetesClientException label = assertThrows(KubernetesClientException.class,
+        () -> admin.apps().deployments().inNamespace("default").resource(deployment).create());
+    assertTrue(label.getStatus().getMessage().contains("spec.template.metadata.labels: Invalid value: \"" + "m".repeat(64) + "\": must be no more than 63"),
+        label.getStatus().getMessage());
+    // Updates too.
+    io.fabric8.kubernetes.api.model.Secret stored = admin.secrets().inNamespace("default").withName("prod.eu-west-registry-key").get();
+    stored.getMetadata().setLabels(java.util.Map.of("x", "-bad-"));
+    assertThrows(KubernetesClientException.class, () -> admin.secrets().inNamespace("default").resource(stored).update());
+    assertEquals(7, api.takeRejections(r -> r.code() == 422).size());
+  }
 }

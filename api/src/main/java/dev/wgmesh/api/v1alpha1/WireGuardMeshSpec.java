@@ -236,28 +236,14 @@ public class WireGuardMeshSpec {
       return !Exposure.LoadBalancer.name().equals(exposure);
     }
 
-    /** Its Deployment, Service and WireGuardNodeConfig: {@link #objectName(String, String)}. */
+    /** Its Deployment, Service and WireGuardNodeConfig: {@link RegistryObjectNames#object}. */
     public String objectName(String mesh) {
-      return objectName(mesh, name);
+      return RegistryObjectNames.object(mesh, name);
     }
 
-    /** Its key Secret: {@link #secretName(String, String)}. */
+    /** Its key Secret: {@link RegistryObjectNames#secret}. */
     public String secretName(String mesh) {
-      return secretName(mesh, name);
-    }
-
-    /**
-     * The name of a registry's Deployment, Service and WireGuardNodeConfig: {@code <mesh>-registry}
-     * for the single registry (name null), {@code <mesh>-registry-<name>} for one of registries.
-     * The operator, the registry and the chart's RBAC agree on it.
-     */
-    public static String objectName(String mesh, String name) {
-      return name == null ? mesh + "-registry" : mesh + "-registry-" + name;
-    }
-
-    /** The name of a registry's key Secret: {@code <object name>-key}. */
-    public static String secretName(String mesh, String name) {
-      return objectName(mesh, name) + "-key";
+      return RegistryObjectNames.secret(mesh, name);
     }
   }
 }

@@ -9,6 +9,8 @@ public final class Conditions {
   public static final String DUPLICATE_KEY = "DuplicateKey";
   public static final String INVALID_KEY = "InvalidKey";
   public static final String INVALID_SPEC = "InvalidSpec";
+  /** The mesh's name cannot name its objects ({@code RegistryObjectNames.meshNameProblem}). */
+  public static final String INVALID_NAME = "InvalidName";
   public static final String ALLOWED_IPS_OVERLAP = "AllowedIPsOverlap";
   public static final String NODE_NOT_FOUND = "NodeNotFound";
   public static final String NOT_SELECTED = "NotSelected";

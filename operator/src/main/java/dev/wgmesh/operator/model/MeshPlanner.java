@@ -1,6 +1,7 @@
 package dev.wgmesh.operator.model;
 
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
@@ -47,6 +48,11 @@ public final class MeshPlanner {
   public static MeshPlan plan(WireGuardMesh mesh, List<WireGuardPeer> peers, List<Node> nodes, Map<String, String> registryKeys) {
     String meshName = mesh.getMetadata().getName();
     WireGuardMeshSpec spec = mesh.getSpec();
+    Optional<String> nameProblem = RegistryObjectNames.meshNameProblem(meshName);
+    if (nameProblem.isPresent()) {
+      List<Condition> conditions = List.of(Conditions.isFalse(Conditions.READY, Conditions.INVALID_NAME, nameProblem.get()));
+      return new MeshPlan(Map.of(), Map.of(), Map.of(), conditions, List.of(), false);
+    }
     Network network;
     try {
       network = Network.of(spec);

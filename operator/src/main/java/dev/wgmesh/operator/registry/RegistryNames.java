@@ -1,6 +1,6 @@
 package dev.wgmesh.operator.registry;
 
-import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.operator.Labels;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -10,10 +10,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Names and labels of the registries' namespaced objects. They are what the Helm chart's RBAC and
- * the registry in Kubernetes mode expect: the key Secret is {@code <mesh>-registry-key} for the
- * single registry, {@code <mesh>-registry-<name>-key} for a named one
- * ({@link WireGuardMeshSpec.RegistrySpec#secretName}); {@code name} is null for the single registry.
+ * Names and labels of the registries' namespaced objects. The names are {@link RegistryObjectNames}'
+ * (what the Helm chart's RBAC and the registry in Kubernetes mode expect): the key Secret is
+ * {@code <mesh>-registry-key} for the single registry, {@code <mesh>-registry-<name>-key} for a
+ * named one, hashed where that is no valid name; {@code name} is null for the single registry.
  */
 public final class RegistryNames {
   public static final String COMPONENT = "registry";
@@ -32,12 +32,12 @@ public final class RegistryNames {
   public static final String REGISTRY = "wgmesh.dev/registry";
 
   public static String secret(String mesh, String name) {
-    return WireGuardMeshSpec.RegistrySpec.secretName(mesh, name);
+    return RegistryObjectNames.secret(mesh, name);
   }
 
-  /** The Deployment, the Service and the node config share the name. */
+  /** The Deployment, the Service and the node config share the name, an RFC 1035 label. */
   public static String object(String mesh, String name) {
-    return WireGuardMeshSpec.RegistrySpec.objectName(mesh, name);
+    return RegistryObjectNames.object(mesh, name);
   }
 
   public static Map<String, String> labels(String mesh, String name) {

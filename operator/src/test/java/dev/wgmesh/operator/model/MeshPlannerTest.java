@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.api.v1alpha1.Condition;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
@@ -294,6 +295,24 @@ class MeshPlannerTest {
     WireGuardMesh wrongRegistry = mesh("10.88.0.0/24");
     wrongRegistry.getSpec().getRegistry().setAddress("10.99.0.1");
     assertFalse(MeshPlanner.plan(wrongRegistry, peers, nodes, KEYS).valid());
+  }
+
+  @Test
+  void aMeshNameNoLabelCanHoldYieldsNoConfigsAndACondition() {
+    WireGuardMesh longName = mesh("10.88.0.0/24");
+    longName.getMetadata().setName("m".repeat(64));
+    MeshPlan plan = MeshPlanner.plan(longName, peers, nodes, KEYS);
+    assertFalse(plan.valid());
+    assertTrue(plan.nodeConfigs().isEmpty() && plan.peerSets().isEmpty() && plan.registries().isEmpty());
+    Condition ready = plan.meshConditions().get(0);
+    assertEquals(Conditions.INVALID_NAME, ready.getReason());
+    assertTrue(ready.getMessage().contains("64 characters"), ready.getMessage());
+
+    WireGuardMesh dotted = mesh("10.88.0.0/24");
+    dotted.getMetadata().setName("prod.eu-west");
+    MeshPlan fine = MeshPlanner.plan(dotted, peers, nodes, Map.of());
+    assertTrue(fine.valid());
+    assertEquals(List.of(RegistryObjectNames.object("prod.eu-west", null)), fine.registries().stream().map(MeshPlan.Registry::objectName).toList());
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.wgmesh.registry.kubernetes;
 
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
@@ -78,7 +79,7 @@ public final class KubernetesRegistry implements AutoCloseable {
     private final String registryName;
 
     private Settings(String mesh, String registryName) {
-      super(WireGuardMeshSpec.RegistrySpec.objectName(mesh, registryName), mesh);
+      super(RegistryObjectNames.object(mesh, registryName), mesh);
       this.registryName = registryName;
     }
 
@@ -90,7 +91,8 @@ public final class KubernetesRegistry implements AutoCloseable {
     /**
      * @param registryName the registry's name in the mesh's registries (its config is
      *     {@code <mesh>-registry-<name>}, its Secret {@code <mesh>-registry-<name>-key}); null for
-     *     the mesh's single registry ({@code <mesh>-registry}, {@code <mesh>-registry-key})
+     *     the mesh's single registry ({@code <mesh>-registry}, {@code <mesh>-registry-key}); names
+     *     that are no RFC 1035 label are hashed ({@link RegistryObjectNames})
      * @param namespace the key Secret's; null: the client's
      */
     public static Settings defaults(String mesh, String registryName, String namespace) {
@@ -99,7 +101,7 @@ public final class KubernetesRegistry implements AutoCloseable {
 
     /** The name of this registry's key Secret. */
     public String secretName() {
-      return WireGuardMeshSpec.RegistrySpec.secretName(mesh(), registryName);
+      return RegistryObjectNames.secret(mesh(), registryName);
     }
 
     /** The key Secret's namespace. */

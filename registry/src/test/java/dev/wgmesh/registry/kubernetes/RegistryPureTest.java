@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigSpec;
 import dev.wgmesh.api.v1alpha1.WireGuardNodeConfigStatus;
 import dev.wgmesh.core.key.KeyPair;
@@ -51,6 +52,10 @@ class RegistryPureTest {
     KubernetesRegistry.Settings named = KubernetesRegistry.Settings.defaults("prod", "eu", null);
     assertEquals(List.of("prod-registry-eu-key", "prod-registry-eu"), List.of(named.secretName(), named.configName()),
         "--registry-name eu: its own Secret and config, as the operator names them");
+    KubernetesRegistry.Settings dotted = KubernetesRegistry.Settings.defaults("prod.eu-west", "eu", null);
+    assertEquals(List.of(RegistryObjectNames.secret("prod.eu-west", "eu"), RegistryObjectNames.object("prod.eu-west", "eu")),
+        List.of(dotted.secretName(), dotted.configName()), "a mesh name with a dot: the hashed names the operator uses");
+    assertTrue(dotted.configName().startsWith("prod-eu-west-registry-eu-"), dotted.configName());
   }
 
   @Test

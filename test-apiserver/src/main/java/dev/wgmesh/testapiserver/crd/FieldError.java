@@ -75,10 +75,10 @@ public record FieldError(String field, Type type, String value, String detail) {
     return b.toString();
   }
 
-  /** kube-apiserver's message for an invalid object: {@code Kind.group "name" is invalid: error} or {@code [e1, e2]}. */
+  /** kube-apiserver's message for an invalid object: {@code Kind.group "name" is invalid: error} or {@code [e1, e2]} ({@code Kind} alone for the core group). */
   public static String message(String kind, String group, String name, List<FieldError> errors) {
     String list = errors.size() == 1 ? errors.get(0).toString()
         : errors.stream().map(FieldError::toString).collect(Collectors.joining(", ", "[", "]"));
-    return kind + "." + group + " \"" + name + "\" is invalid: " + list;
+    return (group.isEmpty() ? kind : kind + "." + group) + " \"" + name + "\" is invalid: " + list;
   }
 }

@@ -9,7 +9,7 @@ import java.util.Map;
 
 /**
  * What kube-apiserver checks of a custom resource's metadata (ValidateObjectMetaAccessor with
- * NameIsDNSSubdomain): the name a lowercase RFC 1123 subdomain, label keys qualified names with an
+ * NameIsDNSSubdomain; built-in kinds: {@link BuiltInObjectRules}): the name a lowercase RFC 1123 subdomain, label keys qualified names with an
  * optional DNS subdomain prefix, label values at most 63 characters of the label alphabet,
  * annotation keys qualified names. Messages as kube-apiserver words them.
  */
@@ -25,15 +25,7 @@ final class ObjectMetaRules {
     List<FieldError> errors = new ArrayList<>();
     JsonNode name = metadata.get("name");
     if (name != null && name.isTextual()) {
-      String n = name.asText();
-      if (n.length() > 253) {
-        errors.add(FieldError.invalid("metadata.name", name, "must be no more than 253 characters"));
-      }
-      if (!n.matches(DNS1123_SUBDOMAIN)) {
-        errors.add(FieldError.invalid("metadata.name", name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
-            + "characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
-            + "validation is '" + DNS1123_SUBDOMAIN + "')"));
-      }
+      errors.addAll(nameErrors(name));
     }
     for (Iterator<Map.Entry<String, JsonNode>> it = metadata.path("labels").fields(); it.hasNext(); ) {
       Map.Entry<String, JsonNode> label = it.next();
@@ -49,6 +41,21 @@ final class ObjectMetaRules {
     }
     for (Iterator<String> it = metadata.path("annotations").fieldNames(); it.hasNext(); ) {
       keyErrors("metadata.annotations", it.next(), errors);
+    }
+    return errors;
+  }
+
+  /** NameIsDNSSubdomain: the name a lowercase RFC 1123 subdomain of at most 253 characters. */
+  static List<FieldError> nameErrors(JsonNode name) {
+    List<FieldError> errors = new ArrayList<>();
+    String n = name.asText();
+    if (n.length() > 253) {
+      errors.add(FieldError.invalid("metadata.name", name, "must be no more than 253 characters"));
+    }
+    if (!n.matches(DNS1123_SUBDOMAIN)) {
+      errors.add(FieldError.invalid("metadata.name", name, "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric "
+          + "characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for "
+          + "validation is '" + DNS1123_SUBDOMAIN + "')"));
     }
     return errors;
   }

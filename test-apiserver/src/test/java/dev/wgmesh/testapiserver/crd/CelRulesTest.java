@@ -1,7 +1,7 @@
 package dev.wgmesh.testapiserver.crd;
 
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
-import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -153,8 +153,10 @@ class CelRulesTest {
     assertTrue(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(both - 12)), "spec", meshOf(named("r".repeat(12), null)))));
     assertFalse(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(both - 11)), "spec", meshOf(named("r".repeat(12), null)))));
     assertTrue(eval(rule, Map.of("metadata", Map.of("name", "m".repeat(54)), "spec", mesh("10.88.0.0/16", null))), "single registry: 54");
-    assertEquals(63, WireGuardMeshSpec.RegistrySpec.secretName("m".repeat(both - 12), "r".repeat(12)).length(),
-        "the longest Secret name is a DNS label");
+    String longest = RegistryObjectNames.secret("m".repeat(both - 12), "r".repeat(12));
+    assertEquals("m".repeat(both - 12) + "-registry-" + "r".repeat(12) + "-key", longest, "names within the rules are not hashed");
+    assertEquals(63, longest.length(), "the longest Secret name is a DNS label");
+    assertEquals("m".repeat(54) + "-registry", RegistryObjectNames.object("m".repeat(54), null), "nor is the longest single registry's");
   }
 
   // --- WireGuardPeer
