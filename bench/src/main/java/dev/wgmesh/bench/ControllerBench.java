@@ -415,9 +415,28 @@ public final class ControllerBench {
     Process info = new ProcessBuilder(jcmd.toString(), Long.toString(pid), "GC.heap_info").redirectErrorStream(true).start();
     String out = new String(info.getInputStream().readAllBytes());
     info.waitFor();
-    // e.g. " garbage-first heap   total 262144K, used 48765K [...]"
-    java.util.regex.Matcher m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
-    return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+    return heapUsed(out);
+  }
+
+  /**
+   * The bytes in use in the Java heap by {@code jcmd GC.heap_info}: G1 prints one line for the heap
+   * (" garbage-first heap   total 262144K, used 48765K [...]"), the serial and parallel collectors
+   * one per generation (" def new generation   total 9792K, used 0K", " tenured generation   total
+   * 21588K, used 12345K"); Metaspace, which is not heap, has no total before its use.
+   */
+  static long heapUsed(String heapInfo) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^\\s*(garbage-first heap|def new generation|tenured generation"
+        + "|PSYoungGen|ParOldGen)\\s+total \\d+K, used (\\d+)K").matcher(heapInfo);
+    long used = 0;
+    boolean found = false;
+    while (m.find()) {
+      used += Long.parseLong(m.group(2)) * 1024;
+      found = true;
+    }
+    if (!found) {
+      throw new IllegalStateException("no heap in the operator's GC.heap_info: " + heapInfo.strip());
+    }
+    return used;
   }
 
   static void waitFor(BooleanSupplier condition, int seconds, String what) throws InterruptedException {
