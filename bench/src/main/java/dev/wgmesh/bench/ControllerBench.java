@@ -45,11 +45,12 @@ public final class ControllerBench {
   /** How long steady-state writes are counted. */
   static final int STEADY_SECONDS = Integer.getInteger("steady", 30);
   /**
-   * Nodes of the warm-up round, 0 for none: the test API server runs in this JVM, and its code is
-   * compiled by the JIT while it serves, which kube-apiserver (compiled ahead of time) never pays.
-   * The round writes the configs of that many nodes with an operator of its own, and is not measured.
+   * Nodes of the warm-up round (default: the largest round's), 0 for none: the test API server
+   * runs in this JVM, and its code is compiled by the JIT while it serves, which kube-apiserver
+   * (compiled ahead of time) never pays. The round writes the configs of that many nodes with an
+   * operator of its own, and is not measured.
    */
-  static final int WARMUP = Integer.getInteger("warmup", 1000);
+  static final String WARMUP = "warmup";
 
   private ControllerBench() {}
 
@@ -64,9 +65,11 @@ public final class ControllerBench {
       System.exit(2);
     }
     Path jar = Path.of(args[0]);
-    if (WARMUP > 0) {
-      System.out.printf("warm-up of the test API server's code: the configs of %d nodes, not measured%n", WARMUP);
-      run(jar, WARMUP, true);
+    int largest = java.util.Arrays.stream(args, 1, args.length).mapToInt(Integer::parseInt).max().orElse(0);
+    int warmup = Integer.getInteger(WARMUP, largest);
+    if (warmup > 0) {
+      System.out.printf("warm-up of the test API server's code: the configs of %d nodes, not measured%n", warmup);
+      run(jar, warmup, true);
       System.out.println();
     }
     List<Result> results = new ArrayList<>();
