@@ -92,8 +92,11 @@ public final class RegistryObjectNames {
         + " on the mesh's objects, which holds at most " + MAX_LABEL_LENGTH + "; rename the mesh");
   }
 
-  /** The first {@code length} hex digits of the SHA-256 of {@code text} (UTF-8), as Helm's sha256sum prints them. */
-  static String hash(String text, int length) {
+  /**
+   * The first {@code length} hex digits of the SHA-256 of {@code text} (UTF-8), as Helm's sha256sum
+   * prints them: also the operator's hashed interface names and its registry objects' spec hash.
+   */
+  public static String hash(String text, int length) {
     try {
       byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
       return HexFormat.of().formatHex(digest).substring(0, length);

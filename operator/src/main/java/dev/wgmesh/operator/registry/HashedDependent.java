@@ -1,5 +1,6 @@
 package dev.wgmesh.operator.registry;
 
+import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
 import io.fabric8.kubernetes.api.model.HasMetadata;
@@ -35,7 +36,7 @@ abstract class HashedDependent<R extends HasMetadata> extends CRUDKubernetesDepe
     Map<ResourceID, R> desired = new LinkedHashMap<>();
     for (WireGuardMeshSpec.RegistrySpec registry : mesh.getSpec().effectiveRegistries()) {
       build(mesh, registry).ifPresent(object -> {
-        String hash = RegistryNames.shortHash(context.getClient().getKubernetesSerialization().asJson(object));
+        String hash = RegistryObjectNames.hash(context.getClient().getKubernetesSerialization().asJson(object), 16);
         Map<String, String> annotations = new LinkedHashMap<>(Objects.requireNonNullElse(object.getMetadata().getAnnotations(), Map.of()));
         annotations.put(RegistryNames.SPEC_HASH, hash);
         object.getMetadata().setAnnotations(annotations);

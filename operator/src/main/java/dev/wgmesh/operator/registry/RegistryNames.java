@@ -2,10 +2,6 @@ package dev.wgmesh.operator.registry;
 
 import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.operator.Labels;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -77,15 +73,6 @@ public final class RegistryNames {
       return plain;
     }
     // '/' is in no object name, so a named registry's hash never equals a single registry's.
-    return "wgreg-" + shortHash(name == null ? mesh : mesh + "/" + name).substring(0, 9);
-  }
-
-  static String shortHash(String text) {
-    try {
-      byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(digest, 0, 8);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
+    return "wgreg-" + RegistryObjectNames.hash(name == null ? mesh : mesh + "/" + name, 9);
   }
 }
