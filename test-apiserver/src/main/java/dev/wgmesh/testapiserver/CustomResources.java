@@ -56,15 +56,7 @@ final class CustomResources {
         : validator.validateUpdate(pruned.object(), stored);
     if (!errors.isEmpty()) {
       String name = body.path("metadata").path("name").asText("");
-      ObjectNode details = NODES.objectNode();
-      details.put("name", name);
-      details.put("group", validator.group());
-      details.put("kind", validator.kind());
-      ArrayNode causes = details.putArray("causes");
-      for (FieldError e : errors) {
-        causes.addObject().put("reason", e.type().reason()).put("message", e.body()).put("field", e.field());
-      }
-      return new Admission(null, List.of(), 422, status(422, "Invalid", validator.message(name, errors), details));
+      return new Admission(null, List.of(), 422, invalid(name, validator.group(), validator.kind(), validator.message(name, errors), errors));
     }
     List<String> warnings = validation.equals("Ignore") ? List.of()
         : unknown.stream().map(f -> "299 - \"unknown field \\\"" + f + "\\\"\"").toList();
@@ -79,6 +71,19 @@ final class CustomResources {
       }
     }
     return "Warn";
+  }
+
+  /** The Status of a 422 Invalid as kube-apiserver answers it: the object, and a cause per error. */
+  static ObjectNode invalid(String name, String group, String kind, String message, List<FieldError> errors) {
+    ObjectNode details = NODES.objectNode();
+    details.put("name", name);
+    details.put("group", group);
+    details.put("kind", kind);
+    ArrayNode causes = details.putArray("causes");
+    for (FieldError e : errors) {
+      causes.addObject().put("reason", e.type().reason()).put("message", e.body()).put("field", e.field());
+    }
+    return status(422, "Invalid", message, details);
   }
 
   /** A failure Status object as kube-apiserver answers with one; {@code details} may be null. */

@@ -155,18 +155,11 @@ final class StrictDispatcher extends Dispatcher {
     if (errors.isEmpty()) {
       return null;
     }
-    ObjectNode details = NODES.objectNode();
-    details.put("name", body.path("metadata").path("name").asText(""));
-    details.put("group", a.group());
-    details.put("kind", BuiltInObjectRules.kind(a.resource(), body));
-    ArrayNode causes = details.putArray("causes");
-    for (FieldError e : errors) {
-      causes.addObject().put("reason", e.type().reason()).put("message", e.body()).put("field", e.field());
-    }
     String message = BuiltInObjectRules.message(a.group(), a.resource(), body, errors);
     record(422, who.user(), request, message);
     return new MockResponse().setResponseCode(422).setHeader("Content-Type", "application/json")
-        .setBody(CustomResources.status(422, "Invalid", message, details).toString());
+        .setBody(CustomResources.invalid(body.path("metadata").path("name").asText(""), a.group(),
+            BuiltInObjectRules.kind(a.resource(), body), message, errors).toString());
   }
 
   /** A group that only a CustomResourceDefinition can serve. */
