@@ -274,10 +274,11 @@ public final class Agent implements AutoCloseable {
     List<PeerChange> changes = new ArrayList<>();
     for (int i = 0; i < registries.targets().size(); i++) {
       InetAddress address = registries.targets().get(i).address();
-      List<PeerState> peers = state.peers().stream()
+      boolean unreachable = registries.health().state(i) == RegistryHealth.State.UNREACHABLE;
+      // The device's peers are looked through only for a registry that does not answer: not on every pass.
+      List<PeerState> peers = !unreachable ? List.of() : state.peers().stream()
           .filter(p -> p.allowedIps().stream().anyMatch(a -> a.contains(address))).toList();
       Optional<Instant> handshake = peers.stream().flatMap(p -> p.lastHandshake().stream()).max(Instant::compareTo);
-      boolean unreachable = registries.health().state(i) == RegistryHealth.State.UNREACHABLE;
       String label = registries.targets().get(i).label();
       switch (rehandshakes.decide(i, unreachable, handshake, now)) {
         case RECREATE -> {

@@ -86,8 +86,8 @@ public final class UapiDevice implements WireGuardDevice {
    */
   @Override
   public synchronized void apply(DeviceChange change) throws IOException {
-    int length = exchange(UapiProtocol.formatSet(change));
-    UapiProtocol.checkSetReply(name, new String(buffer, 0, length, ISO_8859_1));
+    int length = exchange(UapiProtocol.formatSet(change)); // first: the exchange may grow the buffer
+    UapiProtocol.checkSetReply(name, buffer, length);
   }
 
   /** Sends the request and reads the reply into {@link #buffer}; returns its length. */

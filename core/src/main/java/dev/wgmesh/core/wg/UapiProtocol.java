@@ -87,9 +87,14 @@ public final class UapiProtocol {
 
   /** Checks the reply to a {@code set=1} request; throws {@link UapiErrorException} when errno is not 0. */
   public static void checkSetReply(String deviceName, String reply) throws IOException {
-    String operation = "UAPI set on " + deviceName;
     byte[] bytes = reply == null ? new byte[0] : reply.getBytes(ISO_8859_1);
-    checkErrno(operation, lastLine(bytes, endOfLines(operation, bytes, bytes.length)));
+    checkSetReply(deviceName, bytes, bytes.length);
+  }
+
+  /** Checks the reply to a {@code set=1} request, {@code reply[0, length)}; throws {@link UapiErrorException} when errno is not 0. */
+  public static void checkSetReply(String deviceName, byte[] reply, int length) throws IOException {
+    String operation = "UAPI set on " + deviceName;
+    checkErrno(operation, lastLine(reply, endOfLines(operation, reply, length)));
   }
 
   /** The {@code set=1} request for a change, terminated by the empty line. */
@@ -334,7 +339,7 @@ public final class UapiProtocol {
         headerEnd = end;
       }
       boolean sameHeader = previous != null && Arrays.equals(reply, 0, headerEnd, previous.header, 0, previous.header.length);
-      if (sameHeader && reusedAll && sections.size() == previous.sections.length && peers.size() == previous.state.peers().size()) {
+      if (sameHeader && reusedAll && sections.size() == previous.sections.length) {
         return previous; // the same peers, each as it was, in another order: the same device
       }
       sections.sort(Comparator.comparingLong(Section::id));
