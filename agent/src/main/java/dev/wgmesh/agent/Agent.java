@@ -100,6 +100,8 @@ public final class Agent implements AutoCloseable {
   private volatile Map<WireGuardKey, PeerPath> peerPaths = Map.of();
   /** Each peer as the device showed it when {@link #countModes} last rebuilt the paths and details; null before the first pass. */
   private Map<WireGuardKey, PeerState> shown;
+  /** Each peer's path as {@link #countModes} last reported it, probes included. */
+  private Map<WireGuardKey, PeerDetail.Path> shownPaths = Map.of();
   private final Supplier<List<InetAddress>> hostAddresses;
   /** What this node knows of itself (its public address as the registry sees it; global IPv6). */
   private volatile PathCandidates.Self self = PathCandidates.Self.UNKNOWN;
@@ -583,30 +585,41 @@ public final class Agent implements AutoCloseable {
       kinds.put(k, 0);
     }
     Map<WireGuardKey, PeerPath> paths = new HashMap<>();
-    Map<WireGuardKey, PathKind> pathKinds = new HashMap<>();
+    Map<WireGuardKey, PeerDetail.Path> details = new HashMap<>();
     machines.forEach((key, m) -> {
       kinds.merge(m.path(), 1, Integer::sum);
       PeerState seen = lastSeen.get(key);
       paths.put(key, new PeerPath(m.path(), seen == null ? Optional.empty() : seen.endpoint()));
-      pathKinds.put(key, m.path());
+      details.put(key, pathOf(m));
     });
     peerPaths = Map.copyOf(paths);
+    shownPaths = Map.copyOf(details);
     observer.paths(Map.copyOf(kinds));
     synchronized (tunnelAddresses) {
-      observer.peers(PeerDetail.of(pathKinds, lastSeen, tunnelAddresses));
+      observer.peers(PeerDetail.of(shownPaths, lastSeen, tunnelAddresses));
     }
   }
 
-  /** True when every peer shows what {@link #countModes} last reported of it (path, and what the device showed). */
+  private static PeerDetail.Path pathOf(PeerPathStateMachine m) {
+    return new PeerDetail.Path(m.path(), m.probing(), m.nextProbe());
+  }
+
+  /** Whether {@code shownPath} is still what {@code m} says (without building a new path for every peer of every pass). */
+  private static boolean shows(PeerDetail.Path shownPath, PeerPathStateMachine m) {
+    return shownPath.kind() == m.path() && shownPath.probing() == m.probing()
+        && (m.path() != PathKind.RELAYED || shownPath.nextProbe().equals(m.nextProbe()));
+  }
+
+  /** True when every peer shows what {@link #countModes} last reported of it (path, probe, and what the device showed). */
   private boolean shownAsIs() {
-    if (peerPaths.size() != machines.size() || shown.size() != lastSeen.size()) {
+    if (shownPaths.size() != machines.size() || shown.size() != lastSeen.size()) {
       return false;
     }
     for (Map.Entry<WireGuardKey, PeerPathStateMachine> e : machines.entrySet()) {
-      PeerPath before = peerPaths.get(e.getKey());
+      PeerDetail.Path before = shownPaths.get(e.getKey());
       PeerState was = shown.get(e.getKey());
       PeerState is = lastSeen.get(e.getKey());
-      if (before == null || before.kind() != e.getValue().path() || was == null || is == null || (was != is
+      if (before == null || !shows(before, e.getValue()) || was == null || is == null || (was != is
           && !(was.endpoint().equals(is.endpoint()) && was.lastHandshake().equals(is.lastHandshake())
               && was.allowedIps().equals(is.allowedIps())))) {
         return false;

@@ -54,7 +54,8 @@ class AgentMetricsTest {
     dev.wgmesh.core.key.KeyPair far = dev.wgmesh.core.key.KeyPair.generate();
     java.time.Instant handshake = java.time.Instant.parse("2026-11-24T12:00:07.250Z");
     java.util.List<PeerDetail> details = PeerDetail.of(
-        Map.of(near.publicKey(), PathKind.LAN, far.publicKey(), PathKind.RELAYED),
+        Map.of(near.publicKey(), PeerDetail.Path.of(PathKind.LAN), far.publicKey(),
+            new PeerDetail.Path(PathKind.RELAYED, false, java.util.Optional.of(java.time.Instant.parse("2026-11-24T12:01:07.900Z")))),
         Map.of(near.publicKey(), new dev.wgmesh.core.wg.PeerState(near.publicKey(), java.util.Optional.of(new InetSocketAddress("192.168.1.7", 51820)),
             java.util.List.of(), java.util.Optional.of(handshake), 10, 20, 25, false)),
         Map.of(near.publicKey(), java.net.InetAddress.getByName("10.88.0.9"), far.publicKey(), java.net.InetAddress.getByName("10.88.0.10")));
@@ -66,8 +67,9 @@ class AgentMetricsTest {
       assertEquals(200, r.statusCode());
       assertEquals("application/json", r.headers().firstValue("Content-Type").orElse(""));
       assertEquals("{\"peers\":[{\"publicKey\":\"" + far.publicKey().toBase64() + "\",\"address\":\"10.88.0.10\",\"path\":\"relayed\","
-          + "\"endpoint\":null,\"lastHandshake\":null},{\"publicKey\":\"" + near.publicKey().toBase64() + "\",\"address\":\"10.88.0.9\","
-          + "\"path\":\"lan\",\"endpoint\":\"192.168.1.7:51820\",\"lastHandshake\":\"2026-11-24T12:00:07Z\"}]}", r.body(),
+          + "\"endpoint\":null,\"lastHandshake\":null,\"probing\":false,\"nextProbe\":\"2026-11-24T12:01:07Z\"},{\"publicKey\":\""
+          + near.publicKey().toBase64() + "\",\"address\":\"10.88.0.9\",\"path\":\"lan\",\"endpoint\":\"192.168.1.7:51820\","
+          + "\"lastHandshake\":\"2026-11-24T12:00:07Z\",\"probing\":false,\"nextProbe\":null}]}", r.body(),
           "by tunnel address as text; what the device showed last; whole seconds");
     }
   }

@@ -307,6 +307,16 @@ public final class KubernetesMesh implements AutoCloseable {
     return client.resources(WireGuardNodeConfig.class).withName(node).get();
   }
 
+  /**
+   * True when no agent tries the direct path to a relayed peer now, nor within {@code quiet} (each
+   * such probe holds up that pair's traffic for up to 500 ms), as the agents' /peers show it.
+   */
+  public boolean noProbeWithin(Duration quiet) {
+    java.time.Instant until = java.time.Instant.now().plus(quiet);
+    return nodes.keySet().stream().flatMap(node -> agentPeers(node).stream()).filter(p -> "relayed".equals(p.path()))
+        .allMatch(p -> !p.probing() && p.nextProbe() != null && java.time.Instant.parse(p.nextProbe()).isAfter(until));
+  }
+
   /** Every peer as the node's agent sees it: its /peers, on the default metrics address in the node's namespace. */
   public List<dev.wgmesh.agent.PeerDetail> agentPeers(String node) {
     return dev.wgmesh.agent.PeerDetail.parse(nodes.get(node).httpGet(9588, "/peers"));

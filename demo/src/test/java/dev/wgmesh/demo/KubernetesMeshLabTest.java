@@ -44,16 +44,8 @@ class KubernetesMeshLabTest {
       cluster.createMesh("10.99.0.0/24");
       cluster.startComponents(Duration.ofSeconds(60));
 
-      // Every pair connects over tunnel addresses from the peers' status, and pods behind each node answer.
+      // Every pair connects over tunnel addresses from the peers' status.
       await().atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofSeconds(1)).until(cluster::allConnected);
-      for (Site from : SITES) {
-        for (Site to : SITES) {
-          if (from != to) {
-            assertTrue(cluster.nodes.get(from.name()).exec("ping", "-c", "1", "-W", "2", to.podAddress()).ok(),
-                "pod address " + to.podAddress() + " on " + to.name() + " answers " + from.name());
-          }
-        }
-      }
       // The agents report how they reach each peer: the symmetric NAT only through the relay.
       await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
         WireGuardNodeConfig n3 = cluster.nodeConfig("n3");
@@ -78,14 +70,27 @@ class KubernetesMeshLabTest {
         assertNotNull(cluster.client.resources(WireGuardPeer.class).withName(site.name()).get().getStatus().getAddress(), site.name());
       }
 
-      // Killing the operator changes nothing in the data plane. The paths settle first: a pair
-      // that just went relayed probes its candidates 2 s later, which costs up to 500 ms of its
-      // traffic (the agents' doing, not the operator's); the next probe is a minute away.
+      // The paths settle first. A pair that just went relayed tries the direct path again about
+      // 2 s later, and each such probe holds up the pair's traffic for up to 500 ms (the agents'
+      // doing, not the operator's): wait until no agent probes now or within the next 20 s (the
+      // next probe after a failed one is a minute away), as their /peers show it.
       Map<String, String> tunnel = cluster.tunnelAddresses();
       await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(250)).until(() -> cluster.agents.entrySet().stream()
           .allMatch(agent -> tunnel.entrySet().stream().filter(peer -> !peer.getKey().equals(agent.getKey()))
               .allMatch(peer -> AgentPathLog.changes(agent.getValue().log(), peer.getValue()).stream()
-                  .allMatch(c -> c.at().isBefore(java.time.Instant.now().minusSeconds(3))))));
+                  .allMatch(c -> c.at().isBefore(java.time.Instant.now().minusSeconds(3)))))
+          && cluster.noProbeWithin(Duration.ofSeconds(20)));
+      // Pods behind each node answer over the tunnel.
+      for (Site from : SITES) {
+        for (Site to : SITES) {
+          if (from != to) {
+            assertTrue(cluster.nodes.get(from.name()).exec("ping", "-c", "1", "-W", "2", to.podAddress()).ok(),
+                "pod address " + to.podAddress() + " on " + to.name() + " answers " + from.name());
+          }
+        }
+      }
+
+      // Killing the operator changes nothing in the data plane.
       cluster.operator.stop();
       for (int i = 0; i < 10; i++) {
         assertTrue(cluster.allConnected(), "connectivity without the operator (second " + i + ")");

@@ -147,6 +147,23 @@ public final class PeerPathStateMachine {
   }
 
   /**
+   * Whether a relayed peer is trying the direct path right now: WireGuard points at a candidate,
+   * and the pair's traffic is lost until the probe proves the path or gives up after
+   * {@code probeWindow}.
+   */
+  public boolean probing() {
+    return mode == Mode.RELAYED && probeStartedAt != null;
+  }
+
+  /**
+   * When a relayed peer next tries the direct path (at once, or sooner, when its candidates or
+   * this node's mapping change); empty while it tries it, and for a peer that is not relayed.
+   */
+  public Optional<Instant> nextProbe() {
+    return mode == Mode.RELAYED && probeStartedAt == null ? Optional.of(nextProbeAt) : Optional.empty();
+  }
+
+  /**
    * Whether the machine is in the middle of trying candidates or waiting for the relay bound:
    * the agent then looks at the device more often than its interval, so that each attempt lasts
    * what the settings say.

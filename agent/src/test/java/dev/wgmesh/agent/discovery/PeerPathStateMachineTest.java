@@ -1,6 +1,7 @@
 package dev.wgmesh.agent.discovery;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wgmesh.agent.discovery.Action.QueryRegistry;
@@ -185,6 +186,8 @@ class PeerPathStateMachineTest {
   @Test
   void relayedPeerProbesDirectPathWithPunchSignalAndReturnsToRelayOnFailure() {
     relayed();
+    assertEquals(Optional.of(now.plus(settings.probeInterval())), machine.nextProbe(), "the first probe is due soon after the relay took over");
+    assertFalse(machine.probing());
     handshake = Optional.of(now); // relayed handshakes keep it fresh, but the endpoint is the relay
     for (int s = 1; s < 2; s++) {
       advance(1);
@@ -195,12 +198,16 @@ class PeerPathStateMachineTest {
     assertEquals(List.of(new QueryRegistry()), tick());
     List<Action> probe = machine.onLookup(now, new Lookup.Found(NAT_B));
     assertEquals(List.of(new SignalPunch(), new SetEndpoint(NAT_B), new TriggerHandshake()), probe);
+    assertTrue(machine.probing(), "what the agent's /peers shows while the pair's traffic waits for the probe");
+    assertEquals(Optional.empty(), machine.nextProbe());
     apply(probe);
     advance(settings.probeWindow());
     List<Action> giveUp = tick();
     assertEquals(List.of(new UseRelay(), new TriggerHandshake()), giveUp);
     apply(giveUp);
     assertEquals(Mode.RELAYED, machine.mode());
+    assertFalse(machine.probing());
+    assertEquals(Optional.of(now.plus(settings.retryProbeInterval())), machine.nextProbe());
     // After a failure the next probe waits a minute, then two, four, five at most; lookups in
     // between (the watch) probe only when the peer's candidates changed.
     long last = 0;
@@ -242,6 +249,8 @@ class PeerPathStateMachineTest {
     handshake = Optional.of(now);
     tick();
     assertEquals(Mode.DIRECT, machine.mode());
+    assertFalse(machine.probing());
+    assertEquals(Optional.empty(), machine.nextProbe(), "a direct peer has no probe due");
   }
 
   @Test

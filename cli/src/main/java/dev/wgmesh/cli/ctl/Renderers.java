@@ -224,10 +224,11 @@ public final class Renderers {
   /** The agent's view of each of its peers ({@code /peers} on its metrics port), names from the mesh where it knows the key. */
   public static String peers(List<dev.wgmesh.agent.PeerDetail> peers, Map<String, String> namesByKey) {
     List<String[]> rows = new ArrayList<>();
-    rows.add(new String[] {"PEER", "ADDRESS", "PATH", "ENDPOINT", "LAST HANDSHAKE"});
+    rows.add(new String[] {"PEER", "ADDRESS", "PATH", "ENDPOINT", "LAST HANDSHAKE", "DIRECT PROBE"});
     for (dev.wgmesh.agent.PeerDetail p : peers) {
       rows.add(new String[] {namesByKey.getOrDefault(p.publicKey(), p.publicKey()), Objects.toString(p.address(), "-"), p.path(),
-          Objects.toString(p.endpoint(), "-"), Objects.toString(p.lastHandshake(), "never")});
+          Objects.toString(p.endpoint(), "-"), Objects.toString(p.lastHandshake(), "never"),
+          p.probing() ? "running" : p.nextProbe() != null ? "next " + p.nextProbe() : "-"});
     }
     return table(rows);
   }

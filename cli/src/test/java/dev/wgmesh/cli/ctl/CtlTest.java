@@ -180,13 +180,22 @@ class CtlTest {
     String n1Key = client.resources(WireGuardPeer.class).withName("n1").get().getSpec().getPublicKey();
     String stranger = KeyPair.generate().publicKey().toBase64();
     try (dev.wgmesh.agent.AgentMetrics agent = new dev.wgmesh.agent.AgentMetrics()) {
-      agent.peers(List.of(new dev.wgmesh.agent.PeerDetail(n1Key, "10.88.0.1", "lan", "10.201.0.3:51820", "2026-11-24T12:00:00Z"),
-          new dev.wgmesh.agent.PeerDetail(stranger, null, "pending", null, null)));
+      String n2Key = client.resources(WireGuardPeer.class).withName("n2").get().getSpec().getPublicKey();
+      agent.peers(List.of(new dev.wgmesh.agent.PeerDetail(n1Key, "10.88.0.1", "lan", "10.201.0.3:51820", "2026-11-24T12:00:00Z", false, null),
+          new dev.wgmesh.agent.PeerDetail(n2Key, "10.88.0.2", "relayed", "127.0.0.1:40001", "2026-11-24T12:00:01Z", false,
+              "2026-11-24T12:01:02Z"),
+          new dev.wgmesh.agent.PeerDetail(n2Key, "10.88.0.2", "relayed", "203.0.113.12:51820", "2026-11-24T12:00:01Z", true, null),
+          new dev.wgmesh.agent.PeerDetail(stranger, null, "pending", null, null, false, null)));
       java.net.InetSocketAddress at = agent.serve(new java.net.InetSocketAddress("127.0.0.1", 0));
       Run r = ctl("peers", "--agent", "http://127.0.0.1:" + at.getPort() + "/");
       assertEquals(0, r.code(), r.err());
-      assertTrue(r.out().lines().anyMatch(l -> l.matches("n1\\s+10\\.88\\.0\\.1\\s+lan\\s+10\\.201\\.0\\.3:51820\\s+2026-11-24T12:00:00Z")), r.out());
-      assertTrue(r.out().lines().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(stranger) + "\\s+-\\s+pending\\s+-\\s+never")),
+      assertTrue(r.out().lines().anyMatch(l -> l.matches("n1\\s+10\\.88\\.0\\.1\\s+lan\\s+10\\.201\\.0\\.3:51820\\s+2026-11-24T12:00:00Z\\s+-")),
+          r.out());
+      assertTrue(r.out().lines().anyMatch(l -> l.matches("n2\\s+10\\.88\\.0\\.2\\s+relayed\\s+127\\.0\\.0\\.1:40001\\s+\\S+\\s+next 2026-11-24T12:01:02Z")),
+          "a relayed peer shows when it tries the direct path next: " + r.out());
+      assertTrue(r.out().lines().anyMatch(l -> l.matches("n2\\s+10\\.88\\.0\\.2\\s+relayed\\s+203\\.0\\.113\\.12:51820\\s+\\S+\\s+running")),
+          "and that it tries it now: " + r.out());
+      assertTrue(r.out().lines().anyMatch(l -> l.matches(java.util.regex.Pattern.quote(stranger) + "\\s+-\\s+pending\\s+-\\s+never\\s+-")),
           "a key the mesh does not know: " + r.out());
     }
     Run down = ctl("peers", "--agent", "http://127.0.0.1:1");
