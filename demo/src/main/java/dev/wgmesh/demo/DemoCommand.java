@@ -119,9 +119,10 @@ public final class DemoCommand implements Callable<Integer> {
         out.println("not every pair connected within " + Durations.format(limit) + "; logs are in " + cluster.lab.logDir());
         return 1;
       }
-      // Agents report at most every few seconds: give the reports a moment to catch up.
+      // Agents report at most every few seconds: give the reports a moment to catch up, and a
+      // relayed pair its first try of the direct path (up to 500 ms of its traffic held up).
       Instant settle = Instant.now().plusSeconds(20);
-      while (Instant.now().isBefore(settle) && anyPending(cluster)) {
+      while (Instant.now().isBefore(settle) && (anyPending(cluster) || !cluster.noProbeWithin(Duration.ofSeconds(10)))) {
         Thread.sleep(1000);
       }
       printStatus(cluster);

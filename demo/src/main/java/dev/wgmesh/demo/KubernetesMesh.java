@@ -309,11 +309,18 @@ public final class KubernetesMesh implements AutoCloseable {
 
   /**
    * True when no agent tries the direct path to a relayed peer now, nor within {@code quiet} (each
-   * such probe holds up that pair's traffic for up to 500 ms), as the agents' /peers show it.
+   * such probe holds up that pair's traffic for up to 500 ms), as the agents' /peers show it;
+   * false while an agent does not answer.
    */
   public boolean noProbeWithin(Duration quiet) {
     java.time.Instant until = java.time.Instant.now().plus(quiet);
-    return nodes.keySet().stream().flatMap(node -> agentPeers(node).stream()).filter(p -> "relayed".equals(p.path()))
+    List<dev.wgmesh.agent.PeerDetail> peers = new ArrayList<>();
+    try {
+      nodes.keySet().forEach(node -> peers.addAll(agentPeers(node)));
+    } catch (RuntimeException agentNotAnswering) {
+      return false;
+    }
+    return peers.stream().filter(p -> "relayed".equals(p.path()))
         .allMatch(p -> !p.probing() && p.nextProbe() != null && java.time.Instant.parse(p.nextProbe()).isAfter(until));
   }
 
