@@ -75,7 +75,8 @@ public final class UapiDevice implements WireGuardDevice {
 
   @Override
   public synchronized DeviceState read() throws IOException {
-    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, buffer, exchange(UapiProtocol.GET_REQUEST), lastRead);
+    int length = exchange(UapiProtocol.GET_REQUEST); // first: the exchange may grow the buffer
+    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, buffer, length, lastRead);
     lastRead = Optional.of(parsed);
     return parsed.state();
   }

@@ -63,6 +63,25 @@ class UapiDeviceTest {
   }
 
   @Test
+  void theFirstReadOfALargeDeviceParsesTheWholeReply() throws Exception {
+    // 2000 peers: some 330 KB, five times the first buffer, so the first read grows it.
+    StringBuilder reply = new StringBuilder("listen_port=51820\n");
+    for (int i = 0; i < 2000; i++) {
+      reply.append("public_key=").append(KeyPair.generate().publicKey().toHex()).append("\nendpoint=198.51.100.").append(i % 250 + 1)
+          .append(':').append(10000 + i).append("\nallowed_ip=10.8.").append(i / 250).append('.').append(i % 250 + 1)
+          .append("/32\nrx_bytes=").append(i).append("\ntx_bytes=").append(i).append("\npersistent_keepalive_interval=25\n")
+          .append("last_handshake_time_sec=0\nlast_handshake_time_nsec=0\nprotocol_version=1\n");
+    }
+    reply.append("errno=0\n\n");
+    try (FakeDaemon daemon = new FakeDaemon(socket(), (client, request) -> send(client, reply.toString()))) {
+      UapiDevice device = device();
+      assertEquals(2000, device.read().peers().size(), "the first read of a device whose reply outgrows the buffer");
+      assertEquals(2000, device.read().peers().size());
+      daemon.assertNoFailure();
+    }
+  }
+
+  @Test
   void readsAReplyWhileTheDaemonKeepsTheConnectionOpen() throws Exception {
     // wireguard-go's behaviour: reply, then wait for a further request on the same connection.
     try (FakeDaemon daemon = new FakeDaemon(socket(), (client, request) -> {
