@@ -75,8 +75,8 @@ public final class UapiDevice implements WireGuardDevice {
 
   @Override
   public synchronized DeviceState read() throws IOException {
-    int length = exchange(UapiProtocol.GET_REQUEST); // first: the exchange may grow the buffer
-    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, buffer, length, lastRead);
+    Reply reply = exchange(UapiProtocol.GET_REQUEST);
+    UapiProtocol.ParsedGet parsed = UapiProtocol.parseGet(name, reply.bytes(), reply.length(), lastRead);
     lastRead = Optional.of(parsed);
     return parsed.state();
   }
@@ -87,12 +87,15 @@ public final class UapiDevice implements WireGuardDevice {
    */
   @Override
   public synchronized void apply(DeviceChange change) throws IOException {
-    int length = exchange(UapiProtocol.formatSet(change)); // first: the exchange may grow the buffer
-    UapiProtocol.checkSetReply(name, buffer, length);
+    Reply reply = exchange(UapiProtocol.formatSet(change));
+    UapiProtocol.checkSetReply(name, reply.bytes(), reply.length());
   }
 
-  /** Sends the request and reads the reply into {@link #buffer}; returns its length. */
-  private int exchange(String request) throws IOException {
+  /** A reply: {@code bytes[0, length)}, in the device's kept buffer as the exchange left it (it may have grown it). */
+  private record Reply(byte[] bytes, int length) {}
+
+  /** Sends the request and reads the reply into {@link #buffer}. */
+  private Reply exchange(String request) throws IOException {
     long deadline = System.nanoTime() + timeout.toNanos();
     try (SocketChannel channel = connect(); Selector selector = Selector.open()) {
       channel.configureBlocking(false);
@@ -132,9 +135,9 @@ public final class UapiDevice implements WireGuardDevice {
   /**
    * Reads the reply into the device's buffer, which doubles as needed and is kept for the next
    * exchange (a device of 1000 peers answers ~330 KB, read every second by the agent and the
-   * registry); returns its length. It is parsed from there, never copied whole into a string.
+   * registry). It is parsed from there, never copied whole into a string.
    */
-  private int readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
+  private Reply readReply(SocketChannel channel, SelectionKey key, long deadline) throws IOException {
     key.interestOps(SelectionKey.OP_READ);
     byte[] reply = buffer;
     int length = 0;
@@ -154,7 +157,7 @@ public final class UapiDevice implements WireGuardDevice {
         throw new IOException("UAPI reply from '" + name + "' exceeds " + MAX_REPLY_CHARS + " characters");
       }
     }
-    return length;
+    return new Reply(reply, length);
   }
 
   private void awaitReady(SelectionKey key, long deadline) throws IOException {
