@@ -320,7 +320,7 @@ public final class KubernetesMesh implements AutoCloseable {
     } catch (RuntimeException agentNotAnswering) {
       return false;
     }
-    return peers.stream().filter(p -> "relayed".equals(p.path()))
+    return peers.stream().filter(p -> dev.wgmesh.agent.discovery.PathKind.RELAYED.label().equals(p.path()))
         .allMatch(p -> !p.probing() && p.nextProbe() != null && java.time.Instant.parse(p.nextProbe()).isAfter(until));
   }
 
