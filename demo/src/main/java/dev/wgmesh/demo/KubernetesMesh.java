@@ -1,5 +1,7 @@
 package dev.wgmesh.demo;
 
+import dev.wgmesh.agent.PeerDetail;
+import dev.wgmesh.agent.discovery.PathKind;
 import dev.wgmesh.api.v1alpha1.RegistryObjectNames;
 import dev.wgmesh.api.v1alpha1.WireGuardMesh;
 import dev.wgmesh.api.v1alpha1.WireGuardMeshSpec;
@@ -313,20 +315,20 @@ public final class KubernetesMesh implements AutoCloseable {
    * false while an agent does not answer.
    */
   public boolean noProbeWithin(Duration quiet) {
-    java.time.Instant until = java.time.Instant.now().plus(quiet);
-    List<dev.wgmesh.agent.PeerDetail> peers = new ArrayList<>();
+    Instant until = Instant.now().plus(quiet);
+    List<PeerDetail> peers = new ArrayList<>();
     try {
       nodes.keySet().forEach(node -> peers.addAll(agentPeers(node)));
     } catch (RuntimeException agentNotAnswering) {
       return false;
     }
-    return peers.stream().filter(p -> dev.wgmesh.agent.discovery.PathKind.RELAYED.label().equals(p.path()))
-        .allMatch(p -> !p.probing() && p.nextProbe() != null && java.time.Instant.parse(p.nextProbe()).isAfter(until));
+    return peers.stream().filter(p -> PathKind.RELAYED.label().equals(p.path()))
+        .allMatch(p -> !p.probing() && p.nextProbe() != null && Instant.parse(p.nextProbe()).isAfter(until));
   }
 
   /** Every peer as the node's agent sees it: its /peers, on the default metrics address in the node's namespace. */
-  public List<dev.wgmesh.agent.PeerDetail> agentPeers(String node) {
-    return dev.wgmesh.agent.PeerDetail.parse(nodes.get(node).httpGet(9588, "/peers"));
+  public List<PeerDetail> agentPeers(String node) {
+    return PeerDetail.parse(nodes.get(node).httpGet(9588, "/peers"));
   }
 
   /** A wgmesh process: the product jar, by path. */
